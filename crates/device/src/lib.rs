@@ -1,0 +1,187 @@
+//! Turns a user's backend choice (`flex`, `ndarray`, `wgpu`, `cuda`, `cuda:1`, ...) into a Burn
+//! [`Device`], and owns the cargo features that compile the backends in.
+//!
+//! | choice | device | feature |
+//! |---|---|---|
+//! | `flex` | `Device::flex()`, pure-Rust CPU (the default) | `flex` |
+//! | `ndarray` | `Device::ndarray()`, CPU (deprecated upstream; slow convolutions) | `ndarray` |
+//! | `wgpu`, `wgpu:N` | `Device::wgpu(..)`: the best adapter, or discrete GPU `N` (Vulkan, Metal, ...) | `wgpu` |
+//! | `cuda`, `cuda:N` | `Device::cuda(N)`, NVIDIA GPU `N` (default 0) | `cuda` |
+
+use core::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use burn::prelude::*;
+
+/// The backends compiled into this build.
+pub const COMPILED_BACKENDS: &[&str] = &[
+    #[cfg(feature = "flex")]
+    "flex",
+    #[cfg(feature = "ndarray")]
+    "ndarray",
+    #[cfg(feature = "wgpu")]
+    "wgpu",
+    #[cfg(feature = "cuda")]
+    "cuda",
+];
+
+/// Every backend this project knows, compiled in or not.
+pub const KNOWN_BACKENDS: &[&str] = &["flex", "ndarray", "wgpu", "cuda"];
+
+/// Why a backend choice gave no device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceChoiceError {
+    /// Not a backend this project knows.
+    Unknown { choice: String },
+    /// A known backend whose cargo feature was not enabled in this build.
+    NotCompiled { backend: String },
+    /// A device index that is not a number, or an index for a backend that takes none.
+    BadIndex { choice: String },
+}
+
+impl fmt::Display for DeviceChoiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let compiled = COMPILED_BACKENDS.join(", ");
+        match self {
+            Self::Unknown { choice } => write!(
+                f,
+                "unknown device `{choice}`: expected one of {known} (with `:N` for a GPU index); \
+                 compiled into this build: {compiled}",
+                known = KNOWN_BACKENDS.join(", ")
+            ),
+            Self::NotCompiled { backend } => write!(
+                f,
+                "device `{backend}` is not compiled into this build (compiled: {compiled}); \
+                 rebuild with `--features {backend}`"
+            ),
+            Self::BadIndex { choice } => write!(
+                f,
+                "bad device index in `{choice}`: only wgpu and cuda take one, as `wgpu:N` or \
+                 `cuda:N` with N a number"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DeviceChoiceError {}
+
+/// The device for `choice`: a backend name, optionally followed by `:N` for a GPU index.
+pub fn parse_device(choice: &str) -> Result<Device, DeviceChoiceError> {
+    let (name, index) = match choice.trim().split_once(':') {
+        Some((name, index)) => (name, Some(index)),
+        None => (choice.trim(), None),
+    };
+    let name = name.to_ascii_lowercase();
+    if !KNOWN_BACKENDS.contains(&name.as_str()) {
+        return Err(DeviceChoiceError::Unknown {
+            choice: choice.to_string(),
+        });
+    }
+    let bad_index = || DeviceChoiceError::BadIndex {
+        choice: choice.to_string(),
+    };
+    let index = match index {
+        Some(_) if !matches!(name.as_str(), "wgpu" | "cuda") => return Err(bad_index()),
+        Some(index) => Some(index.trim().parse::<usize>().map_err(|_| bad_index())?),
+        None => None,
+    };
+    compiled_device(&name, index).ok_or(DeviceChoiceError::NotCompiled { backend: name })
+}
+
+/// The device of a known backend, or `None` when its feature is not compiled in.
+#[allow(unused_variables)]
+fn compiled_device(name: &str, index: Option<usize>) -> Option<Device> {
+    match name {
+        #[cfg(feature = "flex")]
+        "flex" => Some(Device::flex()),
+        #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
+        "ndarray" => Some(Device::ndarray()),
+        #[cfg(feature = "wgpu")]
+        "wgpu" => Some(Device::wgpu(
+            index.map_or(DeviceKind::DefaultDevice, DeviceKind::DiscreteGpu),
+        )),
+        #[cfg(feature = "cuda")]
+        "cuda" => Some(Device::cuda(index.unwrap_or(0))),
+        _ => None,
+    }
+}
+
+/// Runs one tiny computation on `device` and reads it back. GPU backends open their adapter
+/// lazily and panic when none exists (e.g. wgpu with no Vulkan driver); this turns that panic
+/// into an error carrying its message, so a caller can report or skip instead of crashing.
+pub fn probe(device: &Device) -> Result<(), String> {
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        Tensor::<1>::from_floats([1.0, 2.0], device)
+            .sum()
+            .into_scalar::<f32>()
+    }));
+    match run {
+        Ok(sum) if sum == 3.0 => Ok(()),
+        Ok(sum) => Err(format!("1 + 2 gave {sum}")),
+        Err(payload) => Err(payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the backend panicked".to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_choice_lists_compiled_backends() {
+        let err = parse_device("tpu").unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("unknown device `tpu`"), "{message}");
+        for backend in COMPILED_BACKENDS {
+            assert!(message.contains(backend), "{message}");
+        }
+    }
+
+    #[test]
+    fn index_only_for_gpu_backends() {
+        assert_eq!(
+            parse_device("flex:1").unwrap_err(),
+            DeviceChoiceError::BadIndex {
+                choice: "flex:1".into()
+            }
+        );
+        assert_eq!(
+            parse_device("cuda:x").unwrap_err(),
+            DeviceChoiceError::BadIndex {
+                choice: "cuda:x".into()
+            }
+        );
+    }
+
+    #[test]
+    fn every_known_backend_is_a_device_or_a_not_compiled_error() {
+        for &backend in KNOWN_BACKENDS {
+            match parse_device(backend) {
+                Ok(_) => assert!(COMPILED_BACKENDS.contains(&backend), "{backend}"),
+                Err(err) => {
+                    assert!(!COMPILED_BACKENDS.contains(&backend), "{backend}: {err}");
+                    let message = err.to_string();
+                    assert!(message.contains(&format!("--features {backend}")), "{message}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_case_and_space_insensitive() {
+        for &backend in COMPILED_BACKENDS {
+            assert!(parse_device(&format!(" {} ", backend.to_uppercase())).is_ok());
+        }
+    }
+
+    #[test]
+    fn cpu_backends_pass_the_probe() {
+        for backend in COMPILED_BACKENDS.iter().filter(|b| matches!(**b, "flex" | "ndarray")) {
+            assert_eq!(probe(&parse_device(backend).unwrap()), Ok(()), "{backend}");
+        }
+    }
+}

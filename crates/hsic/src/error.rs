@@ -1,0 +1,46 @@
+use core::fmt;
+
+/// A bad argument to an HSIC computation, naming the argument and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HsicError {
+    /// The two inputs do not hold the same number of samples (dim 0).
+    BatchMismatch { x: usize, y: usize },
+    /// Fewer samples than the estimator is defined for.
+    TooFewSamples {
+        estimator: &'static str,
+        m: usize,
+        min: usize,
+    },
+    /// A Gaussian kernel width that is not a finite positive number.
+    InvalidSigma { argument: &'static str, value: f64 },
+    /// A Gram matrix that is not square, or two Gram matrices of different sizes.
+    GramShape {
+        k: [usize; 2],
+        l: [usize; 2],
+    },
+}
+
+impl fmt::Display for HsicError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BatchMismatch { x, y } => write!(
+                f,
+                "HSIC inputs must have the same batch size (dim 0): x has {x} samples, y has {y}"
+            ),
+            Self::TooFewSamples { estimator, m, min } => write!(
+                f,
+                "the {estimator} HSIC estimator needs a batch of at least {min} samples, got m = {m}"
+            ),
+            Self::InvalidSigma { argument, value } => write!(
+                f,
+                "{argument} must be a finite number > 0, got {value}"
+            ),
+            Self::GramShape { k, l } => write!(
+                f,
+                "Gram matrices must be square and of the same size, got K {k:?} and L {l:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HsicError {}

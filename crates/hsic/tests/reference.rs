@@ -1,0 +1,243 @@
+//! The HSIC crate against a float64 brute-force reference: the textbook `tr(K H L H)` with an
+//! explicit `H`, plain loops, m^3 matrix products. Values on random shapes, and gradients
+//! against central finite differences of the reference.
+
+mod common;
+
+use common::{Backend, Matrix, Rng, backends, rounded, scalar, tensor, values};
+use hsic::{Estimator, HsicConfig, Kernel};
+
+const ESTIMATORS: [Estimator; 3] = [Estimator::Biased, Estimator::Unbiased, Estimator::Normalized];
+
+/// A kernel with its width resolved to a number, as the reference evaluates it.
+#[derive(Clone, Copy)]
+enum RefKernel {
+    Gaussian(f64),
+    Linear,
+}
+
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>().sqrt()
+}
+
+/// The width the crate documents for `kernel` on the samples `x`.
+fn resolve(kernel: &Kernel, x: &Matrix, scale_by_dim: bool) -> RefKernel {
+    match *kernel {
+        Kernel::Gaussian { sigma } if scale_by_dim => {
+            RefKernel::Gaussian(sigma * (x[0].len() as f64).sqrt())
+        }
+        Kernel::Gaussian { sigma } => RefKernel::Gaussian(sigma),
+        Kernel::GaussianMedian => {
+            let mut pairs = Vec::new();
+            for i in 0..x.len() {
+                for j in i + 1..x.len() {
+                    pairs.push(distance(&x[i], &x[j]));
+                }
+            }
+            pairs.sort_by(f64::total_cmp);
+            let n = pairs.len();
+            let median = if n % 2 == 1 {
+                pairs[n / 2]
+            } else {
+                (pairs[n / 2 - 1] + pairs[n / 2]) / 2.0
+            };
+            RefKernel::Gaussian(median)
+        }
+        Kernel::Linear => RefKernel::Linear,
+    }
+}
+
+fn gram(kernel: RefKernel, x: &Matrix) -> Matrix {
+    let m = x.len();
+    let mut k = vec![vec![0.0; m]; m];
+    for i in 0..m {
+        for j in 0..m {
+            k[i][j] = match kernel {
+                RefKernel::Gaussian(sigma) => {
+                    (-distance(&x[i], &x[j]).powi(2) / (2.0 * sigma * sigma)).exp()
+                }
+                RefKernel::Linear => x[i].iter().zip(&x[j]).map(|(a, b)| a * b).sum(),
+            };
+        }
+    }
+    k
+}
+
+fn matmul(a: &Matrix, b: &Matrix) -> Matrix {
+    let (m, n, p) = (a.len(), b.len(), b[0].len());
+    let mut c = vec![vec![0.0; p]; m];
+    for i in 0..m {
+        for k in 0..n {
+            for j in 0..p {
+                c[i][j] += a[i][k] * b[k][j];
+            }
+        }
+    }
+    c
+}
+
+fn trace(a: &Matrix) -> f64 {
+    (0..a.len()).map(|i| a[i][i]).sum()
+}
+
+/// `tr(K H L H)` with `H = I - 11^T / m` formed explicitly.
+fn trace_khlh(k: &Matrix, l: &Matrix) -> f64 {
+    let m = k.len();
+    let h: Matrix = (0..m)
+        .map(|i| (0..m).map(|j| f64::from(i == j) - 1.0 / m as f64).collect())
+        .collect();
+    trace(&matmul(&matmul(k, &h), &matmul(l, &h)))
+}
+
+/// Song et al. (2012), eq. (5), term by term.
+fn unbiased(k: &Matrix, l: &Matrix) -> f64 {
+    let m = k.len();
+    let zero_diagonal = |a: &Matrix| -> Matrix {
+        let mut a = a.clone();
+        (0..m).for_each(|i| a[i][i] = 0.0);
+        a
+    };
+    let (k, l) = (zero_diagonal(k), zero_diagonal(l));
+    let sum = |a: &Matrix| a.iter().flatten().sum::<f64>();
+    let kl = matmul(&k, &l);
+    let m = m as f64;
+    (trace(&kl) + sum(&k) * sum(&l) / ((m - 1.0) * (m - 2.0)) - 2.0 / (m - 2.0) * sum(&kl))
+        / (m * (m - 3.0))
+}
+
+fn estimate(estimator: &Estimator, kx: RefKernel, ky: RefKernel, x: &Matrix, y: &Matrix) -> f64 {
+    let (k, l) = (gram(kx, x), gram(ky, y));
+    let m = x.len() as f64;
+    match estimator {
+        Estimator::Biased => trace_khlh(&k, &l) / ((m - 1.0) * (m - 1.0)),
+        Estimator::Unbiased => unbiased(&k, &l),
+        Estimator::Normalized => {
+            trace_khlh(&k, &l) / (trace_khlh(&k, &k) * trace_khlh(&l, &l)).sqrt()
+        }
+    }
+}
+
+/// The kernel pairs every test runs: fixed widths, the HSIC-Bottleneck widths, the median
+/// heuristic, linear, and a mixed pair. Widths are drawn around the data's typical distance.
+fn kernel_settings(rng: &mut Rng, d_x: usize, d_y: usize) -> Vec<(Kernel, Kernel, bool)> {
+    let around = |rng: &mut Rng, d: usize| (d as f64 / 6.0).sqrt() * (0.5 + 1.5 * rng.uniform());
+    vec![
+        (
+            Kernel::gaussian(around(rng, d_x)),
+            Kernel::gaussian(around(rng, d_y)),
+            false,
+        ),
+        (
+            Kernel::gaussian(0.2 + 0.8 * rng.uniform()),
+            Kernel::gaussian(0.2 + 0.8 * rng.uniform()),
+            true,
+        ),
+        (Kernel::GaussianMedian, Kernel::GaussianMedian, false),
+        (Kernel::Linear, Kernel::Linear, false),
+        (Kernel::GaussianMedian, Kernel::Linear, false),
+    ]
+}
+
+fn config(kx: &Kernel, ky: &Kernel, scale_by_dim: bool, estimator: &Estimator) -> HsicConfig {
+    HsicConfig::new()
+        .with_kernel_x(kx.clone())
+        .with_kernel_y(ky.clone())
+        .with_scale_by_dim(scale_by_dim)
+        .with_estimator(estimator.clone())
+}
+
+#[test]
+fn values_match_float64_reference_on_random_shapes() {
+    for backend in backends() {
+        let Backend { name, device } = &backend;
+        let mut rng = Rng::new(7);
+        let (cases, max_m, max_d) = if backend.is_slow() { (3, 40, 100) } else { (10, 130, 800) };
+        let mut worst = (0.0f64, String::new());
+        for case in 0..cases {
+            let m = if case == 0 { 4 } else { rng.range(4, max_m) };
+            let (d_x, d_y) = (rng.range(1, max_d), rng.range(1, max_d));
+            let (x, y) = rng.generated_pair(m, d_x, d_y);
+            let (x, y) = (rounded(&x), rounded(&y));
+            for (kx, ky, scale_by_dim) in kernel_settings(&mut rng, d_x, d_y) {
+                let (rx, ry) = (resolve(&kx, &x, scale_by_dim), resolve(&ky, &y, scale_by_dim));
+                for estimator in &ESTIMATORS {
+                    let expected = estimate(estimator, rx, ry, &x, &y);
+                    let hsic = config(&kx, &ky, scale_by_dim, estimator).init();
+                    let got = scalar(hsic.forward(tensor(&x, device), tensor(&y, device)));
+                    let rel = (got - expected).abs() / expected.abs();
+                    let what = format!(
+                        "{name} m={m} d_x={d_x} d_y={d_y} {kx:?}/{ky:?} scale_by_dim={scale_by_dim} \
+                         {estimator:?}: got {got:e}, reference {expected:e}"
+                    );
+                    assert!(rel < 1e-5, "relative error {rel:e}: {what}");
+                    if rel >= worst.0 {
+                        worst = (rel, what);
+                    }
+                }
+            }
+        }
+        println!("{name}: worst relative error {:e} ({})", worst.0, worst.1);
+    }
+}
+
+/// `d reference / d x` by central differences in f64, with the kernel widths held at their
+/// values for the unperturbed inputs (the crate treats the median width as a constant).
+fn finite_difference(
+    estimator: &Estimator,
+    (kx, ky): (RefKernel, RefKernel),
+    x: &Matrix,
+    y: &Matrix,
+    wrt_x: bool,
+) -> Vec<f64> {
+    const H: f64 = 1e-5;
+    let target = if wrt_x { x } else { y };
+    let mut gradient = Vec::new();
+    for i in 0..target.len() {
+        for j in 0..target[0].len() {
+            let shifted = |delta: f64| {
+                let mut t = target.clone();
+                t[i][j] += delta;
+                let (x, y) = if wrt_x { (&t, y) } else { (x, &t) };
+                estimate(estimator, kx, ky, x, y)
+            };
+            gradient.push((shifted(H) - shifted(-H)) / (2.0 * H));
+        }
+    }
+    gradient
+}
+
+#[test]
+fn gradients_match_finite_differences_of_the_reference() {
+    for Backend { name, device } in backends() {
+        let mut rng = Rng::new(11);
+        for (m, d_x, d_y) in [(6, 4, 3), (9, 2, 5)] {
+            let x = rounded(&rng.uniform_matrix(m, d_x));
+            let y = rounded(&rng.dependent_on(&x, d_y, 0.5));
+            let start = std::time::Instant::now();
+            for (kx, ky, scale_by_dim) in kernel_settings(&mut rng, d_x, d_y) {
+                let widths = (resolve(&kx, &x, scale_by_dim), resolve(&ky, &y, scale_by_dim));
+                for estimator in &ESTIMATORS {
+                    let hsic = config(&kx, &ky, scale_by_dim, estimator).init();
+                    let (xt, yt) = (tensor(&x, &device).require_grad(), tensor(&y, &device).require_grad());
+                    let gradients = hsic.forward(xt.clone(), yt.clone()).backward();
+                    for (wrt_x, input) in [(true, xt.clone()), (false, yt.clone())] {
+                        let got = values(input.grad(&gradients).expect("a gradient"));
+                        let expected = finite_difference(estimator, widths, &x, &y, wrt_x);
+                        let scale = expected.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                        let error = got
+                            .iter()
+                            .zip(&expected)
+                            .fold(0.0f64, |a, (g, e)| a.max((g - e).abs()));
+                        assert!(
+                            error <= 1e-3 * scale + 1e-7,
+                            "{name} m={m} {kx:?}/{ky:?} scale_by_dim={scale_by_dim} {estimator:?} \
+                             d/d{}: max error {error:e} vs max |gradient| {scale:e}\n got {got:?}\n expected {expected:?}",
+                            if wrt_x { "x" } else { "y" }
+                        );
+                    }
+                }
+            }
+            println!("{name} m={m}: gradients checked in {:.1?}", start.elapsed());
+        }
+    }
+}

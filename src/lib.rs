@@ -1,0 +1,4 @@
+#![doc = include_str!("../README.md")]
+
+pub use hsic;
+pub use hsic_infogan_device as device;
