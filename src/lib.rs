@@ -2,3 +2,4 @@
 
 pub use hsic;
 pub use hsic_infogan_device as device;
+pub use hsic_infogan_data as data;
