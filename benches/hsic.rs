@@ -11,59 +11,19 @@
 //! Forward runs on the plain device, forward + backward on its autodiff twin. Each cell is the
 //! median of repeated timings after one warm-up call (which also absorbs
 //! autotuning and kernel compilation); the device is synchronised inside every timing.
-//! criterion and divan both report each function on its own, so this harness measures the two
-//! formulations side by side and prints their ratio.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use hsic::{Kernel, flatten_samples, hsic_biased};
-use hsic_infogan_device::{COMPILED_BACKENDS, parse_device, probe};
+use hsic_infogan_device::{parse_device, probe};
 
 /// (m, d_x, d_y): an MNIST batch against 12 latent codes, as HSIC-InfoGAN uses it.
 const SHAPES: [(usize, usize, usize); 4] =
     [(100, 784, 12), (256, 784, 12), (1024, 784, 12), (4096, 784, 12)];
-
-struct Options {
-    quick: bool,
-    backends: Vec<String>,
-    max_m: usize,
-}
-
-fn options() -> Options {
-    let mut options = Options {
-        quick: false,
-        backends: COMPILED_BACKENDS.iter().map(|b| b.to_string()).collect(),
-        max_m: usize::MAX,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => options.quick = true,
-            "--backend" => {
-                options.backends = args
-                    .next()
-                    .expect("--backend needs a value, e.g. --backend flex,ndarray")
-                    .split(',')
-                    .map(str::to_string)
-                    .collect()
-            }
-            "--max-m" => {
-                let value = args.next().expect("--max-m needs a number");
-                options.max_m = value
-                    .parse()
-                    .unwrap_or_else(|_| panic!("--max-m must be a number, got `{value}`"));
-            }
-            "--bench" => {} // cargo bench passes this to every bench binary
-            other => panic!("unknown argument `{other}`: expected --quick, --backend LIST, --max-m N"),
-        }
-    }
-    if options.quick {
-        options.max_m = options.max_m.min(1024);
-    }
-    options
-}
 
 /// HSIC through the paper's reference formulation: `trace(K H L H) / (m - 1)^2` with `H`
 /// formed and multiplied.
@@ -82,22 +42,13 @@ fn ours_hsic(k: Tensor<2>, l: Tensor<2>) -> Tensor<1> {
     hsic_biased(k, l)
 }
 
-/// Median and count of timings of `run`, until `budget` is spent (at least 3, at most 100).
-fn time(budget: Duration, mut run: impl FnMut()) -> (Duration, usize) {
-    run();
-    let start = Instant::now();
-    let mut samples = Vec::new();
-    while samples.len() < 3 || (start.elapsed() < budget && samples.len() < 100) {
-        let t = Instant::now();
-        run();
-        samples.push(t.elapsed());
-    }
-    samples.sort();
-    (samples[samples.len() / 2], samples.len())
-}
-
 fn main() {
-    let options = options();
+    let options = common::options(&["--max-m"]);
+    let max_m = match options.values.get("--max-m") {
+        Some(value) => value.parse().unwrap_or_else(|_| panic!("--max-m must be a number, got `{value}`")),
+        None if options.quick => 1024,
+        None => usize::MAX,
+    };
     let budget = Duration::from_millis(if options.quick { 300 } else { 2000 });
     println!(
         "{:<8} {:>5} {:>4} {:>4} {:<8} {:>11} {:>11} {:>12} {:>10}",
@@ -111,7 +62,7 @@ fn main() {
             continue;
         }
         device.seed(0);
-        for &(m, d_x, d_y) in SHAPES.iter().filter(|s| s.0 <= options.max_m) {
+        for &(m, d_x, d_y) in SHAPES.iter().filter(|s| s.0 <= max_m) {
             let x = Tensor::<4>::random([m, 1, 28, d_x / 28], Distribution::Uniform(0.0, 1.0), &device);
             let y = Tensor::<2>::random([m, d_y], Distribution::Uniform(-1.0, 1.0), &device);
             let forward = |estimate: Estimate| {
@@ -128,8 +79,8 @@ fn main() {
                 x.grad(&gradients).unwrap().sum().into_scalar::<f32>();
             };
             for (pass, run) in [("forward", &forward as &dyn Fn(Estimate)), ("fwd+bwd", &backward)] {
-                let (ours, n_ours) = time(budget, || run(ours_hsic));
-                let (naive, n_naive) = time(budget, || run(naive_hsic));
+                let (ours, n_ours) = common::time(budget, 3, || run(ours_hsic));
+                let (naive, n_naive) = common::time(budget, 3, || run(naive_hsic));
                 println!(
                     "{:<8} {:>5} {:>4} {:>4} {:<8} {:>11.3} {:>11.3} {:>12.0} {:>9.2}x   ({n_ours}/{n_naive} samples)",
                     name,

@@ -1,7 +1,9 @@
 //! The command tree: `hsic-infogan <command> ...`.
 
 mod data;
+mod sample;
 mod table;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -18,12 +20,18 @@ enum Command {
     /// Inspect the data sets.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Train GAN, InfoGAN or HSIC-InfoGAN into a run folder (or resume one).
+    Train(hsic_infogan_train::args::TrainArgs),
+    /// Traversal figures, samples and NumPy exports from a run's checkpoint.
+    Sample(sample::SampleArgs),
 }
 
 impl Cli {
     pub fn run(self) -> Result<(), Box<dyn std::error::Error>> {
         match self.command {
             Command::Data(command) => command.run(),
+            Command::Train(args) => train::run(args),
+            Command::Sample(args) => sample::run(args),
         }
     }
 }

@@ -1,0 +1,82 @@
+//! D (InfoGAN appendix C.1, MNIST): 4x4 conv 64 stride 2-lReLU(0.1), 4x4 conv 128 stride 2-BN-lReLU,
+//! FC 1024-BN-lReLU, FC 1 (a logit). InfoGAN's Q head shares the 1024-wide trunk:
+//! FC 128-BN-lReLU, FC (categorical logits | continuous means).
+
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, Linear};
+use burn::prelude::*;
+use burn::tensor::activation::leaky_relu;
+
+use crate::Rng;
+use crate::init::{batch_norm, conv, linear};
+
+const SLOPE: f64 = 0.1;
+
+#[derive(Config, Debug)]
+pub struct DiscriminatorConfig {
+    /// Input image shape `[channels, height, width]`; height and width divisible by 4.
+    pub image: [usize; 3],
+    /// Width of the Q head's output (InfoGAN: one-hot size + continuous codes); `None` for no Q head.
+    pub q_outputs: Option<usize>,
+}
+
+#[derive(Module, Debug)]
+pub struct QHead {
+    fc1: Linear,
+    bn1: BatchNorm,
+    fc2: Linear,
+}
+
+#[derive(Module, Debug)]
+pub struct Discriminator {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    bn2: BatchNorm,
+    fc1: Linear,
+    bn3: BatchNorm,
+    fc2: Linear,
+    q: Option<QHead>,
+}
+
+/// D's outputs for one batch.
+pub struct DOutput {
+    /// Real/fake logits `[B]` (positive = real).
+    pub logits: Tensor<1>,
+    /// Q head output `[B, q_outputs]` when the network has one.
+    pub q: Option<Tensor<2>>,
+}
+
+impl DiscriminatorConfig {
+    /// Draws the initial weights from `rng`. Panics on an unsupported image shape; check it
+    /// first with [`check_image_dims`](crate::check_image_dims).
+    pub fn init(&self, rng: &mut Rng, device: &Device) -> Discriminator {
+        crate::check_image_dims(self.image).unwrap_or_else(|e| panic!("{e}"));
+        let [channels, height, width] = self.image;
+        let conv1 = conv(channels, 64, true, rng, device);
+        let conv2 = conv(64, 128, false, rng, device);
+        let bn2 = batch_norm(128, rng, device);
+        let fc1 = linear((height / 4) * (width / 4) * 128, 1024, false, rng, device);
+        let bn3 = batch_norm(1024, rng, device);
+        let fc2 = linear(1024, 1, true, rng, device);
+        let q = self.q_outputs.map(|outputs| QHead {
+            fc1: linear(1024, 128, false, rng, device),
+            bn1: batch_norm(128, rng, device),
+            fc2: linear(128, outputs, true, rng, device),
+        });
+        Discriminator { conv1, conv2, bn2, fc1, bn3, fc2, q }
+    }
+}
+
+impl Discriminator {
+    /// Images `[B, C, H, W]` in [0, 1] -> logits and, with a Q head, Q's output.
+    pub fn forward(&self, images: Tensor<4>) -> DOutput {
+        let batch = images.dims()[0];
+        let x = leaky_relu(self.conv1.forward(images), SLOPE);
+        let x = leaky_relu(self.bn2.forward(self.conv2.forward(x)), SLOPE);
+        let trunk = leaky_relu(self.bn3.forward(self.fc1.forward(x.reshape([batch as i32, -1]))), SLOPE);
+        let q = self.q.as_ref().map(|q| {
+            q.fc2.forward(leaky_relu(q.bn1.forward(q.fc1.forward(trunk.clone())), SLOPE))
+        });
+        DOutput { logits: self.fc2.forward(trunk).reshape([batch]), q }
+    }
+}

@@ -1,0 +1,64 @@
+//! G (InfoGAN appendix C.1, MNIST): FC 1024-BN-ReLU, FC (H/4)(W/4)·128-BN-ReLU,
+//! 4x4 up-conv 64 stride 2-BN-ReLU, 4x4 up-conv C stride 2-sigmoid (images in [0, 1]).
+
+use burn::nn::conv::ConvTranspose2d;
+use burn::nn::{BatchNorm, Linear};
+use burn::prelude::*;
+use burn::tensor::activation::{relu, sigmoid};
+
+use crate::Rng;
+use crate::init::{batch_norm, linear, up_conv};
+
+#[derive(Config, Debug)]
+pub struct GeneratorConfig {
+    /// Width of the latent input (see [`LatentConfig::input_size`](crate::LatentConfig::input_size)).
+    pub latent_size: usize,
+    /// Output image shape `[channels, height, width]`; height and width divisible by 4.
+    pub image: [usize; 3],
+}
+
+#[derive(Module, Debug)]
+pub struct Generator {
+    fc1: Linear,
+    bn1: BatchNorm,
+    fc2: Linear,
+    bn2: BatchNorm,
+    up1: ConvTranspose2d,
+    bn3: BatchNorm,
+    up2: ConvTranspose2d,
+    height: usize,
+    width: usize,
+}
+
+impl GeneratorConfig {
+    /// Draws the initial weights from `rng`. Panics on an unsupported image shape; check it
+    /// first with [`check_image_dims`](crate::check_image_dims).
+    pub fn init(&self, rng: &mut Rng, device: &Device) -> Generator {
+        crate::check_image_dims(self.image).unwrap_or_else(|e| panic!("{e}"));
+        let [channels, height, width] = self.image;
+        let cells = (height / 4) * (width / 4);
+        Generator {
+            fc1: linear(self.latent_size, 1024, false, rng, device),
+            bn1: batch_norm(1024, rng, device),
+            fc2: linear(1024, cells * 128, false, rng, device),
+            bn2: batch_norm(cells * 128, rng, device),
+            up1: up_conv(128, 64, false, rng, device),
+            bn3: batch_norm(64, rng, device),
+            up2: up_conv(64, channels, true, rng, device),
+            height,
+            width,
+        }
+    }
+}
+
+impl Generator {
+    /// `[B, latent_size]` -> images `[B, C, H, W]` in (0, 1).
+    pub fn forward(&self, latent: Tensor<2>) -> Tensor<4> {
+        let batch = latent.dims()[0];
+        let x = relu(self.bn1.forward(self.fc1.forward(latent)));
+        let x = relu(self.bn2.forward(self.fc2.forward(x)));
+        let x = x.reshape([batch, 128, self.height / 4, self.width / 4]);
+        let x = relu(self.bn3.forward(self.up1.forward(x)));
+        sigmoid(self.up2.forward(x))
+    }
+}

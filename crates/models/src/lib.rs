@@ -1,0 +1,28 @@
+//! InfoGAN's networks (Chen et al. 2016, appendix C.1) as Burn modules, sized by the image they
+//! generate, and the latent-code layout `[z | one-hot categorical codes | continuous codes]`.
+//!
+//! Every layer is initialised as DCGAN/InfoGAN do: weights N(0, 0.02), biases 0, batch-norm
+//! gamma N(1, 0.02) and beta 0. Layers followed by batch norm carry no bias (BN's beta replaces it).
+
+mod discriminator;
+mod generator;
+mod init;
+mod latent;
+mod rng;
+
+pub use discriminator::{DOutput, Discriminator, DiscriminatorConfig};
+pub use generator::{Generator, GeneratorConfig};
+pub use latent::{Latent, LatentConfig, traversal};
+pub use rng::Rng;
+
+/// Image shape `[channels, height, width]` errors: InfoGAN's networks halve the side twice.
+pub fn check_image_dims(dims: [usize; 3]) -> Result<(), String> {
+    let [c, h, w] = dims;
+    if c == 0 || h < 4 || w < 4 || h % 4 != 0 || w % 4 != 0 {
+        return Err(format!(
+            "image shape [channels={c}, height={h}, width={w}] is not supported: the networks need \
+             at least one channel and a height and width divisible by 4 (e.g. 28x28, 32x32, 64x64)"
+        ));
+    }
+    Ok(())
+}

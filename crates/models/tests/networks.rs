@@ -1,0 +1,79 @@
+//! Shapes, output ranges and the InfoGAN initialisation of the networks.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::prelude::*;
+use hsic_infogan_models::{DiscriminatorConfig, GeneratorConfig, LatentConfig, Rng, check_image_dims};
+
+
+fn device() -> Device {
+    hsic_infogan_device::parse_device("flex").unwrap()
+}
+
+#[test]
+fn networks_follow_the_image_shape() {
+    let device = device();
+    let layout = LatentConfig::new();
+    let latent = layout.sample(4, &mut Rng::new(0));
+    for dims in [[1, 28, 28], [1, 64, 64], [3, 32, 32], [1, 8, 12]] {
+        let g = GeneratorConfig::new(layout.input_size(), dims).init(&mut Rng::new(1), &device);
+        let images = g.forward(latent.input(&device));
+        assert_eq!(images.dims(), [4, dims[0], dims[1], dims[2]]);
+        let values: Vec<f32> = images.clone().into_data().try_to_vec().unwrap();
+        assert!(values.iter().all(|v| *v > 0.0 && *v < 1.0), "sigmoid output in (0, 1)");
+        let d = DiscriminatorConfig::new(dims).with_q_outputs(Some(12)).init(&mut Rng::new(1), &device);
+        let out = d.forward(images);
+        assert_eq!(out.logits.dims(), [4]);
+        assert_eq!(out.q.expect("Q head").dims(), [4, 12]);
+        let plain = DiscriminatorConfig::new(dims).init(&mut Rng::new(1), &device);
+        assert!(plain.forward(Tensor::zeros([2, dims[0], dims[1], dims[2]], &device)).q.is_none());
+    }
+}
+
+#[test]
+fn unsupported_image_shapes_are_refused_with_the_shape_named() {
+    let err = check_image_dims([1, 30, 28]).unwrap_err();
+    assert!(err.contains("height=30") && err.contains("divisible by 4"), "{err}");
+    assert!(check_image_dims([0, 28, 28]).is_err());
+    assert!(check_image_dims([1, 28, 28]).is_ok());
+}
+
+/// Collects every float tensor of a module by rank: biases and BN vectors are rank 1.
+#[derive(Default)]
+struct Collect {
+    rank1: Vec<Vec<f32>>,
+    weights: Vec<f32>,
+}
+
+impl ModuleVisitor for Collect {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let values: Vec<f32> = param.val().into_data().try_to_vec().unwrap();
+        if D == 1 {
+            self.rank1.push(values);
+        } else {
+            self.weights.extend(values);
+        }
+    }
+}
+
+#[test]
+fn weights_are_n_0_002_biases_zero_and_bn_gamma_n_1_002() {
+    let device = device();
+    let d = DiscriminatorConfig::new([1, 28, 28]).with_q_outputs(Some(12)).init(&mut Rng::new(1), &device);
+    let mut seen = Collect::default();
+    d.visit(&mut seen);
+    let n = seen.weights.len() as f64;
+    let mean = seen.weights.iter().map(|&w| w as f64).sum::<f64>() / n;
+    let std = (seen.weights.iter().map(|&w| (w as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    assert!(mean.abs() < 1e-3 && (std - 0.02).abs() < 1e-3, "weights mean {mean}, std {std}");
+    // Rank-1 tensors: BN gamma (mean ~1, std ~0.02); BN running variance (all 1); BN beta,
+    // BN running mean and the biases of layers without BN (all 0).
+    let all = |v: &Vec<f32>, x: f32| v.iter().all(|&y| y == x);
+    let gammas: Vec<&Vec<f32>> = seen.rank1.iter().filter(|v| !all(v, 0.0) && !all(v, 1.0)).collect();
+    let zeros = seen.rank1.iter().filter(|v| all(v, 0.0)).count();
+    assert_eq!(gammas.len(), 3, "D has three batch norms (conv2, fc1, Q's fc1)");
+    assert_eq!(zeros, 3 + 3 + 3, "three BN betas, three running means, three biases (conv1, fc2, Q's fc2)");
+    for gamma in gammas {
+        let mean = gamma.iter().map(|&g| g as f64).sum::<f64>() / gamma.len() as f64;
+        assert!((mean - 1.0).abs() < 0.01, "gamma mean {mean}");
+    }
+}

@@ -1,0 +1,72 @@
+//! `hsic-infogan sample`: figures and samples from a run's checkpoint.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use hsic_infogan_models::Rng;
+use hsic_infogan_train::{npy, run, write_generator_figures};
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// The run folder (written by `train`).
+    #[arg(long)]
+    run: PathBuf,
+    /// Number of samples for --npy.
+    #[arg(long, default_value_t = 1000)]
+    n: usize,
+    /// Write N images (float32 [N, C, H, W] in [0, 1]) to FILE, their codes (float32
+    /// [N, one-hot + continuous]) to FILE_codes.npy and the categorical values (int64
+    /// [N, categorical codes]) to FILE_categories.npy.
+    #[arg(long)]
+    npy: Option<PathBuf>,
+    /// Seed of the samples written with --npy.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Backend [default: the run's].
+    #[arg(long)]
+    device: Option<String>,
+    /// Where the figures go [default: the run folder].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Images generated per forward pass.
+const CHUNK: usize = 500;
+
+pub fn run(args: SampleArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let (config, state, generator, device) = run::load_generator(&args.run, args.device.as_deref())?;
+    let out = args.out.clone().unwrap_or_else(|| args.run.clone());
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    for path in write_generator_figures(&generator, &config, state.image, &out, &device)? {
+        println!("figure: {}", path.display());
+    }
+    let Some(file) = args.npy else { return Ok(()) };
+    if args.n == 0 {
+        return Err("--n must be at least 1".into());
+    }
+    let mut rng = Rng::new(args.seed);
+    let (mut images, mut codes, mut categories) = (Vec::new(), Vec::new(), Vec::new());
+    let mut done = 0;
+    while done < args.n {
+        let latent = config.latent.sample(CHUNK.min(args.n - done), &mut rng);
+        images.extend(generator.forward(latent.input(&device)).into_data().try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?);
+        let (one_hot, width) = (latent.one_hot(), config.latent.one_hot_size());
+        let c = config.latent.continuous;
+        for b in 0..latent.batch {
+            codes.extend_from_slice(&one_hot[b * width..(b + 1) * width]);
+            codes.extend_from_slice(&latent.continuous[b * c..(b + 1) * c]);
+        }
+        categories.extend(latent.categories.iter().map(|&v| v as i64));
+        done += latent.batch;
+    }
+    let [ch, h, w] = state.image;
+    let sibling = |suffix: &str| {
+        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        file.with_file_name(format!("{stem}_{suffix}.npy"))
+    };
+    npy::write(&file, &[args.n, ch, h, w], &images)?;
+    npy::write(&sibling("codes"), &[args.n, config.latent.code_size()], &codes)?;
+    npy::write(&sibling("categories"), &[args.n, config.latent.categorical.len()], &categories)?;
+    println!("wrote {} samples: {}, {}, {}", args.n, file.display(), sibling("codes").display(), sibling("categories").display());
+    Ok(())
+}

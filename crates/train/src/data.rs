@@ -1,0 +1,79 @@
+//! The training images of a run, whatever their source, drawn as `[B, C, H, W]` batches in [0, 1].
+
+use std::path::Path;
+
+use burn::data::dataset::Dataset;
+use burn::prelude::*;
+use hsic_infogan_data::folder::{Channels, FolderOptions, load_folder};
+use hsic_infogan_data::mnist::{MnistKind, Search, Split, load_split, locate};
+use hsic_infogan_data::shapes::{SHAPES_LEN, SHAPES_SIZE, ShapesDataset};
+use hsic_infogan_data::{DatasetSpec, ImageSet};
+
+use crate::{TrainConfig, TrainError};
+
+pub enum TrainingData {
+    /// Images held in memory (MNIST, Fashion-MNIST, image folders).
+    Set(ImageSet),
+    /// dSprites shapes, rendered when drawn (737,280 images would take 3 GB).
+    Shapes,
+}
+
+impl TrainingData {
+    /// Loads the training split of the configured dataset.
+    pub fn load(config: &TrainConfig) -> Result<Self, TrainError> {
+        let spec: DatasetSpec = config.dataset.parse().map_err(TrainError::Config)?;
+        let data_dir = config.data_dir.as_deref().map(Path::new);
+        let mnist = |kind| -> Result<Self, TrainError> {
+            let place = locate(kind, &Search::standard(kind, data_dir))?;
+            Ok(Self::Set(load_split(kind, Split::Train, &place.dir)?))
+        };
+        match spec {
+            DatasetSpec::Mnist => mnist(MnistKind::Mnist),
+            DatasetSpec::FashionMnist => mnist(MnistKind::FashionMnist),
+            DatasetSpec::Shapes => Ok(Self::Shapes),
+            DatasetSpec::Folder(root) => {
+                let options = FolderOptions {
+                    channels: if config.rgb { Channels::Rgb } else { Channels::Gray },
+                    size: [config.image_size; 2],
+                    skip_bad: false,
+                };
+                Ok(Self::Set(load_folder(&root, &options)?.images))
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Set(set) => set.len(),
+            Self::Shapes => SHAPES_LEN,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `[channels, height, width]`.
+    pub fn dims(&self) -> [usize; 3] {
+        match self {
+            Self::Set(set) => set.dims(),
+            Self::Shapes => [1, SHAPES_SIZE, SHAPES_SIZE],
+        }
+    }
+
+    /// The images at `indices`, bytes / 255.
+    pub fn batch(&self, indices: &[usize], device: &Device) -> Tensor<4> {
+        let [c, h, w] = self.dims();
+        let mut pixels = Vec::with_capacity(indices.len() * c * h * w);
+        for &i in indices {
+            match self {
+                Self::Set(set) => pixels.extend(set.image(i).iter().map(|&b| f32::from(b) / 255.0)),
+                Self::Shapes => {
+                    let item = ShapesDataset.get(i).expect("index below SHAPES_LEN");
+                    pixels.extend(item.pixels.iter().map(|&b| f32::from(b) / 255.0));
+                }
+            }
+        }
+        Tensor::from_data(TensorData::new(pixels, [indices.len(), c, h, w]), device)
+    }
+}

@@ -1,0 +1,20 @@
+//! Training GAN, InfoGAN and HSIC-InfoGAN with one loop ([`Trainer`]); a run is a folder
+//! ([`run`]) with `config.json`, `metrics.csv`, a checkpoint and the figures.
+
+pub mod args;
+pub mod checkpoint;
+mod config;
+mod data;
+mod error;
+pub mod figures;
+pub mod losses;
+pub mod metrics;
+pub mod npy;
+mod progress;
+pub mod run;
+mod trainer;
+
+pub use config::{CodeGroup, HsicTerm, ModelKind, TrainConfig, default_hsic};
+pub use data::TrainingData;
+pub use error::TrainError;
+pub use trainer::{RunSummary, Trainer, open_device, write_generator_figures};

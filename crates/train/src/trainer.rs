@@ -1,0 +1,350 @@
+//! One training loop for the three models (InfoGAN, Chen et al. 2016, eq. 5 with the Q head;
+//! HSIC-InfoGAN, Liu et al. 2022: min_G max_D V(D, G) - lambda * HSIC(G(z, c), c)).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use hsic_infogan_models::{
+    Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, Rng, check_image_dims,
+};
+
+use crate::checkpoint::{self, Checkpoint, TrainState};
+use crate::losses::{HsicTerms, discriminator_loss, generator_loss, info_loss};
+use crate::metrics::{self, MetricsWriter, Row};
+use crate::progress::Progress;
+use crate::{ModelKind, TrainConfig, TrainError, TrainingData, figures};
+
+/// Indices of the host random streams that draw the latent codes and the initial weights (the
+/// data order of epoch `e` uses stream `e`).
+const LATENT_STREAM: u64 = 1 << 40;
+const INIT_STREAM: u64 = (1 << 40) + 1;
+
+/// Networks, optimisers and position of a run.
+pub struct Trainer {
+    config: TrainConfig,
+    device: Device,
+    data: TrainingData,
+    generator: Generator,
+    discriminator: Discriminator,
+    optim_g: ModuleOptimizer,
+    optim_d: ModuleOptimizer,
+    hsic: Option<HsicTerms>,
+    rng: Rng,
+    iteration: usize,
+    iters_per_epoch: usize,
+    /// The data order of the current epoch, `(epoch, permutation)`.
+    order: Option<(usize, Vec<usize>)>,
+}
+
+/// How a call to [`Trainer::fit`] ended.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub run: PathBuf,
+    /// Iterations completed in total (over all sessions of the run).
+    pub iterations: usize,
+    /// Iterations this call ran and the seconds they took (steps only).
+    pub steps: usize,
+    pub step_seconds: f64,
+    /// Wall time of this call, figures and checkpoints included.
+    pub wall_seconds: f64,
+    /// Stopped by the stop flag (Ctrl-C) before the planned end.
+    pub interrupted: bool,
+    pub figures: Vec<PathBuf>,
+}
+
+/// Opens `name` (flex, ndarray, wgpu[:N], cuda[:N]) with autodiff, checking it answers.
+pub fn open_device(name: &str) -> Result<Device, TrainError> {
+    let device = hsic_infogan_device::parse_device(name).map_err(|e| TrainError::Config(e.to_string()))?;
+    hsic_infogan_device::probe(&device).map_err(|e| TrainError::Config(format!("device `{name}` does not work: {e}")))?;
+    Ok(device.autodiff())
+}
+
+impl Trainer {
+    /// A fresh run: networks initialised from `config.seed`.
+    pub fn new(config: TrainConfig, data: TrainingData) -> Result<Self, TrainError> {
+        config.validate()?;
+        let dims = data.dims();
+        check_image_dims(dims).map_err(|e| TrainError::Config(format!("dataset {}: {e}", config.dataset)))?;
+        let iters_per_epoch = data.len() / config.batch_size;
+        if iters_per_epoch == 0 {
+            return Err(TrainError::Config(format!(
+                "dataset {} has {} images, fewer than one batch of {}",
+                config.dataset,
+                data.len(),
+                config.batch_size
+            )));
+        }
+        let device = open_device(&config.device)?;
+        let mut init = Rng::fork(config.seed, INIT_STREAM);
+        let generator = GeneratorConfig::new(config.latent.input_size(), dims).init(&mut init, &device);
+        let q_outputs = (config.model == ModelKind::InfoGan).then(|| config.latent.code_size());
+        let discriminator = DiscriminatorConfig::new(dims).with_q_outputs(q_outputs).init(&mut init, &device);
+        let adam = AdamConfig::new()
+            .with_beta_1(config.beta1 as f32)
+            .with_beta_2(config.beta2 as f32)
+            .with_epsilon(config.adam_epsilon as f32);
+        let hsic = (config.model == ModelKind::Hsic).then(|| HsicTerms::new(&config.hsic_terms));
+        Ok(Self {
+            rng: Rng::fork(config.seed, LATENT_STREAM),
+            config,
+            device,
+            data,
+            generator,
+            discriminator,
+            optim_g: adam.init(),
+            optim_d: adam.init(),
+            hsic,
+            iteration: 0,
+            iters_per_epoch,
+            order: None,
+        })
+    }
+
+    /// Continues the run in `run` from its checkpoint, with `config` (the run's `config.json`,
+    /// possibly with more epochs or iterations).
+    pub fn resume(run: &Path, config: TrainConfig, data: TrainingData) -> Result<Self, TrainError> {
+        let dir = checkpoint::find(run)?;
+        let state = checkpoint::load_state(&dir)?;
+        let mut trainer = Self::new(config, data)?;
+        if state.image != trainer.data.dims() || state.iters_per_epoch != trainer.iters_per_epoch {
+            return Err(TrainError::run(
+                &dir,
+                format!(
+                    "the checkpoint was made with {:?} images and {} iterations per epoch, but the data now \
+                     gives {:?} and {}: resume with the dataset and batch size the run started with",
+                    state.image,
+                    state.iters_per_epoch,
+                    trainer.data.dims(),
+                    trainer.iters_per_epoch
+                ),
+            ));
+        }
+        trainer.generator = checkpoint::load_generator(&dir, trainer.generator)?;
+        trainer.discriminator = checkpoint::load_discriminator(&dir, trainer.discriminator)?;
+        (trainer.optim_g, trainer.optim_d) = checkpoint::load_optimizers(&dir, trainer.optim_g, trainer.optim_d)?;
+        trainer.rng = Rng::new(state.rng);
+        trainer.iteration = state.iteration;
+        Ok(trainer)
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    pub fn iteration(&self) -> usize {
+        self.iteration
+    }
+
+    pub fn iters_per_epoch(&self) -> usize {
+        self.iters_per_epoch
+    }
+
+    /// Where the run ends: `epochs` epochs, or `max_iters` iterations if that comes first.
+    pub fn total_iterations(&self) -> usize {
+        let planned = self.config.epochs * self.iters_per_epoch;
+        self.config.max_iters.map_or(planned, |max| max.min(planned))
+    }
+
+    pub fn generator(&self) -> &Generator {
+        &self.generator
+    }
+
+    pub fn discriminator(&self) -> &Discriminator {
+        &self.discriminator
+    }
+
+    /// The indices of the next batch: epoch `e` visits the images in the order of an
+    /// independent shuffle seeded by `(seed, e)`, so a resumed run sees the same batches.
+    fn next_batch_indices(&mut self) -> Vec<usize> {
+        let epoch = self.iteration / self.iters_per_epoch;
+        if self.order.as_ref().is_none_or(|(e, _)| *e != epoch) {
+            let order = Rng::fork(self.config.seed, epoch as u64).permutation(self.data.len());
+            self.order = Some((epoch, order));
+        }
+        let within = self.iteration % self.iters_per_epoch;
+        let b = self.config.batch_size;
+        self.order.as_ref().expect("set above").1[within * b..(within + 1) * b].to_vec()
+    }
+
+    /// One iteration: a D step on a real and a (detached) fake batch, then a G step.
+    pub fn step(&mut self) -> Result<Row, TrainError> {
+        let start = Instant::now();
+        let indices = self.next_batch_indices();
+        let real = self.data.batch(&indices, &self.device);
+        let latent = self.config.latent.sample(self.config.batch_size, &mut self.rng);
+        let fake = self.generator.forward(latent.input(&self.device));
+
+        // D step: max_D E[log D(x)] + E[log(1 - D(G(z, c)))] (+ InfoGAN's -L_I for Q).
+        let d_real = self.discriminator.forward(real);
+        let d_fake = self.discriminator.forward(fake.clone().detach());
+        let mut d_loss = discriminator_loss(d_real.logits, d_fake.logits);
+        if let Some(q) = d_fake.q {
+            d_loss = d_loss + info_loss(q, &latent, self.config.info_continuous_weight);
+        }
+        let d_value = self.finite("d_loss", &d_loss)?;
+        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
+        self.discriminator = self.optim_d.step(self.config.lr_d, self.discriminator.clone(), grads);
+
+        // G step: non-saturating -E[log D(G(z, c))] plus the regulariser. D's (and Q's)
+        // parameters are frozen for it, so the backward pass skips their weight gradients.
+        let out = self.discriminator.clone().no_grad().forward(fake.clone());
+        let g_adv = generator_loss(out.logits);
+        let (reg, hsic) = self.regularizer(fake, &latent, out.q);
+        let g_value = self.finite("g_loss", &g_adv)?;
+        let reg_value = match &reg {
+            Some(reg) => self.finite("regulariser", reg)?,
+            None => 0.0,
+        };
+        let hsic_value = hsic.map(|h| h.into_scalar::<f32>());
+        let g_loss = match reg {
+            Some(reg) => g_adv + reg,
+            None => g_adv,
+        };
+        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
+        self.generator = self.optim_g.step(self.config.lr_g, self.generator.clone(), grads);
+
+        self.iteration += 1;
+        Ok(Row {
+            epoch: (self.iteration - 1) / self.iters_per_epoch + 1,
+            iteration: self.iteration,
+            d_loss: d_value,
+            g_loss: g_value,
+            reg_loss: reg_value,
+            hsic: hsic_value,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// The term added to G's loss, and the unweighted HSIC value for the metrics.
+    fn regularizer(&self, fake: Tensor<4>, latent: &Latent, q: Option<Tensor<2>>) -> (Option<Tensor<1>>, Option<Tensor<1>>) {
+        match self.config.model {
+            ModelKind::Gan => (None, None),
+            ModelKind::InfoGan => {
+                let q = q.expect("InfoGAN's discriminator has a Q head");
+                (Some(info_loss(q, latent, self.config.info_continuous_weight)), None)
+            }
+            ModelKind::Hsic => {
+                let value = self.hsic.as_ref().expect("HSIC terms built for an HSIC run").forward(fake, latent);
+                (Some(-value.weighted), Some(value.unweighted.detach()))
+            }
+        }
+    }
+
+    fn finite(&self, name: &str, loss: &Tensor<1>) -> Result<f32, TrainError> {
+        let value = loss.clone().into_scalar::<f32>();
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(TrainError::NonFinite(format!(
+                "{name} became {value} at iteration {} (epoch {}); stopped without writing a checkpoint",
+                self.iteration + 1,
+                self.iteration / self.iters_per_epoch + 1
+            )))
+        }
+    }
+
+    fn state(&self) -> TrainState {
+        TrainState {
+            iteration: self.iteration,
+            iters_per_epoch: self.iters_per_epoch,
+            rng: self.rng.state(),
+            image: self.data.dims(),
+        }
+    }
+
+    /// Writes the checkpoint into `run` (atomically).
+    pub fn save_checkpoint(&self, run: &Path) -> Result<(), TrainError> {
+        let state = self.state();
+        checkpoint::save(
+            run,
+            Checkpoint {
+                generator: &self.generator,
+                discriminator: &self.discriminator,
+                optim_g: &self.optim_g,
+                optim_d: &self.optim_d,
+                state: &state,
+            },
+        )
+    }
+
+    /// Traversal grids, samples and (when `run` has metrics) the loss curves.
+    pub fn write_figures(&self, run: &Path) -> Result<Vec<PathBuf>, TrainError> {
+        write_generator_figures(&self.generator.valid(), &self.config, self.data.dims(), run, &self.device.clone().inner())
+            .and_then(|mut paths| {
+                let metrics = run.join("metrics.csv");
+                if metrics.is_file() {
+                    let losses = run.join("losses.png");
+                    figures::write_losses(&metrics::read(&metrics)?, &losses)?;
+                    paths.push(losses);
+                }
+                Ok(paths)
+            })
+    }
+
+    /// Trains until the planned end or until `stop` is set (then it checkpoints and returns
+    /// early). Checkpoints and figures are written at the end of every epoch and at the end.
+    pub fn fit(&mut self, run: &Path, stop: &AtomicBool, progress: bool) -> Result<RunSummary, TrainError> {
+        let wall = Instant::now();
+        let total = self.total_iterations();
+        let mut metrics = MetricsWriter::open(&run.join("metrics.csv"), self.iteration)?;
+        let mut progress = Progress::new(self.iteration, total, self.iters_per_epoch, self.config.epochs, progress);
+        let (mut steps, mut step_seconds) = (0, 0.0);
+        let mut figures = Vec::new();
+        let mut interrupted = false;
+        while self.iteration < total {
+            if stop.load(Ordering::Relaxed) {
+                interrupted = true;
+                break;
+            }
+            let row = self.step().map_err(|e| match e {
+                TrainError::NonFinite(msg) => TrainError::NonFinite(format!(
+                    "{msg}. The last checkpoint in {} is intact.",
+                    run.join("checkpoint").display()
+                )),
+                other => other,
+            })?;
+            metrics.append(row)?;
+            steps += 1;
+            step_seconds += row.seconds;
+            progress.update(&row);
+            if self.iteration % self.iters_per_epoch == 0 || self.iteration == total {
+                self.save_checkpoint(run)?;
+                figures = self.write_figures(run)?;
+                progress.end_epoch(self.iteration == total);
+            }
+        }
+        if interrupted {
+            self.save_checkpoint(run)?;
+            figures = self.write_figures(run)?;
+            progress.interrupted();
+        }
+        Ok(RunSummary {
+            run: run.to_path_buf(),
+            iterations: self.iteration,
+            steps,
+            step_seconds,
+            wall_seconds: wall.elapsed().as_secs_f64(),
+            interrupted,
+            figures,
+        })
+    }
+}
+
+/// `traverse_c*.png` and `samples.png` from a generator in eval mode.
+pub fn write_generator_figures(
+    generator: &Generator,
+    config: &TrainConfig,
+    dims: [usize; 3],
+    dir: &Path,
+    device: &Device,
+) -> Result<Vec<PathBuf>, TrainError> {
+    let mut paths = figures::write_traversals(generator, &config.latent, dims, config.seed, dir, device)?;
+    let samples = dir.join("samples.png");
+    figures::write_samples(generator, &config.latent, dims, config.seed, 10, &samples, device)?;
+    paths.push(samples);
+    Ok(paths)
+}

@@ -1,0 +1,26 @@
+//! A tiny training setup: 8x8 images, a small latent, batches of 8.
+
+#![allow(dead_code)] // each test file uses part of it
+
+use hsic_infogan_data::ImageSet;
+use hsic_infogan_models::{LatentConfig, Rng};
+use hsic_infogan_train::{ModelKind, TrainConfig, TrainingData};
+
+pub const DIMS: [usize; 3] = [1, 8, 8];
+
+/// 48 random 8x8 images: 6 iterations per epoch at batch 8.
+pub fn data() -> TrainingData {
+    let mut rng = Rng::new(11);
+    let pixels = (0..48 * 64).map(|_| rng.below(256) as u8).collect();
+    TrainingData::Set(ImageSet::new(DIMS, pixels, None))
+}
+
+pub fn config(model: ModelKind) -> TrainConfig {
+    TrainConfig::new()
+        .with_model(model)
+        .with_dataset("tiny".into())
+        .with_latent(LatentConfig::new().with_noise(4).with_categorical(vec![3]).with_continuous(2))
+        .with_batch_size(8)
+        .with_epochs(2)
+        .with_seed(5)
+}

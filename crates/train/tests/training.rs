@@ -1,0 +1,196 @@
+//! The training loop on a tiny configuration: every model trains, resumes exactly, checkpoints
+//! on request, refuses bad settings, and writes its figures.
+
+mod common;
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use burn::module::Module;
+use burn::prelude::*;
+use hsic_infogan_models::Rng;
+use hsic_infogan_train::metrics::{self, Row};
+use hsic_infogan_train::{ModelKind, TrainConfig, TrainError, Trainer, checkpoint, figures};
+
+use common::{DIMS, config, data};
+
+/// Outputs of G (eval mode) on fixed latents and of D (eval mode) on fixed images.
+fn outputs(trainer: &Trainer) -> (Vec<f32>, Vec<f32>) {
+    let device = Device::flex();
+    let latent = trainer.config().latent.sample(6, &mut Rng::new(99));
+    let g: Vec<f32> = trainer.generator().valid().forward(latent.input(&device)).into_data().try_to_vec().unwrap();
+    let images = Tensor::<4>::ones([6, DIMS[0], DIMS[1], DIMS[2]], &device).mul_scalar(0.3);
+    let d: Vec<f32> = trainer.discriminator().valid().forward(images).logits.into_data().try_to_vec().unwrap();
+    (g, d)
+}
+
+#[test]
+fn each_model_trains_with_finite_losses_and_changes_both_networks() {
+    for model in [ModelKind::Gan, ModelKind::InfoGan, ModelKind::Hsic] {
+        let mut trainer = Trainer::new(config(model), data()).unwrap();
+        let (g0, d0) = outputs(&trainer);
+        for i in 1..=3 {
+            let row = trainer.step().unwrap();
+            assert_eq!(row.iteration, i);
+            for value in [row.d_loss, row.g_loss, row.reg_loss] {
+                assert!(value.is_finite(), "{model:?}: {row:?}");
+            }
+            match model {
+                ModelKind::Gan => assert!(row.reg_loss == 0.0 && row.hsic.is_none()),
+                ModelKind::InfoGan => assert!(row.reg_loss > 0.0 && row.hsic.is_none()),
+                ModelKind::Hsic => {
+                    let hsic = row.hsic.expect("HSIC value");
+                    assert!((0.0..=1.0).contains(&hsic), "CKA in [0, 1]: {hsic}");
+                    assert!((row.reg_loss + hsic).abs() < 1e-6, "lambda = 1: reg = -HSIC");
+                }
+            }
+        }
+        let (g1, d1) = outputs(&trainer);
+        assert_ne!(g0, g1, "{model:?}: G did not change");
+        assert_ne!(d0, d1, "{model:?}: D did not change");
+    }
+}
+
+#[test]
+fn the_hsic_term_reaches_the_generator_and_only_the_generator() {
+    let run = |lambda: f64| {
+        let mut config = config(ModelKind::Hsic);
+        config.hsic_terms[0].lambda = lambda;
+        let mut trainer = Trainer::new(config, data()).unwrap();
+        trainer.step().unwrap();
+        outputs(&trainer)
+    };
+    let (g_off, d_off) = run(0.0);
+    let (g_on, d_on) = run(10.0);
+    assert_eq!(d_off, d_on, "D's step comes before the HSIC term and must not see it");
+    assert_ne!(g_off, g_on, "lambda changed nothing in G");
+}
+
+fn fit(trainer: &mut Trainer, dir: &Path) {
+    trainer.fit(dir, &AtomicBool::new(false), false).unwrap();
+}
+
+fn without_seconds(rows: Vec<Row>) -> Vec<Row> {
+    rows.into_iter().map(|r| Row { seconds: 0.0, ..r }).collect()
+}
+
+/// Trains `total` iterations straight through in one folder, and `stop_at` then a resume to
+/// `total` in another; returns both runs' metrics and both final trainers (the straight one
+/// reloaded from its checkpoint).
+fn straight_and_resumed(model: ModelKind, total: usize, stop_at: usize) -> [(Vec<Row>, Trainer); 2] {
+    let planned = config(model).with_max_iters(Some(total));
+    let [straight, stopped] = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    fit(&mut Trainer::new(planned.clone(), data()).unwrap(), straight.path());
+    fit(&mut Trainer::new(planned.clone().with_max_iters(Some(stop_at)), data()).unwrap(), stopped.path());
+    let state = checkpoint::load_state(&checkpoint::find(stopped.path()).unwrap()).unwrap();
+    assert_eq!(state.iteration, stop_at);
+    let mut resumed = Trainer::resume(stopped.path(), planned.clone(), data()).unwrap();
+    assert_eq!(resumed.iteration(), stop_at);
+    fit(&mut resumed, stopped.path());
+    let reloaded = Trainer::resume(straight.path(), planned, data()).unwrap();
+    let rows = |dir: &Path| without_seconds(metrics::read(&dir.join("metrics.csv")).unwrap());
+    [(rows(straight.path()), reloaded), (rows(stopped.path()), resumed)]
+}
+
+#[test]
+fn a_resumed_run_reproduces_the_uninterrupted_one() {
+    // HSIC-InfoGAN, crossing the epoch boundary at 6; InfoGAN (Q head, its own Adam state).
+    for (model, total, stop_at) in [(ModelKind::Hsic, 9, 4), (ModelKind::InfoGan, 5, 2)] {
+        let [(straight, reloaded), (resumed, trainer)] = straight_and_resumed(model, total, stop_at);
+        assert_eq!(straight.len(), total);
+        assert_eq!(straight, resumed, "{model:?}: metrics differ");
+        // Eval-mode outputs use the batch-norm running statistics, which the checkpoint must carry.
+        assert_eq!(outputs(&reloaded), outputs(&trainer), "{model:?}: final networks differ");
+    }
+}
+
+#[test]
+fn the_stop_flag_checkpoints_and_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut trainer = Trainer::new(config(ModelKind::Gan), data()).unwrap();
+    let summary = trainer.fit(dir.path(), &AtomicBool::new(true), false).unwrap();
+    assert!(summary.interrupted);
+    assert_eq!(summary.steps, 0);
+    let state = checkpoint::load_state(&checkpoint::find(dir.path()).unwrap()).unwrap();
+    assert_eq!(state.iteration, 0);
+    assert!(dir.path().join("traverse_c1.png").is_file());
+    // Stopped again right after a resume: the checkpoint is rewritten from the loaded networks
+    // (which must not depend on the files being replaced) and stays loadable.
+    for _ in 0..2 {
+        let mut resumed = Trainer::resume(dir.path(), config(ModelKind::Gan), data()).unwrap();
+        assert!(resumed.fit(dir.path(), &AtomicBool::new(true), false).unwrap().interrupted);
+    }
+    Trainer::resume(dir.path(), config(ModelKind::Gan), data()).unwrap().step().unwrap();
+}
+
+#[test]
+fn a_non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    // An absurd learning rate blows D's weights up within a few steps.
+    let config = config(ModelKind::Gan).with_lr_d(1e30).with_lr_g(1e30).with_epochs(20);
+    let mut trainer = Trainer::new(config, data()).unwrap();
+    let err = trainer.fit(dir.path(), &AtomicBool::new(false), false).unwrap_err();
+    let TrainError::NonFinite(message) = err else { panic!("expected a non-finite loss error, got {err}") };
+    assert!(message.contains("became") && message.contains("is intact"), "{message}");
+    // Whatever checkpoint exists is a complete, loadable one from before the failure.
+    if let Ok(dir) = checkpoint::find(dir.path()) {
+        let state = checkpoint::load_state(&dir).unwrap();
+        assert!(state.iteration % 6 == 0 && state.iteration < trainer.iteration() + 1);
+    }
+}
+
+#[test]
+fn bad_settings_are_refused_with_the_setting_named() {
+    let expect = |config: TrainConfig, needle: &str| {
+        let err = match Trainer::new(config, data()) {
+            Ok(_) => panic!("accepted a bad config (expected `{needle}`)"),
+            Err(err) => err.to_string(),
+        };
+        assert!(err.contains(needle), "`{err}` does not mention `{needle}`");
+    };
+    let mut negative = config(ModelKind::Hsic);
+    negative.hsic_terms[0].lambda = -1.0;
+    expect(negative, "lambda must be a finite number >= 0, got -1");
+    let mut unbiased = config(ModelKind::Hsic).with_batch_size(3);
+    unbiased.hsic_terms[0].hsic.estimator = hsic::Estimator::Unbiased;
+    expect(unbiased, "batch size 3 is below the unbiased HSIC estimator's minimum of 4");
+    expect(config(ModelKind::Gan).with_batch_size(100), "has 48 images, fewer than one batch of 100");
+    expect(config(ModelKind::Gan).with_device("tpu".into()), "tpu");
+    expect(config(ModelKind::Gan).with_lr_g(0.0), "lr_g must be a finite number > 0, got 0");
+}
+
+#[test]
+fn figures_have_the_paper_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut trainer = Trainer::new(config(ModelKind::Hsic).with_max_iters(Some(2)), data()).unwrap();
+    fit(&mut trainer, dir.path());
+    // 3 categorical values x 10 steps of 8x8 images with 2-pixel gaps.
+    for code in ["traverse_c1.png", "traverse_c2.png"] {
+        let image = image::open(dir.path().join(code)).unwrap();
+        assert_eq!((image.width(), image.height()), (10 * 10 + 2, 3 * 10 + 2), "{code}");
+    }
+    let samples = image::open(dir.path().join("samples.png")).unwrap();
+    assert_eq!((samples.width(), samples.height()), (102, 102));
+    let losses = image::open(dir.path().join("losses.png")).unwrap();
+    assert_eq!((losses.width(), losses.height()), figures::LOSSES_SIZE);
+    assert!(!dir.path().join("checkpoint.tmp").exists());
+}
+
+#[test]
+fn every_compiled_backend_trains_hsic_infogan() {
+    for backend in hsic_infogan_device::COMPILED_BACKENDS {
+        let device = hsic_infogan_device::parse_device(backend).unwrap();
+        if let Err(reason) = hsic_infogan_device::probe(&device) {
+            println!("SKIPPED backend {backend}: {reason}");
+            continue;
+        }
+        let start = std::time::Instant::now();
+        let mut trainer = Trainer::new(config(ModelKind::Hsic).with_device(backend.to_string()), data()).unwrap();
+        for _ in 0..2 {
+            let row = trainer.step().unwrap();
+            assert!(row.d_loss.is_finite() && row.g_loss.is_finite(), "{backend}: {row:?}");
+            assert!(row.hsic.is_some_and(|h| (0.0..=1.0).contains(&h)), "{backend}: {row:?}");
+        }
+        println!("{backend}: 2 steps in {:.1} s", start.elapsed().as_secs_f64());
+    }
+}

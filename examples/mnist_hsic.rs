@@ -1,0 +1,37 @@
+//! The main job: HSIC-InfoGAN on MNIST with the paper's settings (batch 100, 100 epochs,
+//! Adam 2e-4 / 1e-3, beta1 0.5) and this project's measured HSIC defaults, into
+//! `runs/mnist_hsic`. Takes the flags of `hsic-infogan train`, e.g.
+//!
+//!     cargo run --release --example mnist_hsic -- --epochs 5 --out runs/try
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+use hsic_infogan::train::args::{TrainArgs, report};
+
+/// mimalloc keeps the tens of megabytes a training step allocates and frees instead of faulting
+/// them in again: a step on flex runs about 15% faster than with glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(about = "Train HSIC-InfoGAN on MNIST and write the paper's figures")]
+struct Cli {
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.train.execute(Path::new("runs/mnist_hsic")) {
+        Ok(summary) => {
+            print!("{}", report(&summary));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
