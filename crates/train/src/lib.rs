@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod checkpoint;
+pub mod eval;
 mod config;
 mod data;
 mod error;

@@ -90,7 +90,7 @@ fn train_resume_and_sample_a_run() {
 fn bad_flags_fail_with_a_message() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("never").display().to_string();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["train", "--model", "vae"], "unknown model `vae`"),
         (&["train", "--lambda", "-1", "--out", &out], "lambda must be a finite number >= 0, got -1"),
         (
@@ -99,6 +99,7 @@ fn bad_flags_fail_with_a_message() {
         ),
         (&["train", "--dataset", "folder:/nonexistent/images", "--out", &out], "/nonexistent/images"),
         (&["sample", "--run", "/nonexistent/run"], "not a run folder"),
+        (&["classifier", "train", "--epochs", "0"], "--epochs must be at least 1"),
     ];
     for (args, needle) in cases {
         let output = hsic_infogan(args);

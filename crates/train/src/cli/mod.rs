@@ -1,5 +1,6 @@
 //! The command tree: `hsic-infogan <command> ...`.
 
+mod classifier;
 mod data;
 mod sample;
 mod table;
@@ -20,6 +21,9 @@ enum Command {
     /// Inspect the data sets.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// The MNIST classifier that evaluation uses.
+    #[command(subcommand)]
+    Classifier(classifier::ClassifierCommand),
     /// Train GAN, InfoGAN or HSIC-InfoGAN into a run folder (or resume one).
     Train(hsic_infogan_train::args::TrainArgs),
     /// Traversal figures, samples and NumPy exports from a run's checkpoint.
@@ -30,6 +34,7 @@ impl Cli {
     pub fn run(self) -> Result<(), Box<dyn std::error::Error>> {
         match self.command {
             Command::Data(command) => command.run(),
+            Command::Classifier(command) => command.run(),
             Command::Train(args) => train::run(args),
             Command::Sample(args) => sample::run(args),
         }

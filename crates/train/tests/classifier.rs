@@ -1,0 +1,43 @@
+//! The evaluation classifier learns MNIST and survives the cache round trip.
+
+use std::path::Path;
+
+use burn::data::dataset::Dataset;
+use hsic_infogan_data::ImageSet;
+use hsic_infogan_data::mnist::{MnistKind, Split, load_split};
+use hsic_infogan_train::eval::classifier::{self, ClassifierInfo};
+use hsic_infogan_train::open_device;
+
+const MNIST_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/mnist");
+
+/// The first `n` images of a split.
+fn head(set: &ImageSet, n: usize) -> ImageSet {
+    let pixels = set.pixels()[..n * 784].to_vec();
+    ImageSet::new(set.dims(), pixels, set.labels().map(|l| l[..n].to_vec()))
+}
+
+#[test]
+fn a_short_training_learns_digits_and_the_cache_round_trips() {
+    if !Path::new(MNIST_DIR).join("train-images-idx3-ubyte.gz").is_file() {
+        assert!(std::env::var_os("CI").is_none(), "CI must provide {MNIST_DIR}");
+        println!("SKIPPED: no MNIST in {MNIST_DIR}");
+        return;
+    }
+    let dir = Path::new(MNIST_DIR);
+    let train = head(&load_split(MnistKind::Mnist, Split::Train, dir).unwrap(), 3000);
+    let test = head(&load_split(MnistKind::Mnist, Split::Test, dir).unwrap(), 1000);
+    assert_eq!(train.len(), 3000);
+    let device = open_device("flex").unwrap();
+    let untrained = classifier::accuracy(&classifier::Classifier::new(&device), &test, &device);
+    let model = classifier::train(&train, 1, 0, &device, false);
+    let trained = classifier::accuracy(&model, &test, &device);
+    assert!(untrained < 0.3 && trained > 0.6, "accuracy {untrained} untrained, {trained} after 1 epoch of 3,000 images");
+
+    let cache = tempfile::tempdir().unwrap();
+    let missing = classifier::load(cache.path(), &device).err().unwrap().to_string();
+    assert!(missing.contains("hsic-infogan classifier train"), "{missing}");
+    classifier::save(&model, &ClassifierInfo::new(trained, 1, 0), cache.path()).unwrap();
+    let (loaded, info) = classifier::load(cache.path(), &device).unwrap();
+    assert_eq!(info.test_accuracy, trained);
+    assert_eq!(classifier::accuracy(&loaded, &test, &device), trained);
+}
