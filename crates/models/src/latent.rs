@@ -91,17 +91,33 @@ impl Latent {
         out
     }
 
-    /// Generator input `[batch, input_size]` = [z | one-hot | continuous].
-    pub fn input(&self, device: &Device) -> Tensor<2> {
+    /// The code vectors c = [one-hot | continuous], `[batch, code_size]`, row-major.
+    pub fn codes(&self) -> Vec<f32> {
         let one_hot = self.one_hot();
-        let (n, h, c) = (self.layout.noise, self.layout.one_hot_size(), self.layout.continuous);
-        let mut rows = Vec::with_capacity(self.batch * (n + h + c));
+        let (h, c) = (self.layout.one_hot_size(), self.layout.continuous);
+        let mut rows = Vec::with_capacity(self.batch * (h + c));
         for b in 0..self.batch {
-            rows.extend_from_slice(&self.noise[b * n..(b + 1) * n]);
             rows.extend_from_slice(&one_hot[b * h..(b + 1) * h]);
             rows.extend_from_slice(&self.continuous[b * c..(b + 1) * c]);
         }
-        matrix(rows, self.batch, n + h + c, device)
+        rows
+    }
+
+    /// The code vectors c, `[batch, code_size]`.
+    pub fn codes_tensor(&self, device: &Device) -> Tensor<2> {
+        matrix(self.codes(), self.batch, self.layout.code_size(), device)
+    }
+
+    /// Generator input `[batch, input_size]` = [z | c].
+    pub fn input(&self, device: &Device) -> Tensor<2> {
+        let codes = self.codes();
+        let (n, k) = (self.layout.noise, self.layout.code_size());
+        let mut rows = Vec::with_capacity(self.batch * (n + k));
+        for b in 0..self.batch {
+            rows.extend_from_slice(&self.noise[b * n..(b + 1) * n]);
+            rows.extend_from_slice(&codes[b * k..(b + 1) * k]);
+        }
+        matrix(rows, self.batch, n + k, device)
     }
 
     /// The categorical codes one-hot, `[batch, one_hot_size]`.
@@ -179,6 +195,7 @@ mod tests {
                 1.5, -1.5, 0.0, 1.0, 0.0, 0.0, 1.0, -0.75
             ]
         );
+        assert_eq!(latent.codes(), [0.0, 0.0, 1.0, 1.0, 0.0, 0.25, 0.0, 1.0, 0.0, 0.0, 1.0, -0.75]);
         assert_eq!(layout.input_size(), 8);
         assert_eq!(layout.code_size(), 6);
     }

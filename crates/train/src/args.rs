@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_models::LatentConfig;
 
+use crate::config::{DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X};
 use crate::{CodeGroup, HsicTerm, ModelKind, RunSummary, TrainConfig, TrainError, run};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,13 +73,13 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 2)]
     pub continuous: usize,
     /// HSIC: weight lambda of the HSIC term.
-    #[arg(long = "lambda", default_value_t = 1.0, allow_negative_numbers = true)]
+    #[arg(long = "lambda", default_value_t = DEFAULT_LAMBDA, allow_negative_numbers = true)]
     pub lambda: f64,
     /// HSIC: kernel width for the images (flattened, values in [0, 1]).
-    #[arg(long, default_value_t = 8.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = DEFAULT_SIGMA_X, allow_negative_numbers = true)]
     pub sigma_x: f64,
     /// HSIC: kernel width for the codes.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = DEFAULT_SIGMA_C, allow_negative_numbers = true)]
     pub sigma_c: f64,
     /// HSIC: kernel on the images.
     #[arg(long, value_enum, default_value = "gaussian")]

@@ -54,13 +54,19 @@ pub enum CodeGroup {
     Continuous,
 }
 
+/// Default HSIC settings (see `default_hsic`): weight, and kernel widths for the flattened
+/// images and for the codes.
+pub const DEFAULT_LAMBDA: f64 = 1.0;
+pub const DEFAULT_SIGMA_X: f64 = 8.0;
+pub const DEFAULT_SIGMA_C: f64 = 1.0;
+
 /// One term `lambda * HSIC(G(z, c), c_group)` subtracted from G's loss.
 #[derive(Config, Debug)]
 pub struct HsicTerm {
     #[config(default = "CodeGroup::All")]
     pub codes: CodeGroup,
     /// Weight lambda.
-    #[config(default = 1.0)]
+    #[config(default = "DEFAULT_LAMBDA")]
     pub lambda: f64,
     /// Kernels (images: `kernel_x`, codes: `kernel_y`), estimator and width scaling.
     #[config(default = "default_hsic()")]
@@ -72,8 +78,8 @@ pub struct HsicTerm {
 /// defaults": the paper's biased estimator collapsed the generator in every setting tried).
 pub fn default_hsic() -> HsicConfig {
     HsicConfig::new()
-        .with_kernel_x(Kernel::gaussian(8.0))
-        .with_kernel_y(Kernel::gaussian(1.0))
+        .with_kernel_x(Kernel::gaussian(DEFAULT_SIGMA_X))
+        .with_kernel_y(Kernel::gaussian(DEFAULT_SIGMA_C))
         .with_estimator(Estimator::Normalized)
 }
 

@@ -47,10 +47,7 @@ pub fn info_loss(q: Tensor<2>, latent: &Latent, continuous_weight: f64) -> Tenso
 /// The codes an HSIC term compares the images with.
 pub fn codes(latent: &Latent, group: CodeGroup, device: &Device) -> Tensor<2> {
     match group {
-        CodeGroup::All => Tensor::cat(
-            vec![latent.one_hot_tensor(device), latent.continuous_tensor(device)],
-            1,
-        ),
+        CodeGroup::All => latent.codes_tensor(device),
         CodeGroup::Categorical => latent.one_hot_tensor(device),
         CodeGroup::Continuous => latent.continuous_tensor(device),
     }

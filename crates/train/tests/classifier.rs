@@ -8,7 +8,9 @@ use hsic_infogan_data::mnist::{MnistKind, Split, load_split};
 use hsic_infogan_train::eval::classifier::{self, ClassifierInfo};
 use hsic_infogan_train::open_device;
 
-const MNIST_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/mnist");
+mod common;
+
+use common::{MNIST_DIR, mnist_present};
 
 /// The first `n` images of a split.
 fn head(set: &ImageSet, n: usize) -> ImageSet {
@@ -18,9 +20,7 @@ fn head(set: &ImageSet, n: usize) -> ImageSet {
 
 #[test]
 fn a_short_training_learns_digits_and_the_cache_round_trips() {
-    if !Path::new(MNIST_DIR).join("train-images-idx3-ubyte.gz").is_file() {
-        assert!(std::env::var_os("CI").is_none(), "CI must provide {MNIST_DIR}");
-        println!("SKIPPED: no MNIST in {MNIST_DIR}");
+    if !mnist_present() {
         return;
     }
     let dir = Path::new(MNIST_DIR);

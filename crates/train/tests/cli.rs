@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-const MNIST_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/mnist");
+mod common;
+
+use common::{MNIST_DIR, mnist_present};
 
 fn hsic_infogan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hsic-infogan")).args(args).output().unwrap()
@@ -25,16 +27,6 @@ fn stdout_of(args: &[&str]) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{args:?} failed: {stderr}");
     String::from_utf8(output.stdout).unwrap()
-}
-
-/// Whether the shared MNIST files are there; prints `SKIPPED` if not, and fails under CI.
-fn mnist_present() -> bool {
-    let present = Path::new(MNIST_DIR).join("train-images-idx3-ubyte.gz").is_file();
-    if !present {
-        assert!(std::env::var_os("CI").is_none(), "CI must provide {MNIST_DIR}");
-        println!("SKIPPED: no MNIST in {MNIST_DIR}");
-    }
-    present
 }
 
 fn assert_contains(text: &str, parts: &[&str]) {

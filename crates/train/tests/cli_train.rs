@@ -4,7 +4,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const MNIST_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/mnist");
+mod common;
+
+use common::{MNIST_DIR, mnist_present};
 
 fn hsic_infogan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hsic-infogan")).args(args).output().expect("run hsic-infogan")
@@ -138,9 +140,7 @@ fn ctrl_c_writes_a_checkpoint_and_says_how_to_resume() {
 
 #[test]
 fn mnist_training_writes_the_papers_traversal_layout() {
-    if !Path::new(MNIST_DIR).join("train-images-idx3-ubyte.gz").is_file() {
-        assert!(std::env::var_os("CI").is_none(), "CI must provide {MNIST_DIR}");
-        println!("SKIPPED: no MNIST in {MNIST_DIR}");
+    if !mnist_present() {
         return;
     }
     let work = tempfile::tempdir().unwrap();

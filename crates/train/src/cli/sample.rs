@@ -50,12 +50,7 @@ pub fn run(args: SampleArgs) -> Result<(), Box<dyn std::error::Error>> {
     while done < args.n {
         let latent = config.latent.sample(CHUNK.min(args.n - done), &mut rng);
         images.extend(generator.forward(latent.input(&device)).into_data().try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?);
-        let (one_hot, width) = (latent.one_hot(), config.latent.one_hot_size());
-        let c = config.latent.continuous;
-        for b in 0..latent.batch {
-            codes.extend_from_slice(&one_hot[b * width..(b + 1) * width]);
-            codes.extend_from_slice(&latent.continuous[b * c..(b + 1) * c]);
-        }
+        codes.extend(latent.codes());
         categories.extend(latent.categories.iter().map(|&v| v as i64));
         done += latent.batch;
     }

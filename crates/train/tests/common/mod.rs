@@ -1,6 +1,9 @@
-//! A tiny training setup: 8x8 images, a small latent, batches of 8.
+//! What the test files share: a tiny training setup (8x8 images, a small latent, batches of 8)
+//! and the MNIST files beside the project.
 
 #![allow(dead_code)] // each test file uses part of it
+
+use std::path::Path;
 
 use hsic_infogan_data::ImageSet;
 use hsic_infogan_models::{LatentConfig, Rng};
@@ -23,4 +26,17 @@ pub fn config(model: ModelKind) -> TrainConfig {
         .with_batch_size(8)
         .with_epochs(2)
         .with_seed(5)
+}
+
+/// The four MNIST files CI provides in `../shared` beside the project.
+pub const MNIST_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/mnist");
+
+/// Whether the shared MNIST files are there; prints `SKIPPED` if not, and fails under CI.
+pub fn mnist_present() -> bool {
+    let present = Path::new(MNIST_DIR).join("train-images-idx3-ubyte.gz").is_file();
+    if !present {
+        assert!(std::env::var_os("CI").is_none(), "CI must provide {MNIST_DIR}");
+        println!("SKIPPED: no MNIST in {MNIST_DIR}");
+    }
+    present
 }
