@@ -187,4 +187,37 @@ impl TrainConfig {
         }
         Ok(())
     }
+
+    /// The regulariser in a few words, for tables: e.g. `all: CKA σx 8 σc 1 λ 1` for
+    /// HSIC-InfoGAN, `Q head, continuous weight 0.1` for InfoGAN.
+    pub fn regulariser(&self) -> String {
+        let kernel = |kernel: &Kernel| match kernel {
+            Kernel::Gaussian { sigma } => format!("{sigma}"),
+            Kernel::GaussianMedian => "median".into(),
+            Kernel::Linear => "linear".into(),
+        };
+        match self.model {
+            ModelKind::Gan => "none".into(),
+            ModelKind::InfoGan => format!("Q head, continuous weight {}", self.info_continuous_weight),
+            ModelKind::Hsic => self
+                .hsic_terms
+                .iter()
+                .map(|term| {
+                    let estimator = match &term.hsic.estimator {
+                        Estimator::Normalized => "CKA",
+                        other => other.name(),
+                    };
+                    format!(
+                        "{}: {estimator} σx {} σc {} λ {}{}",
+                        format!("{:?}", term.codes).to_lowercase(),
+                        kernel(&term.hsic.kernel_x),
+                        kernel(&term.hsic.kernel_y),
+                        term.lambda,
+                        if term.hsic.scale_by_dim { " (σ × √d)" } else { "" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
 }

@@ -3,20 +3,13 @@
 use std::path::Path;
 
 use burn::data::dataset::Dataset;
-use hsic_infogan_data::ImageSet;
 use hsic_infogan_data::mnist::{MnistKind, Split, load_split};
 use hsic_infogan_train::eval::classifier::{self, ClassifierInfo};
 use hsic_infogan_train::open_device;
 
 mod common;
 
-use common::{MNIST_DIR, mnist_present};
-
-/// The first `n` images of a split.
-fn head(set: &ImageSet, n: usize) -> ImageSet {
-    let pixels = set.pixels()[..n * 784].to_vec();
-    ImageSet::new(set.dims(), pixels, set.labels().map(|l| l[..n].to_vec()))
-}
+use common::{MNIST_DIR, head, mnist_present};
 
 #[test]
 fn a_short_training_learns_digits_and_the_cache_round_trips() {

@@ -5,11 +5,7 @@ use std::process::{Command, Output};
 
 mod common;
 
-use common::{MNIST_DIR, mnist_present};
-
-fn hsic_infogan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hsic-infogan")).args(args).output().unwrap()
-}
+use common::{MNIST_DIR, hsic_infogan, mnist_present};
 
 /// Runs the binary with MNIST's environment variables set to `vars` (others removed) and the
 /// user cache in `cache`.

@@ -6,15 +6,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{MNIST_DIR, mnist_present};
-
-fn hsic_infogan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hsic-infogan")).args(args).output().expect("run hsic-infogan")
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+use common::{MNIST_DIR, hsic_infogan, mnist_present, text};
 
 /// A folder of 24 random 8x8 grey PNGs.
 fn image_folder(dir: &Path) -> String {

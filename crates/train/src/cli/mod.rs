@@ -2,6 +2,7 @@
 
 mod classifier;
 mod data;
+mod eval;
 mod sample;
 mod table;
 mod train;
@@ -28,6 +29,11 @@ enum Command {
     Train(hsic_infogan_train::args::TrainArgs),
     /// Traversal figures, samples and NumPy exports from a run's checkpoint.
     Sample(sample::SampleArgs),
+    /// Score a run (MNIST): categorical-code accuracy, FID, continuous-code factors, class
+    /// coverage; writes RUN/eval.json.
+    Eval(eval::EvalArgs),
+    /// One markdown table of several evaluated runs.
+    Compare(eval::CompareArgs),
 }
 
 impl Cli {
@@ -37,6 +43,8 @@ impl Cli {
             Command::Classifier(command) => command.run(),
             Command::Train(args) => train::run(args),
             Command::Sample(args) => sample::run(args),
+            Command::Eval(args) => eval::run(args),
+            Command::Compare(args) => eval::compare(args),
         }
     }
 }

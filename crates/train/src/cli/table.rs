@@ -19,6 +19,18 @@ pub fn format_table(rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A markdown table; `|` inside a cell is escaped.
+pub fn markdown_table(header: &[String], rows: &[Vec<String>]) -> String {
+    let line = |cells: &[String]| {
+        let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+        format!("| {} |\n", cells.join(" | "))
+    };
+    let mut out = line(header);
+    out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
+    rows.iter().for_each(|row| out.push_str(&line(row)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +43,12 @@ mod tests {
             vec!["t".to_string(), "1".to_string()],
         ];
         assert_eq!(format_table(&rows), "split  images\ntrain  60000\nt      1\n");
+    }
+
+    #[test]
+    fn markdown_rows_follow_the_header_rule() {
+        let header = vec!["run".to_string(), "FID".to_string()];
+        let rows = vec![vec!["a|b".to_string(), "1.5".to_string()]];
+        assert_eq!(markdown_table(&header, &rows), "| run | FID |\n|---|---|\n| a\\|b | 1.5 |\n");
     }
 }

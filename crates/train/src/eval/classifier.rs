@@ -55,9 +55,14 @@ impl Classifier {
         relu(self.fc1.forward(x.reshape([batch, 64 * 7 * 7])))
     }
 
+    /// Penultimate features -> class logits `[B, 10]`.
+    pub fn logits(&self, features: Tensor<2>) -> Tensor<2> {
+        self.fc2.forward(features)
+    }
+
     /// Images -> class logits `[B, 10]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        self.fc2.forward(self.features(images))
+        self.logits(self.features(images))
     }
 }
 

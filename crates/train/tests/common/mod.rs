@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses part of it
 
 use std::path::Path;
+use std::process::{Command, Output};
 
 use hsic_infogan_data::ImageSet;
 use hsic_infogan_models::{LatentConfig, Rng};
@@ -39,4 +40,21 @@ pub fn mnist_present() -> bool {
         println!("SKIPPED: no MNIST in {MNIST_DIR}");
     }
     present
+}
+
+/// Runs the `hsic-infogan` binary as a user would.
+pub fn hsic_infogan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hsic-infogan")).args(args).output().expect("run hsic-infogan")
+}
+
+/// A finished command's stdout and stderr, for assertion messages.
+pub fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// The first `n` images of a set.
+pub fn head(set: &ImageSet, n: usize) -> ImageSet {
+    let [c, h, w] = set.dims();
+    let pixels = set.pixels()[..n * c * h * w].to_vec();
+    ImageSet::new(set.dims(), pixels, set.labels().map(|l| l[..n].to_vec()))
 }
