@@ -29,6 +29,16 @@ pub enum EstimatorArg {
     Cka,
 }
 
+impl EstimatorArg {
+    pub fn estimator(self) -> Estimator {
+        match self {
+            Self::Biased => Estimator::Biased,
+            Self::Unbiased => Estimator::Unbiased,
+            Self::Cka => Estimator::Normalized,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// gan, infogan or hsic (HSIC-InfoGAN).
@@ -122,7 +132,7 @@ pub struct TrainArgs {
 }
 
 /// Paths are stored absolute in `config.json`, so `--resume` works from any directory.
-fn absolute(path: &Path) -> String {
+pub fn absolute(path: &Path) -> String {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
@@ -141,11 +151,7 @@ fn kernel(arg: KernelArg, sigma: f64) -> Kernel {
 impl TrainArgs {
     /// The run configuration these flags describe.
     pub fn config(&self) -> TrainConfig {
-        let estimator = match self.estimator {
-            EstimatorArg::Biased => Estimator::Biased,
-            EstimatorArg::Unbiased => Estimator::Unbiased,
-            EstimatorArg::Cka => Estimator::Normalized,
-        };
+        let estimator = self.estimator.estimator();
         let term = |codes, lambda, sigma_c| {
             HsicTerm::new().with_codes(codes).with_lambda(lambda).with_hsic(
                 HsicConfig::new()

@@ -108,7 +108,7 @@ pub fn write_samples(
 }
 
 /// Registers a system TrueType font for the plots once; `false` if none was found.
-fn font_available() -> bool {
+pub fn font_available() -> bool {
     static FOUND: OnceLock<bool> = OnceLock::new();
     *FOUND.get_or_init(|| {
         let candidates = [

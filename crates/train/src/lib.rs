@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod npy;
 mod progress;
 pub mod run;
+pub mod sweep;
 mod trainer;
 
 pub use config::{CodeGroup, HsicTerm, ModelKind, TrainConfig, default_hsic};

@@ -3,26 +3,11 @@
 
 use std::path::Path;
 
-use hsic_infogan_data::mnist::{MnistKind, Split, load_split};
-use hsic_infogan_train::eval::classifier::{self, ClassifierInfo};
 use hsic_infogan_train::eval::report;
-use hsic_infogan_train::open_device;
 
 mod common;
 
-use common::{MNIST_DIR, head, hsic_infogan, mnist_present, text};
-
-fn succeed(args: &[&str]) -> String {
-    let output = hsic_infogan(args);
-    assert!(output.status.success(), "{args:?}: {}", text(&output));
-    text(&output)
-}
-
-fn fail(args: &[&str]) -> String {
-    let output = hsic_infogan(args);
-    assert!(!output.status.success(), "{args:?} should fail: {}", text(&output));
-    text(&output)
-}
+use common::{MNIST_DIR, fail, mnist_present, small_classifier, succeed};
 
 #[test]
 fn eval_scores_runs_and_compare_tabulates_them() {
@@ -35,10 +20,7 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     for (model, out) in [("hsic", &hsic), ("infogan", &infogan)] {
         succeed(&["train", "--model", model, "--data-dir", MNIST_DIR, "--max-iters", "2", "--quiet", "--out", out]);
     }
-    let train = head(&load_split(MnistKind::Mnist, Split::Train, Path::new(MNIST_DIR)).unwrap(), 2000);
-    let device = open_device("flex").unwrap();
-    let model = classifier::train(&train, 1, 0, &device, false);
-    classifier::save(&model, &ClassifierInfo::new(0.5, 1, 0), Path::new(&classifier_dir)).unwrap();
+    small_classifier(Path::new(&classifier_dir));
 
     let eval = |run: &str| {
         succeed(&["eval", "--run", run, "--n", "300", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR])

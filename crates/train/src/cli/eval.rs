@@ -50,7 +50,7 @@ pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// `slant +0.71` (the factor the code captures and its rho), or `none (+0.12, -0.05)`.
-fn captured(score: &ContinuousScore) -> String {
+pub fn captured(score: &ContinuousScore) -> String {
     match score.captures.as_str() {
         "slant" => format!("slant {:+.2}", score.slant_spearman),
         "thickness" => format!("thickness {:+.2}", score.thickness_spearman),

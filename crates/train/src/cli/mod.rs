@@ -4,6 +4,7 @@ mod classifier;
 mod data;
 mod eval;
 mod sample;
+mod sweep;
 mod table;
 mod train;
 
@@ -34,6 +35,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// One markdown table of several evaluated runs.
     Compare(eval::CompareArgs),
+    /// Fig. 2: one short HSIC-InfoGAN run per (sigma_x, sigma_c, lambda, seed), each scored.
+    Sweep(sweep::SweepArgs),
 }
 
 impl Cli {
@@ -45,6 +48,7 @@ impl Cli {
             Command::Sample(args) => sample::run(args),
             Command::Eval(args) => eval::run(args),
             Command::Compare(args) => eval::compare(args),
+            Command::Sweep(args) => sweep::run(args),
         }
     }
 }

@@ -1,0 +1,170 @@
+//! `hsic-infogan sweep`: the sigma x lambda grid of short HSIC-InfoGAN runs, each scored, with
+//! the paper's Fig. 2 mosaic, an accuracy heat map, `sweep.csv` and a markdown table.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use hsic_infogan_train::args::{EstimatorArg, absolute};
+use hsic_infogan_train::eval::EvalOptions;
+use hsic_infogan_train::run::stop_on_ctrl_c;
+use hsic_infogan_train::sweep::{self, CellResult, Grid, figures};
+use hsic_infogan_train::{ModelKind, TrainConfig};
+
+use super::eval::captured;
+use super::table::markdown_table;
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Kernel widths for the images, comma-separated (the paper searches 2 to 10).
+    #[arg(long, value_delimiter = ',', default_value = "2,4,8", allow_negative_numbers = true)]
+    sigma_x: Vec<f64>,
+    /// Kernel widths for the codes.
+    #[arg(long, value_delimiter = ',', default_value = "1", allow_negative_numbers = true)]
+    sigma_c: Vec<f64>,
+    /// Weights lambda of the HSIC term.
+    #[arg(long, value_delimiter = ',', default_value = "0.5,1,2", allow_negative_numbers = true)]
+    lambda: Vec<f64>,
+    /// Seeds; the figures show the first.
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    seeds: Vec<u64>,
+    /// Epochs per cell.
+    #[arg(long, default_value_t = 1)]
+    epochs: usize,
+    /// Iterations per cell (instead of whole epochs).
+    #[arg(long)]
+    max_iters: Option<usize>,
+    #[arg(long, value_enum, default_value_t = EstimatorArg::Cka)]
+    estimator: EstimatorArg,
+    #[arg(long, default_value = "flex")]
+    device: String,
+    /// A folder holding the MNIST files; searched first.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Samples each cell is scored with.
+    #[arg(long, default_value_t = 2000)]
+    n: usize,
+    /// Folder of the trained classifier [default: ~/.cache/hsic-infogan/classifier].
+    #[arg(long)]
+    classifier: Option<PathBuf>,
+    #[arg(long, default_value = "runs/sweep")]
+    out: PathBuf,
+    /// No per-iteration progress line (one line per cell stays).
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let grid = Grid { sigma_x: args.sigma_x, sigma_c: args.sigma_c, lambda: args.lambda, seeds: args.seeds };
+    let mut base = TrainConfig::new()
+        .with_model(ModelKind::Hsic)
+        .with_device(args.device.clone())
+        .with_data_dir(args.data_dir.as_deref().map(absolute))
+        .with_epochs(args.epochs)
+        .with_max_iters(args.max_iters);
+    base.hsic_terms[0].hsic.estimator = args.estimator.estimator();
+    let eval = EvalOptions {
+        samples: args.n,
+        seed: 0,
+        device: None,
+        data_dir: args.data_dir.clone(),
+        classifier: args.classifier.clone(),
+    };
+    let stop = stop_on_ctrl_c()?;
+    let announce = |k: usize, total: usize, cell: &sweep::Cell| {
+        eprintln!("[cell {}/{total}] σx {} σc {} λ {} seed {}", k + 1, cell.sigma_x, cell.sigma_c, cell.lambda, cell.seed);
+    };
+    let Some(results) = sweep::run(&base, &grid, &args.out, &eval, &stop, !args.quiet, announce)? else {
+        eprintln!("Stopped; the same command continues the sweep (finished cells are skipped).");
+        return Ok(());
+    };
+    let files = [args.out.join("sweep.csv"), args.out.join("sweep.md"), args.out.join("fig2.png"), args.out.join("accuracy.png")];
+    write_atomic(&files[0], &csv(&results))?;
+    let table = markdown(&results);
+    write_atomic(&files[1], &table)?;
+    figures::write_mosaic(&results, &grid, &files[2])?;
+    figures::write_heat_map(&results, &grid, &files[3])?;
+    print!("{table}");
+    for file in &files {
+        println!("written: {}", file.display());
+    }
+    Ok(())
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The scores of a cell: categorical accuracy, FID and per continuous code what it captures,
+/// or `failed` in every column.
+fn scores(result: &CellResult, codes: usize) -> Vec<String> {
+    match &result.outcome {
+        Ok(report) => {
+            let mut cells = vec![
+                report.categorical.first().map_or("—".into(), |s| format!("{:.1}%", 100.0 * s.accuracy)),
+                format!("{:.2}", report.fid),
+            ];
+            cells.extend(report.continuous.iter().map(captured));
+            cells.resize(2 + codes, "—".into());
+            cells
+        }
+        Err(_) => vec!["failed".into(); 2 + codes],
+    }
+}
+
+fn continuous_codes(results: &[CellResult]) -> usize {
+    results.iter().filter_map(|r| r.outcome.as_ref().ok()).map(|e| e.continuous.len()).max().unwrap_or(0)
+}
+
+fn settings(result: &CellResult) -> Vec<String> {
+    let c = &result.cell;
+    vec![
+        c.sigma_x.to_string(),
+        c.sigma_c.to_string(),
+        c.lambda.to_string(),
+        c.seed.to_string(),
+        result.iterations.to_string(),
+        format!("{:.3}", result.g_loss),
+        format!("{:.4}", result.hsic),
+        format!("{:.3}", result.reg_over_g),
+    ]
+}
+
+fn csv(results: &[CellResult]) -> String {
+    let codes = continuous_codes(results);
+    let mut header: Vec<String> =
+        ["sigma_x", "sigma_c", "lambda", "seed", "iterations", "g_loss", "hsic", "reg_over_g", "categorical_accuracy", "fid"]
+            .map(String::from)
+            .to_vec();
+    header.extend((1..=codes).map(|j| format!("c{j}")));
+    header.push("seconds".into());
+    let mut text = header.join(",") + "\n";
+    for result in results {
+        let mut row = settings(result);
+        row.extend(scores(result, codes).into_iter().map(|s| s.trim_end_matches('%').replace(',', ";")));
+        row.push(format!("{:.1}", result.seconds));
+        text.push_str(&(row.join(",") + "\n"));
+    }
+    text
+}
+
+fn markdown(results: &[CellResult]) -> String {
+    let codes = continuous_codes(results);
+    let mut header: Vec<String> =
+        ["σx", "σc", "λ", "seed", "iterations", "G loss", "HSIC", "λ·HSIC / G loss", "categorical accuracy", "FID"]
+            .map(String::from)
+            .to_vec();
+    header.extend((1..=codes).map(|j| format!("c{j} captures (ρ)")));
+    header.push("wall (s)".into());
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|result| {
+            let mut row = settings(result);
+            row.extend(scores(result, codes));
+            row.push(format!("{:.0}", result.seconds));
+            row
+        })
+        .collect();
+    markdown_table(&header, &rows)
+}

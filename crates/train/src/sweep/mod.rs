@@ -1,0 +1,173 @@
+//! `hsic-infogan sweep`: one short HSIC-InfoGAN run per (sigma_x, sigma_c, lambda, seed) cell,
+//! each scored by `eval`, for the paper's Fig. 2 (traversals over sigma x lambda) with the
+//! numbers beside it. Cells live in `OUT/cells/NAME`; a cell with an `eval.json` is finished and
+//! skipped, one with a checkpoint is resumed, so a stopped sweep continues where it stopped.
+
+pub mod figures;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use hsic::Kernel;
+
+use crate::eval::report::{self, EvalReport};
+use crate::eval::{EvalOptions, evaluate};
+use crate::{ModelKind, TrainConfig, TrainError, metrics, run};
+
+/// The values each setting takes; the cells are their product.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub sigma_x: Vec<f64>,
+    pub sigma_c: Vec<f64>,
+    pub lambda: Vec<f64>,
+    pub seeds: Vec<u64>,
+}
+
+/// One run of the sweep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    pub sigma_x: f64,
+    pub sigma_c: f64,
+    pub lambda: f64,
+    pub seed: u64,
+}
+
+impl Grid {
+    /// Cells in the order sigma_x, sigma_c, lambda, seed (the last varies fastest).
+    pub fn cells(&self) -> Vec<Cell> {
+        let mut cells = Vec::new();
+        for &sigma_x in &self.sigma_x {
+            for &sigma_c in &self.sigma_c {
+                for &lambda in &self.lambda {
+                    for &seed in &self.seeds {
+                        cells.push(Cell { sigma_x, sigma_c, lambda, seed });
+                    }
+                }
+            }
+        }
+        cells
+    }
+
+    /// Every list non-empty (the values themselves are checked with each cell's config).
+    pub fn check(&self) -> Result<(), TrainError> {
+        for (name, len) in [
+            ("--sigma-x", self.sigma_x.len()),
+            ("--sigma-c", self.sigma_c.len()),
+            ("--lambda", self.lambda.len()),
+            ("--seeds", self.seeds.len()),
+        ] {
+            if len == 0 {
+                return Err(TrainError::Config(format!("{name} needs at least one value")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Cell {
+    /// Folder name, e.g. `sx8_sc1_l0.5_seed0`.
+    pub fn name(&self) -> String {
+        format!("sx{}_sc{}_l{}_seed{}", self.sigma_x, self.sigma_c, self.lambda, self.seed)
+    }
+
+    /// `base` (an HSIC-InfoGAN config with one HSIC term) with this cell's Gaussian widths,
+    /// weight and seed.
+    pub fn config(&self, base: &TrainConfig) -> TrainConfig {
+        let mut config = base.clone();
+        config.seed = self.seed;
+        for term in &mut config.hsic_terms {
+            term.lambda = self.lambda;
+            term.hsic.kernel_x = Kernel::gaussian(self.sigma_x);
+            term.hsic.kernel_y = Kernel::gaussian(self.sigma_c);
+        }
+        config
+    }
+}
+
+/// A finished cell.
+#[derive(Debug, Clone)]
+pub struct CellResult {
+    pub cell: Cell,
+    pub dir: PathBuf,
+    pub iterations: usize,
+    /// Means over the last tenth of the iterations: G's adversarial loss, the unweighted HSIC,
+    /// and |lambda x HSIC| / G loss (the paper's rule asks for about 1).
+    pub g_loss: f64,
+    pub hsic: f64,
+    pub reg_over_g: f64,
+    /// Seconds of training steps.
+    pub seconds: f64,
+    /// The scores, or why training stopped (a non-finite loss is a result too).
+    pub outcome: Result<EvalReport, String>,
+}
+
+/// Where a cell's failure is recorded, so a resumed sweep does not train it again.
+fn failure_path(dir: &Path) -> PathBuf {
+    dir.join("failed.txt")
+}
+
+/// Trains and scores every cell not yet done; `None` when `stop` was set (the current cell is
+/// checkpointed). `on_cell(k, total, cell)` is called before each cell.
+pub fn run(
+    base: &TrainConfig,
+    grid: &Grid,
+    out: &Path,
+    eval: &EvalOptions,
+    stop: &AtomicBool,
+    progress: bool,
+    mut on_cell: impl FnMut(usize, usize, &Cell),
+) -> Result<Option<Vec<CellResult>>, TrainError> {
+    grid.check()?;
+    if base.model != ModelKind::Hsic || base.hsic_terms.len() != 1 {
+        return Err(TrainError::Config("a sweep needs an HSIC-InfoGAN config with one HSIC term".into()));
+    }
+    let cells = grid.cells();
+    for cell in &cells {
+        cell.config(base).validate().map_err(|e| TrainError::Config(format!("cell {}: {e}", cell.name())))?;
+    }
+    let mut results = Vec::new();
+    for (k, cell) in cells.iter().enumerate() {
+        on_cell(k, cells.len(), cell);
+        let dir = out.join("cells").join(cell.name());
+        if !report::report_path(&dir).is_file() && !failure_path(&dir).is_file() {
+            let trained = if dir.join("config.json").is_file() {
+                run::resume(&dir, None, None, stop, progress)
+            } else {
+                run::start(cell.config(base), &dir, stop, progress)
+            };
+            match trained {
+                Ok(summary) if summary.interrupted => return Ok(None),
+                Ok(_) => {
+                    report::save(&evaluate(&dir, eval)?, &dir)?;
+                }
+                Err(TrainError::NonFinite(message)) => {
+                    std::fs::write(failure_path(&dir), &message).map_err(TrainError::io(failure_path(&dir)))?;
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        results.push(result(*cell, &dir)?);
+    }
+    Ok(Some(results))
+}
+
+fn result(cell: Cell, dir: &Path) -> Result<CellResult, TrainError> {
+    let rows = metrics::read(&dir.join("metrics.csv"))?;
+    let tail = &rows[rows.len() - (rows.len() / 10).max(1).min(rows.len())..];
+    let mean = |f: &dyn Fn(&metrics::Row) -> f64| tail.iter().map(f).sum::<f64>() / tail.len().max(1) as f64;
+    let g_loss = mean(&|r| f64::from(r.g_loss));
+    let outcome = match std::fs::read_to_string(failure_path(dir)) {
+        Ok(message) => Err(message),
+        Err(_) => Ok(report::load(dir)?),
+    };
+    Ok(CellResult {
+        cell,
+        dir: dir.to_path_buf(),
+        iterations: rows.len(),
+        g_loss,
+        hsic: mean(&|r| f64::from(r.hsic.unwrap_or(0.0))),
+        reg_over_g: mean(&|r| f64::from(r.reg_loss).abs()) / g_loss,
+        seconds: rows.iter().map(|r| r.seconds).sum(),
+        outcome,
+    })
+}
