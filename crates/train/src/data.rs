@@ -11,6 +11,7 @@ use hsic_infogan_data::{DatasetSpec, ImageSet};
 
 use crate::{TrainConfig, TrainError};
 
+#[derive(Clone)]
 pub enum TrainingData {
     /// Images held in memory (MNIST, Fashion-MNIST, image folders).
     Set(ImageSet),

@@ -19,4 +19,4 @@ mod trainer;
 pub use config::{CodeGroup, HsicTerm, ModelKind, TrainConfig, default_hsic};
 pub use data::TrainingData;
 pub use error::TrainError;
-pub use trainer::{RunSummary, Trainer, open_device, write_generator_figures};
+pub use trainer::{GradientNorms, RunSummary, Trainer, open_device, write_generator_figures};

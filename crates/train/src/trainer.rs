@@ -22,6 +22,8 @@ use crate::{ModelKind, TrainConfig, TrainError, TrainingData, figures};
 /// data order of epoch `e` uses stream `e`).
 const LATENT_STREAM: u64 = 1 << 40;
 const INIT_STREAM: u64 = (1 << 40) + 1;
+/// Host stream of the batches [`Trainer::gradient_norms`] measures on.
+const GRADIENT_STREAM: u64 = (1 << 40) + 2;
 
 /// Networks, optimisers and position of a run.
 pub struct Trainer {
@@ -54,6 +56,21 @@ pub struct RunSummary {
     /// Stopped by the stop flag (Ctrl-C) before the planned end.
     pub interrupted: bool,
     pub figures: Vec<PathBuf>,
+}
+
+/// The two pulls on G's output x = G(z, c) in a G step: the Frobenius norms over a batch of
+/// d(adversarial loss)/dx and of d(sum_t lambda_t HSIC_t)/dx, averaged over batches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GradientNorms {
+    pub adversarial: f64,
+    pub hsic: f64,
+}
+
+impl GradientNorms {
+    /// lambda |grad HSIC| / |grad adversarial|: how hard the regulariser pulls against D.
+    pub fn ratio(&self) -> f64 {
+        self.hsic / self.adversarial
+    }
 }
 
 /// Opens `name` (flex, ndarray, wgpu[:N], cuda[:N]) with autodiff, checking it answers.
@@ -217,6 +234,30 @@ impl Trainer {
             hsic: hsic_value,
             seconds: start.elapsed().as_secs_f64(),
         })
+    }
+
+    /// [`GradientNorms`] of the current networks over `batches` batches drawn from a stream of
+    /// their own; `None` unless the model is HSIC-InfoGAN. The networks run in training mode,
+    /// as in a G step, on copies, so the run's state (batch-norm statistics included) is left
+    /// as it was.
+    pub fn gradient_norms(&self, batches: usize) -> Option<GradientNorms> {
+        let hsic = self.hsic.as_ref()?;
+        let (generator, discriminator) = (self.generator.valid().train(), self.discriminator.valid().train().no_grad());
+        let mut rng = Rng::fork(self.config.seed, GRADIENT_STREAM);
+        let norm = |x: &Tensor<4>, loss: Tensor<1>| {
+            let grads = loss.backward();
+            let grad = x.grad(&grads).expect("x requires grad");
+            f64::from(grad.powf_scalar(2.0).sum().sqrt().into_scalar::<f32>())
+        };
+        let mut sum = GradientNorms { adversarial: 0.0, hsic: 0.0 };
+        for _ in 0..batches {
+            let latent = self.config.latent.sample(self.config.batch_size, &mut rng);
+            let x = generator.forward(latent.input(&self.device)).detach().require_grad();
+            sum.adversarial += norm(&x, generator_loss(discriminator.forward(x.clone()).logits));
+            sum.hsic += norm(&x, hsic.forward(x.clone(), &latent).weighted);
+        }
+        let n = batches.max(1) as f64;
+        Some(GradientNorms { adversarial: sum.adversarial / n, hsic: sum.hsic / n })
     }
 
     /// The term added to G's loss, and the unweighted HSIC value for the metrics.

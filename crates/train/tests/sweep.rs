@@ -44,10 +44,16 @@ fn a_2x2_sweep_writes_its_table_and_figures_and_resumes() {
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5, "{csv}");
-    assert!(lines[0].starts_with("sigma_x,sigma_c,lambda,seed,iterations,g_loss,hsic,reg_over_g,categorical_accuracy,fid,c1,c2"));
-    // λ·HSIC / G loss grows with λ at a given width: the weighted term is 4 times larger.
-    let ratio = |line: &str| line.split(',').nth(7).unwrap().parse::<f64>().unwrap();
-    assert!(lines[2].starts_with("4,1,2,0,2,") && ratio(lines[2]) > 2.0 * ratio(lines[1]), "{csv}");
+    assert!(lines[0].starts_with(
+        "sigma_x,sigma_c,lambda,seed,iterations,g_loss,hsic,reg_over_g,grad_ratio_start,grad_ratio_end,categorical_accuracy,fid,c1,c2"
+    ));
+    // λ·HSIC / G loss grows with λ at a given width, and at the start (same initial networks)
+    // the gradient ratio is exactly 4 times larger for λ 2 than for λ 0.5.
+    let column = |line: &str, k: usize| line.split(',').nth(k).unwrap().parse::<f64>().unwrap();
+    assert!(lines[2].starts_with("4,1,2,0,2,") && column(lines[2], 7) > 2.0 * column(lines[1], 7), "{csv}");
+    let start_ratio = column(lines[2], 8) / column(lines[1], 8);
+    assert!((start_ratio - 4.0).abs() < 0.01, "{csv}");
+    assert!(column(lines[1], 9) > 0.0, "{csv}");
     let table = std::fs::read_to_string(out.join("sweep.md")).unwrap();
     assert_eq!(table.lines().count(), 6, "{table}");
 

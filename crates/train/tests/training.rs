@@ -194,3 +194,25 @@ fn every_compiled_backend_trains_hsic_infogan() {
         println!("{backend}: 2 steps in {:.1} s", start.elapsed().as_secs_f64());
     }
 }
+
+#[test]
+fn gradient_norms_scale_with_lambda_and_leave_the_run_untouched() {
+    let trainer_with = |lambda: f64| {
+        let mut config = config(ModelKind::Hsic);
+        config.hsic_terms[0].lambda = lambda;
+        Trainer::new(config, data()).unwrap()
+    };
+    let (one, three) = (trainer_with(1.0).gradient_norms(2).unwrap(), trainer_with(3.0).gradient_norms(2).unwrap());
+    assert!(one.adversarial > 0.0 && one.hsic > 0.0 && one.ratio().is_finite(), "{one:?}");
+    assert_eq!(one.adversarial, three.adversarial, "lambda does not touch the adversarial pull");
+    assert!((three.hsic / one.hsic - 3.0).abs() < 1e-4, "{} vs {}", three.hsic, one.hsic);
+    assert!(Trainer::new(config(ModelKind::Gan), data()).unwrap().gradient_norms(1).is_none());
+
+    // Measuring between steps changes nothing: same losses and networks as without it.
+    let (mut measured, mut plain) = (trainer_with(1.0), trainer_with(1.0));
+    for _ in 0..2 {
+        measured.gradient_norms(1).unwrap();
+        assert_eq!(measured.step().unwrap().g_loss, plain.step().unwrap().g_loss);
+    }
+    assert_eq!(outputs(&measured), outputs(&plain));
+}

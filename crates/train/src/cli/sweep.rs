@@ -128,13 +128,18 @@ fn settings(result: &CellResult) -> Vec<String> {
         format!("{:.3}", result.g_loss),
         format!("{:.4}", result.hsic),
         format!("{:.3}", result.reg_over_g),
+        format!("{:.4}", result.gradients_start.ratio()),
+        result.gradients_end.map_or("—".into(), |g| format!("{:.4}", g.ratio())),
     ]
 }
 
 fn csv(results: &[CellResult]) -> String {
     let codes = continuous_codes(results);
     let mut header: Vec<String> =
-        ["sigma_x", "sigma_c", "lambda", "seed", "iterations", "g_loss", "hsic", "reg_over_g", "categorical_accuracy", "fid"]
+        [
+            "sigma_x", "sigma_c", "lambda", "seed", "iterations", "g_loss", "hsic", "reg_over_g", "grad_ratio_start",
+            "grad_ratio_end", "categorical_accuracy", "fid",
+        ]
             .map(String::from)
             .to_vec();
     header.extend((1..=codes).map(|j| format!("c{j}")));
@@ -152,7 +157,10 @@ fn csv(results: &[CellResult]) -> String {
 fn markdown(results: &[CellResult]) -> String {
     let codes = continuous_codes(results);
     let mut header: Vec<String> =
-        ["σx", "σc", "λ", "seed", "iterations", "G loss", "HSIC", "λ·HSIC / G loss", "categorical accuracy", "FID"]
+        [
+            "σx", "σc", "λ", "seed", "iterations", "G loss", "HSIC", "λ·HSIC / G loss", "grad ratio at start",
+            "grad ratio at end", "categorical accuracy", "FID",
+        ]
             .map(String::from)
             .to_vec();
     header.extend((1..=codes).map(|j| format!("c{j} captures (ρ)")));

@@ -12,7 +12,10 @@ use hsic::Kernel;
 
 use crate::eval::report::{self, EvalReport};
 use crate::eval::{EvalOptions, evaluate};
-use crate::{ModelKind, TrainConfig, TrainError, metrics, run};
+use crate::{GradientNorms, ModelKind, TrainConfig, TrainError, Trainer, TrainingData, metrics, run};
+
+/// Batches the gradient norms are averaged over.
+const GRADIENT_BATCHES: usize = 5;
 
 /// The values each setting takes; the cells are their product.
 #[derive(Debug, Clone)]
@@ -97,6 +100,10 @@ pub struct CellResult {
     pub reg_over_g: f64,
     /// Seconds of training steps.
     pub seconds: f64,
+    /// lambda |grad HSIC| and |grad adversarial| at G's output, for the freshly initialised
+    /// networks and for the last checkpoint (`None` if the cell failed before its first one).
+    pub gradients_start: GradientNorms,
+    pub gradients_end: Option<GradientNorms>,
     /// The scores, or why training stopped (a non-finite loss is a result too).
     pub outcome: Result<EvalReport, String>,
 }
@@ -125,6 +132,7 @@ pub fn run(
     for cell in &cells {
         cell.config(base).validate().map_err(|e| TrainError::Config(format!("cell {}: {e}", cell.name())))?;
     }
+    let data = TrainingData::load(base)?;
     let mut results = Vec::new();
     for (k, cell) in cells.iter().enumerate() {
         on_cell(k, cells.len(), cell);
@@ -146,12 +154,15 @@ pub fn run(
                 Err(other) => return Err(other),
             }
         }
-        results.push(result(*cell, &dir)?);
+        results.push(result(*cell, &dir, &cell.config(base), &data)?);
     }
     Ok(Some(results))
 }
 
-fn result(cell: Cell, dir: &Path) -> Result<CellResult, TrainError> {
+fn result(cell: Cell, dir: &Path, config: &TrainConfig, data: &TrainingData) -> Result<CellResult, TrainError> {
+    let norms = |trainer: Trainer| trainer.gradient_norms(GRADIENT_BATCHES).expect("an HSIC config");
+    let gradients_start = norms(Trainer::new(config.clone(), data.clone())?);
+    let gradients_end = Trainer::resume(dir, run::load_config(dir)?, data.clone()).ok().map(norms);
     let rows = metrics::read(&dir.join("metrics.csv"))?;
     let tail = &rows[rows.len() - (rows.len() / 10).max(1).min(rows.len())..];
     let mean = |f: &dyn Fn(&metrics::Row) -> f64| tail.iter().map(f).sum::<f64>() / tail.len().max(1) as f64;
@@ -168,6 +179,8 @@ fn result(cell: Cell, dir: &Path) -> Result<CellResult, TrainError> {
         hsic: mean(&|r| f64::from(r.hsic.unwrap_or(0.0))),
         reg_over_g: mean(&|r| f64::from(r.reg_loss).abs()) / g_loss,
         seconds: rows.iter().map(|r| r.seconds).sum(),
+        gradients_start,
+        gradients_end,
         outcome,
     })
 }
