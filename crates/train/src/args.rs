@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::config::Config;
 use clap::{Args, ValueEnum};
 use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_models::LatentConfig;
@@ -118,8 +119,18 @@ pub struct TrainArgs {
     /// HSIC per group: weight of the continuous term [default: --lambda].
     #[arg(long, allow_negative_numbers = true)]
     pub lambda_cont: Option<f64>,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// Seed of the initial weights, data order and codes [default: 0, or the --config file's].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Take every setting from this config file (a run's config.json, or one written by hand);
+    /// only --seed, --epochs, --max-iters and --data-dir may change it.
+    #[arg(long = "config", value_name = "FILE", conflicts_with_all = [
+        "model", "device", "dataset", "image_size", "rgb", "batch_size", "lr_d", "lr_g", "noise",
+        "categorical", "continuous", "lambda", "sigma_x", "sigma_c", "kernel_x", "kernel_c",
+        "estimator", "scale_by_dim", "hsic_per_group", "sigma_cat", "sigma_cont", "lambda_cat",
+        "lambda_cont", "resume",
+    ])]
+    pub config_file: Option<PathBuf>,
     /// Run folder [default: runs/<model>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -191,7 +202,27 @@ impl TrainArgs {
             .with_lr_d(self.lr_d)
             .with_lr_g(self.lr_g)
             .with_hsic_terms(hsic_terms)
-            .with_seed(self.seed)
+            .with_seed(self.seed.unwrap_or(0))
+    }
+
+    /// The configuration of a new run: `--config FILE` with the flags that may change it, or
+    /// the flags alone.
+    pub fn new_run_config(&self) -> Result<TrainConfig, TrainError> {
+        let Some(file) = &self.config_file else { return Ok(self.config()) };
+        let mut config = TrainConfig::load(file).map_err(|e| TrainError::run(file, format!("not a training config: {e}")))?;
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        if let Some(epochs) = self.epochs {
+            config.epochs = epochs;
+        }
+        if self.max_iters.is_some() {
+            config.max_iters = self.max_iters;
+        }
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = Some(absolute(dir));
+        }
+        Ok(config)
     }
 
     /// Trains (or resumes), with Ctrl-C checkpointing and stopping. A new run goes to `--out`,
@@ -202,7 +233,7 @@ impl TrainArgs {
             Some(dir) => run::resume(dir, self.epochs, self.max_iters, &stop, !self.quiet),
             None => {
                 let out = self.out.clone().unwrap_or_else(|| default_out.to_path_buf());
-                run::start(self.config(), &out, &stop, !self.quiet)
+                run::start(self.new_run_config()?, &out, &stop, !self.quiet)
             }
         }
     }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::{MNIST_DIR, hsic_infogan, mnist_present, text};
+use burn::config::Config;
+use hsic_infogan_train::TrainConfig;
 
 /// A folder of 24 random 8x8 grey PNGs.
 fn image_folder(dir: &Path) -> String {
@@ -143,4 +145,30 @@ fn mnist_training_writes_the_papers_traversal_layout() {
     // 10 digits x 10 code values of 28x28 images with 2-pixel gaps.
     let figure = image::open(Path::new(&out).join("traverse_c2.png")).unwrap();
     assert_eq!((figure.width(), figure.height()), (302, 302));
+}
+
+#[test]
+fn a_config_file_sets_a_new_run_and_the_allowed_flags_change_it() {
+    let images = tempfile::tempdir().unwrap();
+    let dataset = image_folder(images.path());
+    let work = tempfile::tempdir().unwrap();
+    let (first, second) = (work.path().join("first"), work.path().join("second"));
+    let output = run(&tiny(&dataset, &first, &["--max-iters", "2", "--lambda", "3", "--quiet"]));
+    assert!(output.status.success(), "{}", text(&output));
+    let file = first.join("config.json").display().to_string();
+    let out = second.display().to_string();
+    let output = hsic_infogan(&["train", "--config", &file, "--seed", "7", "--max-iters", "3", "--quiet", "--out", &out]);
+    assert!(output.status.success(), "{}", text(&output));
+    let (a, b) = (TrainConfig::load(first.join("config.json")).unwrap(), TrainConfig::load(second.join("config.json")).unwrap());
+    assert_eq!((b.seed, b.max_iters, b.hsic_terms[0].lambda), (7, Some(3), 3.0));
+    let expected = TrainConfig { seed: 7, max_iters: Some(3), ..a };
+    assert_eq!(format!("{expected:?}"), format!("{b:?}"));
+    assert_eq!(metric_rows(&second), 3);
+
+    let third = work.path().join("third").display().to_string();
+    let conflict = text(&hsic_infogan(&["train", "--config", &file, "--lambda", "2", "--out", &third]));
+    assert!(conflict.contains("cannot be used with"), "{conflict}");
+    let missing = text(&hsic_infogan(&["train", "--config", "/nonexistent/config.json", "--out", &third]));
+    assert!(missing.contains("/nonexistent/config.json"), "{missing}");
+    assert!(!Path::new(&third).exists());
 }
