@@ -4,7 +4,7 @@
 //!
 //!     cargo run --release --example mnist_hsic -- --epochs 5 --out runs/try
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -24,7 +24,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.train.execute(Path::new("runs/mnist_hsic")) {
+    match cli.train.execute(|_| PathBuf::from("runs/mnist_hsic")) {
         Ok(summary) => {
             print!("{}", report(&summary));
             ExitCode::SUCCESS

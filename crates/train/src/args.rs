@@ -226,14 +226,15 @@ impl TrainArgs {
     }
 
     /// Trains (or resumes), with Ctrl-C checkpointing and stopping. A new run goes to `--out`,
-    /// else `default_out`.
-    pub fn execute(&self, default_out: &Path) -> Result<RunSummary, TrainError> {
+    /// else to `default_out(its config)`.
+    pub fn execute(&self, default_out: impl FnOnce(&TrainConfig) -> PathBuf) -> Result<RunSummary, TrainError> {
         let stop = run::stop_on_ctrl_c()?;
         match &self.resume {
             Some(dir) => run::resume(dir, self.epochs, self.max_iters, &stop, !self.quiet),
             None => {
-                let out = self.out.clone().unwrap_or_else(|| default_out.to_path_buf());
-                run::start(self.new_run_config()?, &out, &stop, !self.quiet)
+                let config = self.new_run_config()?;
+                let out = self.out.clone().unwrap_or_else(|| default_out(&config));
+                run::start(config, &out, &stop, !self.quiet)
             }
         }
     }

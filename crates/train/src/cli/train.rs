@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use hsic_infogan_train::args::{TrainArgs, report};
 
 pub fn run(args: TrainArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let model = if args.config_file.is_some() { args.new_run_config()?.model } else { args.model };
-    let default_out = PathBuf::from("runs").join(model.name());
-    let summary = args.execute(&default_out)?;
+    let summary = args.execute(|config| PathBuf::from("runs").join(config.model.name()))?;
     print!("{}", report(&summary));
     Ok(())
 }
