@@ -60,7 +60,7 @@ pub struct RunSummary {
 
 /// The two pulls on G's output x = G(z, c) in a G step: the Frobenius norms over a batch of
 /// d(adversarial loss)/dx and of d(sum_t lambda_t HSIC_t)/dx, averaged over batches.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Config, Debug, Copy, PartialEq)]
 pub struct GradientNorms {
     pub adversarial: f64,
     pub hsic: f64,

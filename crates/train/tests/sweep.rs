@@ -70,10 +70,12 @@ fn a_2x2_sweep_writes_its_table_and_figures_and_resumes() {
 
     // Again: every cell is finished, so nothing is trained or scored a second time.
     let eval_file = out.join("cells").join(cells[0]).join("eval.json");
-    let before = modified(&eval_file);
+    let gradients_file = out.join("cells").join(cells[0]).join("gradients.json");
+    let (before, gradients_before) = (modified(&eval_file), modified(&gradients_file));
     std::fs::remove_file(out.join("cells").join(cells[3]).join("eval.json")).unwrap();
     succeed(&args);
     assert_eq!(modified(&eval_file), before, "a finished cell was redone");
+    assert_eq!(modified(&gradients_file), gradients_before, "a finished cell's gradients were measured again");
     assert!(out.join("cells").join(cells[3]).join("eval.json").is_file(), "the unscored cell was scored");
     let rows = std::fs::read_to_string(out.join("cells").join(cells[3]).join("metrics.csv")).unwrap();
     assert_eq!(rows.lines().count(), 3, "the trained cell kept its 2 iterations");

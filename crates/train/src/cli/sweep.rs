@@ -117,9 +117,27 @@ fn continuous_codes(results: &[CellResult]) -> usize {
     results.iter().filter_map(|r| r.outcome.as_ref().ok()).map(|e| e.continuous.len()).max().unwrap_or(0)
 }
 
-fn settings(result: &CellResult) -> Vec<String> {
+/// The fixed columns, as (CSV name, markdown name); one column per continuous code and the
+/// wall time follow.
+const COLUMNS: [(&str, &str); 12] = [
+    ("sigma_x", "σx"),
+    ("sigma_c", "σc"),
+    ("lambda", "λ"),
+    ("seed", "seed"),
+    ("iterations", "iterations"),
+    ("g_loss", "G loss"),
+    ("hsic", "HSIC"),
+    ("reg_over_g", "λ·HSIC / G loss"),
+    ("grad_ratio_start", "grad ratio at start"),
+    ("grad_ratio_end", "grad ratio at end"),
+    ("categorical_accuracy", "categorical accuracy"),
+    ("fid", "FID"),
+];
+
+/// A cell's settings, loss magnitudes, gradient ratios and scores (without the wall time).
+fn row(result: &CellResult, codes: usize) -> Vec<String> {
     let c = &result.cell;
-    vec![
+    let mut row = vec![
         c.sigma_x.to_string(),
         c.sigma_c.to_string(),
         c.lambda.to_string(),
@@ -128,26 +146,21 @@ fn settings(result: &CellResult) -> Vec<String> {
         format!("{:.3}", result.g_loss),
         format!("{:.4}", result.hsic),
         format!("{:.3}", result.reg_over_g),
-        format!("{:.4}", result.gradients_start.ratio()),
-        result.gradients_end.map_or("—".into(), |g| format!("{:.4}", g.ratio())),
-    ]
+        format!("{:.4}", result.gradients.start.ratio()),
+        result.gradients.end.map_or("—".into(), |g| format!("{:.4}", g.ratio())),
+    ];
+    row.extend(scores(result, codes));
+    row
 }
 
 fn csv(results: &[CellResult]) -> String {
     let codes = continuous_codes(results);
-    let mut header: Vec<String> =
-        [
-            "sigma_x", "sigma_c", "lambda", "seed", "iterations", "g_loss", "hsic", "reg_over_g", "grad_ratio_start",
-            "grad_ratio_end", "categorical_accuracy", "fid",
-        ]
-            .map(String::from)
-            .to_vec();
+    let mut header: Vec<String> = COLUMNS.iter().map(|(name, _)| name.to_string()).collect();
     header.extend((1..=codes).map(|j| format!("c{j}")));
     header.push("seconds".into());
     let mut text = header.join(",") + "\n";
     for result in results {
-        let mut row = settings(result);
-        row.extend(scores(result, codes).into_iter().map(|s| s.trim_end_matches('%').replace(',', ";")));
+        let mut row: Vec<String> = row(result, codes).iter().map(|s| s.trim_end_matches('%').replace(',', ";")).collect();
         row.push(format!("{:.1}", result.seconds));
         text.push_str(&(row.join(",") + "\n"));
     }
@@ -156,20 +169,13 @@ fn csv(results: &[CellResult]) -> String {
 
 fn markdown(results: &[CellResult]) -> String {
     let codes = continuous_codes(results);
-    let mut header: Vec<String> =
-        [
-            "σx", "σc", "λ", "seed", "iterations", "G loss", "HSIC", "λ·HSIC / G loss", "grad ratio at start",
-            "grad ratio at end", "categorical accuracy", "FID",
-        ]
-            .map(String::from)
-            .to_vec();
+    let mut header: Vec<String> = COLUMNS.iter().map(|(_, name)| name.to_string()).collect();
     header.extend((1..=codes).map(|j| format!("c{j} captures (ρ)")));
     header.push("wall (s)".into());
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|result| {
-            let mut row = settings(result);
-            row.extend(scores(result, codes));
+            let mut row = row(result, codes);
             row.push(format!("{:.0}", result.seconds));
             row
         })

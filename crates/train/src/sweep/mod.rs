@@ -8,6 +8,8 @@ pub mod figures;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
+use burn::config::Config;
+
 use hsic::Kernel;
 
 use crate::eval::report::{self, EvalReport};
@@ -100,12 +102,44 @@ pub struct CellResult {
     pub reg_over_g: f64,
     /// Seconds of training steps.
     pub seconds: f64,
-    /// lambda |grad HSIC| and |grad adversarial| at G's output, for the freshly initialised
-    /// networks and for the last checkpoint (`None` if the cell failed before its first one).
-    pub gradients_start: GradientNorms,
-    pub gradients_end: Option<GradientNorms>,
+    /// lambda |grad HSIC| and |grad adversarial| at G's output.
+    pub gradients: CellGradients,
     /// The scores, or why training stopped (a non-finite loss is a result too).
     pub outcome: Result<EvalReport, String>,
+}
+
+/// Gradient norms of a cell, measured once when it is finished and kept in its
+/// `gradients.json`.
+#[derive(Config, Debug)]
+pub struct CellGradients {
+    /// For the freshly initialised networks.
+    pub start: GradientNorms,
+    /// For the last checkpoint (`None` if the cell failed before its first one).
+    pub end: Option<GradientNorms>,
+}
+
+impl CellGradients {
+    /// The cell's `gradients.json`, or a new measurement (written there) that loads the training
+    /// data into `data` on first use.
+    fn of(dir: &Path, config: &TrainConfig, data: &mut Option<TrainingData>) -> Result<Self, TrainError> {
+        let path = dir.join("gradients.json");
+        if let Ok(gradients) = Self::load(&path) {
+            return Ok(gradients);
+        }
+        let data = match data {
+            Some(data) => data,
+            None => data.insert(TrainingData::load(config)?),
+        };
+        let norms = |trainer: Trainer| trainer.gradient_norms(GRADIENT_BATCHES).expect("an HSIC config");
+        let gradients = Self {
+            start: norms(Trainer::new(config.clone(), data.clone())?),
+            end: Trainer::resume(dir, run::load_config(dir)?, data.clone()).ok().map(norms),
+        };
+        let tmp = dir.join("gradients.json.tmp");
+        gradients.save(&tmp).map_err(TrainError::io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(TrainError::io(&path))?;
+        Ok(gradients)
+    }
 }
 
 /// Where a cell's failure is recorded, so a resumed sweep does not train it again.
@@ -132,7 +166,7 @@ pub fn run(
     for cell in &cells {
         cell.config(base).validate().map_err(|e| TrainError::Config(format!("cell {}: {e}", cell.name())))?;
     }
-    let data = TrainingData::load(base)?;
+    let mut data = None;
     let mut results = Vec::new();
     for (k, cell) in cells.iter().enumerate() {
         on_cell(k, cells.len(), cell);
@@ -154,15 +188,13 @@ pub fn run(
                 Err(other) => return Err(other),
             }
         }
-        results.push(result(*cell, &dir, &cell.config(base), &data)?);
+        results.push(result(*cell, &dir, &cell.config(base), &mut data)?);
     }
     Ok(Some(results))
 }
 
-fn result(cell: Cell, dir: &Path, config: &TrainConfig, data: &TrainingData) -> Result<CellResult, TrainError> {
-    let norms = |trainer: Trainer| trainer.gradient_norms(GRADIENT_BATCHES).expect("an HSIC config");
-    let gradients_start = norms(Trainer::new(config.clone(), data.clone())?);
-    let gradients_end = Trainer::resume(dir, run::load_config(dir)?, data.clone()).ok().map(norms);
+fn result(cell: Cell, dir: &Path, config: &TrainConfig, data: &mut Option<TrainingData>) -> Result<CellResult, TrainError> {
+    let gradients = CellGradients::of(dir, config, data)?;
     let rows = metrics::read(&dir.join("metrics.csv"))?;
     let tail = &rows[rows.len() - (rows.len() / 10).max(1).min(rows.len())..];
     let mean = |f: &dyn Fn(&metrics::Row) -> f64| tail.iter().map(f).sum::<f64>() / tail.len().max(1) as f64;
@@ -179,8 +211,7 @@ fn result(cell: Cell, dir: &Path, config: &TrainConfig, data: &TrainingData) -> 
         hsic: mean(&|r| f64::from(r.hsic.unwrap_or(0.0))),
         reg_over_g: mean(&|r| f64::from(r.reg_loss).abs()) / g_loss,
         seconds: rows.iter().map(|r| r.seconds).sum(),
-        gradients_start,
-        gradients_end,
+        gradients,
         outcome,
     })
 }
