@@ -32,7 +32,7 @@ impl ImageSet {
     pub fn new(dims: [usize; 3], pixels: Vec<u8>, labels: Option<Vec<usize>>) -> Self {
         let image_len: usize = dims.iter().product();
         assert!(
-            image_len > 0 && pixels.len() % image_len == 0,
+            image_len > 0 && pixels.len().is_multiple_of(image_len),
             "{} bytes is not a whole number of {dims:?} images",
             pixels.len()
         );

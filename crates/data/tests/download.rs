@@ -177,7 +177,7 @@ fn a_connection_closed_mid_file_leaves_nothing_behind() {
     let server = serve(&shared, Serve::CloseHalfway);
     let cache = tempfile::tempdir().unwrap();
     let file = mnist_file("train-labels-idx1-ubyte.gz");
-    let err = download_verified(&[server.url.clone()], file.name, file.sha256, cache.path()).unwrap_err();
+    let err = download_verified(std::slice::from_ref(&server.url), file.name, file.sha256, cache.path()).unwrap_err();
     let message = err.to_string();
     assert!(message.contains(&format!("{}{}: ", server.url, file.name)), "{message}");
     assert!(

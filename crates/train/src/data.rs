@@ -54,6 +54,15 @@ impl TrainingData {
         self.len() == 0
     }
 
+    /// The class of every image, where the source has classes (MNIST, Fashion-MNIST, image
+    /// sub-folders).
+    pub fn labels(&self) -> Option<&[usize]> {
+        match self {
+            Self::Set(set) => set.labels(),
+            Self::Shapes => None,
+        }
+    }
+
     /// `[channels, height, width]`.
     pub fn dims(&self) -> [usize; 3] {
         match self {

@@ -15,8 +15,9 @@ mod progress;
 pub mod run;
 pub mod sweep;
 mod trainer;
+pub mod tune;
 
 pub use config::{CodeGroup, HsicTerm, ModelKind, TrainConfig, default_hsic};
 pub use data::TrainingData;
 pub use error::TrainError;
-pub use trainer::{GradientNorms, RunSummary, Trainer, open_device, write_generator_figures};
+pub use trainer::{GradientNorms, ProbeBatch, RunSummary, Trainer, gradient_norm, open_device, write_generator_figures};

@@ -22,7 +22,7 @@ use crate::{ModelKind, TrainConfig, TrainError, TrainingData, figures};
 /// data order of epoch `e` uses stream `e`).
 const LATENT_STREAM: u64 = 1 << 40;
 const INIT_STREAM: u64 = (1 << 40) + 1;
-/// Host stream of the batches [`Trainer::gradient_norms`] measures on.
+/// Host stream of the batches [`Trainer::probe`] draws.
 const GRADIENT_STREAM: u64 = (1 << 40) + 2;
 
 /// Networks, optimisers and position of a run.
@@ -71,6 +71,21 @@ impl GradientNorms {
     pub fn ratio(&self) -> f64 {
         self.hsic / self.adversarial
     }
+}
+
+/// A batch of G's output x = G(z, c) as a G step sees it: `fake` is detached from G and
+/// requires grad, so losses on it give their gradient at G's output.
+pub struct ProbeBatch {
+    pub latent: Latent,
+    pub fake: Tensor<4>,
+    /// G's adversarial loss on `fake`, through D.
+    pub adversarial: Tensor<1>,
+}
+
+/// The Frobenius norm of d loss / dx over the batch.
+pub fn gradient_norm(x: &Tensor<4>, loss: &Tensor<1>) -> f64 {
+    let grad = x.grad(&loss.backward()).expect("x requires grad");
+    f64::from(grad.powf_scalar(2.0).sum().sqrt().into_scalar::<f32>())
 }
 
 /// Opens `name` (flex, ndarray, wgpu[:N], cuda[:N]) with autodiff, checking it answers.
@@ -236,25 +251,30 @@ impl Trainer {
         })
     }
 
-    /// [`GradientNorms`] of the current networks over `batches` batches drawn from a stream of
-    /// their own; `None` unless the model is HSIC-InfoGAN. The networks run in training mode,
-    /// as in a G step, on copies, so the run's state (batch-norm statistics included) is left
-    /// as it was.
-    pub fn gradient_norms(&self, batches: usize) -> Option<GradientNorms> {
-        let hsic = self.hsic.as_ref()?;
+    /// `batches` batches generated as in a G step (the networks in training mode, on copies, so
+    /// the run's state, batch-norm statistics included, is left as it was), from a host stream
+    /// of their own: every call on the same networks sees the same batches.
+    pub fn probe(&self, batches: usize) -> Vec<ProbeBatch> {
         let (generator, discriminator) = (self.generator.valid().train(), self.discriminator.valid().train().no_grad());
         let mut rng = Rng::fork(self.config.seed, GRADIENT_STREAM);
-        let norm = |x: &Tensor<4>, loss: Tensor<1>| {
-            let grads = loss.backward();
-            let grad = x.grad(&grads).expect("x requires grad");
-            f64::from(grad.powf_scalar(2.0).sum().sqrt().into_scalar::<f32>())
-        };
+        (0..batches)
+            .map(|_| {
+                let latent = self.config.latent.sample(self.config.batch_size, &mut rng);
+                let fake = generator.forward(latent.input(&self.device)).detach().require_grad();
+                let adversarial = generator_loss(discriminator.forward(fake.clone()).logits);
+                ProbeBatch { latent, fake, adversarial }
+            })
+            .collect()
+    }
+
+    /// [`GradientNorms`] of the current networks, averaged over `batches` [`probe`](Self::probe)
+    /// batches; `None` unless the model is HSIC-InfoGAN.
+    pub fn gradient_norms(&self, batches: usize) -> Option<GradientNorms> {
+        let hsic = self.hsic.as_ref()?;
         let mut sum = GradientNorms { adversarial: 0.0, hsic: 0.0 };
-        for _ in 0..batches {
-            let latent = self.config.latent.sample(self.config.batch_size, &mut rng);
-            let x = generator.forward(latent.input(&self.device)).detach().require_grad();
-            sum.adversarial += norm(&x, generator_loss(discriminator.forward(x.clone()).logits));
-            sum.hsic += norm(&x, hsic.forward(x.clone(), &latent).weighted);
+        for batch in self.probe(batches) {
+            sum.adversarial += gradient_norm(&batch.fake, &batch.adversarial);
+            sum.hsic += gradient_norm(&batch.fake, &hsic.forward(batch.fake.clone(), &batch.latent).weighted);
         }
         let n = batches.max(1) as f64;
         Some(GradientNorms { adversarial: sum.adversarial / n, hsic: sum.hsic / n })
@@ -352,7 +372,7 @@ impl Trainer {
             steps += 1;
             step_seconds += row.seconds;
             progress.update(&row);
-            if self.iteration % self.iters_per_epoch == 0 || self.iteration == total {
+            if self.iteration.is_multiple_of(self.iters_per_epoch) || self.iteration == total {
                 self.save_checkpoint(run)?;
                 figures = self.write_figures(run)?;
                 progress.end_epoch(self.iteration == total);

@@ -135,7 +135,7 @@ fn a_non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint() {
     // Whatever checkpoint exists is a complete, loadable one from before the failure.
     if let Ok(dir) = checkpoint::find(dir.path()) {
         let state = checkpoint::load_state(&dir).unwrap();
-        assert!(state.iteration % 6 == 0 && state.iteration < trainer.iteration() + 1);
+        assert!(state.iteration.is_multiple_of(6) && state.iteration < trainer.iteration() + 1);
     }
 }
 

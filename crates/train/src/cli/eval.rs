@@ -10,6 +10,7 @@ use hsic_infogan_train::eval::{EvalOptions, evaluate};
 use hsic_infogan_train::run::load_config;
 
 use super::table::{format_table, markdown_table};
+use super::write_atomic;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -126,9 +127,7 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
          sees. A continuous code captures slant or thickness when |Spearman ρ| ≥ {CAPTURE_THRESHOLD}.\n"
     ));
     print!("{table}");
-    let tmp = args.out.with_extension("md.tmp");
-    std::fs::write(&tmp, &table).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    write_atomic(&args.out, &table)?;
     eprintln!("written: {}", args.out.display());
     Ok(())
 }

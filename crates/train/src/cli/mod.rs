@@ -7,6 +7,9 @@ mod sample;
 mod sweep;
 mod table;
 mod train;
+mod tune;
+
+use std::path::Path;
 
 use clap::{Parser, Subcommand};
 
@@ -37,6 +40,9 @@ enum Command {
     Compare(eval::CompareArgs),
     /// Fig. 2: one short HSIC-InfoGAN run per (sigma_x, sigma_c, lambda, seed), each scored.
     Sweep(sweep::SweepArgs),
+    /// The paper's tuning strategy, measured: kernel widths by the dependence signal, lambda by
+    /// the gradient ratio, then a few short scored runs; writes a config for `train --config`.
+    Tune(tune::TuneArgs),
 }
 
 impl Cli {
@@ -49,6 +55,14 @@ impl Cli {
             Command::Eval(args) => eval::run(args),
             Command::Compare(args) => eval::compare(args),
             Command::Sweep(args) => sweep::run(args),
+            Command::Tune(args) => tune::run(args),
         }
     }
+}
+
+/// Writes `text` to `path` through a temporary file beside it, so `path` is whole or untouched.
+fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }

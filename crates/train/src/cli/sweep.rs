@@ -1,7 +1,7 @@
 //! `hsic-infogan sweep`: the sigma x lambda grid of short HSIC-InfoGAN runs, each scored, with
 //! the paper's Fig. 2 mosaic, an accuracy heat map, `sweep.csv` and a markdown table.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use hsic_infogan_train::args::{EstimatorArg, absolute};
@@ -12,6 +12,7 @@ use hsic_infogan_train::{ModelKind, TrainConfig};
 
 use super::eval::captured;
 use super::table::markdown_table;
+use super::write_atomic;
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -33,6 +34,15 @@ pub struct SweepArgs {
     /// Iterations per cell (instead of whole epochs).
     #[arg(long)]
     max_iters: Option<usize>,
+    #[command(flatten)]
+    runs: RunArgs,
+    #[arg(long, default_value = "runs/sweep")]
+    out: PathBuf,
+}
+
+/// What every short scored run of `sweep` and `tune` shares.
+#[derive(Debug, Args)]
+pub(super) struct RunArgs {
     #[arg(long, value_enum, default_value_t = EstimatorArg::Cka)]
     estimator: EstimatorArg,
     #[arg(long, default_value = "flex")]
@@ -40,40 +50,51 @@ pub struct SweepArgs {
     /// A folder holding the MNIST files; searched first.
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Samples each cell is scored with.
+    /// Samples each run is scored with.
     #[arg(long, default_value_t = 2000)]
     n: usize,
     /// Folder of the trained classifier [default: ~/.cache/hsic-infogan/classifier].
     #[arg(long)]
     classifier: Option<PathBuf>,
-    #[arg(long, default_value = "runs/sweep")]
-    out: PathBuf,
-    /// No per-iteration progress line (one line per cell stays).
+    /// No per-iteration progress line (one line per run stays).
     #[arg(long)]
-    quiet: bool,
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// The MNIST HSIC-InfoGAN config the runs vary (one HSIC term with this estimator).
+    pub fn base(&self) -> TrainConfig {
+        let mut base = TrainConfig::new()
+            .with_model(ModelKind::Hsic)
+            .with_device(self.device.clone())
+            .with_data_dir(self.data_dir.as_deref().map(absolute));
+        base.hsic_terms[0].hsic.estimator = self.estimator.estimator();
+        base
+    }
+
+    /// How each run is scored.
+    pub fn eval(&self) -> EvalOptions {
+        EvalOptions {
+            samples: self.n,
+            seed: 0,
+            device: None,
+            data_dir: self.data_dir.clone(),
+            classifier: self.classifier.clone(),
+        }
+    }
+}
+
+/// Printed before each run.
+pub(super) fn announce(k: usize, total: usize, cell: &sweep::Cell) {
+    eprintln!("[cell {}/{total}] σx {} σc {} λ {} seed {}", k + 1, cell.sigma_x, cell.sigma_c, cell.lambda, cell.seed);
 }
 
 pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
     let grid = Grid { sigma_x: args.sigma_x, sigma_c: args.sigma_c, lambda: args.lambda, seeds: args.seeds };
-    let mut base = TrainConfig::new()
-        .with_model(ModelKind::Hsic)
-        .with_device(args.device.clone())
-        .with_data_dir(args.data_dir.as_deref().map(absolute))
-        .with_epochs(args.epochs)
-        .with_max_iters(args.max_iters);
-    base.hsic_terms[0].hsic.estimator = args.estimator.estimator();
-    let eval = EvalOptions {
-        samples: args.n,
-        seed: 0,
-        device: None,
-        data_dir: args.data_dir.clone(),
-        classifier: args.classifier.clone(),
-    };
+    let base = args.runs.base().with_epochs(args.epochs).with_max_iters(args.max_iters);
     let stop = stop_on_ctrl_c()?;
-    let announce = |k: usize, total: usize, cell: &sweep::Cell| {
-        eprintln!("[cell {}/{total}] σx {} σc {} λ {} seed {}", k + 1, cell.sigma_x, cell.sigma_c, cell.lambda, cell.seed);
-    };
-    let Some(results) = sweep::run(&base, &grid, &args.out, &eval, &stop, !args.quiet, announce)? else {
+    grid.check()?;
+    let Some(results) = sweep::run(&base, &grid.cells(), &args.out, &args.runs.eval(), &stop, !args.runs.quiet, announce)? else {
         eprintln!("Stopped; the same command continues the sweep (finished cells are skipped).");
         return Ok(());
     };
@@ -88,12 +109,6 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
         println!("written: {}", file.display());
     }
     Ok(())
-}
-
-fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The scores of a cell: categorical accuracy, FID and per continuous code what it captures,
@@ -167,7 +182,7 @@ fn csv(results: &[CellResult]) -> String {
     text
 }
 
-fn markdown(results: &[CellResult]) -> String {
+pub(super) fn markdown(results: &[CellResult]) -> String {
     let codes = continuous_codes(results);
     let mut header: Vec<String> = COLUMNS.iter().map(|(_, name)| name.to_string()).collect();
     header.extend((1..=codes).map(|j| format!("c{j} captures (ρ)")));

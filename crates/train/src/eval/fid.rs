@@ -83,7 +83,7 @@ mod tests {
             &gaussian(array![0.0, 0.0, 0.0], Array2::from_diag(&array![a[0], a[1], a[2]])),
             &gaussian(array![1.0, -2.0, 0.0], Array2::from_diag(&array![b[0], b[1], b[2]])),
         );
-        let expected = 5.0 + (0..3).map(|i| (a[i] as f64).sqrt() - (b[i] as f64).sqrt()).map(|d| d * d).sum::<f64>();
+        let expected = 5.0 + (0..3).map(|i| a[i].sqrt() - b[i].sqrt()).map(|d| d * d).sum::<f64>();
         assert!((fid - expected).abs() < 1e-10, "{fid} vs {expected}");
     }
 

@@ -147,23 +147,27 @@ fn failure_path(dir: &Path) -> PathBuf {
     dir.join("failed.txt")
 }
 
-/// Trains and scores every cell not yet done; `None` when `stop` was set (the current cell is
-/// checkpointed). `on_cell(k, total, cell)` is called before each cell.
+/// A cell sets the widths and weight of the one HSIC term of an HSIC-InfoGAN config.
+pub fn check_base(base: &TrainConfig) -> Result<(), TrainError> {
+    if base.model != ModelKind::Hsic || base.hsic_terms.len() != 1 {
+        return Err(TrainError::Config("sweep and tune need an HSIC-InfoGAN config with one HSIC term".into()));
+    }
+    Ok(())
+}
+
+/// Trains and scores every cell not yet done (a [`Grid`]'s, or any list); `None` when `stop` was
+/// set (the current cell is checkpointed). `on_cell(k, total, cell)` is called before each cell.
 pub fn run(
     base: &TrainConfig,
-    grid: &Grid,
+    cells: &[Cell],
     out: &Path,
     eval: &EvalOptions,
     stop: &AtomicBool,
     progress: bool,
     mut on_cell: impl FnMut(usize, usize, &Cell),
 ) -> Result<Option<Vec<CellResult>>, TrainError> {
-    grid.check()?;
-    if base.model != ModelKind::Hsic || base.hsic_terms.len() != 1 {
-        return Err(TrainError::Config("a sweep needs an HSIC-InfoGAN config with one HSIC term".into()));
-    }
-    let cells = grid.cells();
-    for cell in &cells {
+    check_base(base)?;
+    for cell in cells {
         cell.config(base).validate().map_err(|e| TrainError::Config(format!("cell {}: {e}", cell.name())))?;
     }
     let mut data = None;
