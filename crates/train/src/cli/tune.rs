@@ -83,7 +83,7 @@ pub fn run(args: TuneArgs) -> Result<(), Box<dyn std::error::Error>> {
         let section = format!(
             "\n## 3. Refinement: {} runs of {} iterations, best categorical accuracy first\n\n{}\n\
              One seed and a short budget: differences of a few points are within the spread \
-             between seeds (README, \"Tuning\").\n",
+             between seeds, and a short ranking need not hold for longer training (README, \"Tuning\").\n",
             tuned.refined.len(),
             options.iters,
             markdown(&tuned.refined)
