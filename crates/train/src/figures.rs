@@ -9,7 +9,7 @@ use hsic_infogan_models::{Generator, LatentConfig, Rng, traversal};
 use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
 use plotters::prelude::*;
 
-use crate::TrainError;
+use crate::{TrainError, files};
 use crate::metrics::Row;
 
 /// Pixels between grid cells.
@@ -54,9 +54,7 @@ pub fn save_png(image: &DynamicImage, path: &Path) -> Result<(), TrainError> {
     image
         .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
         .map_err(|e| TrainError::run(path, e))?;
-    let tmp = path.with_extension("png.tmp");
-    std::fs::write(&tmp, bytes).map_err(TrainError::io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(TrainError::io(path))
+    files::write_atomic(path, bytes)
 }
 
 /// The noise vector all traversal cells share, fixed by the seed so figures of successive

@@ -8,6 +8,7 @@ mod config;
 mod data;
 mod error;
 pub mod figures;
+pub mod files;
 pub mod losses;
 pub mod metrics;
 pub mod npy;

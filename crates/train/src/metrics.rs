@@ -4,7 +4,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::TrainError;
+use crate::{TrainError, files};
 
 pub const HEADER: &str = "epoch,iteration,d_loss,g_loss,reg_loss,hsic,seconds";
 
@@ -75,14 +75,12 @@ impl MetricsWriter {
     pub fn open(path: &Path, keep_until: usize) -> Result<Self, TrainError> {
         if keep_until > 0 {
             let rows: Vec<Row> = read(path)?.into_iter().filter(|r| r.iteration <= keep_until).collect();
-            let tmp = path.with_extension("csv.tmp");
             let mut text = format!("{HEADER}\n");
             for row in rows {
                 text.push_str(&row.to_csv());
                 text.push('\n');
             }
-            fs::write(&tmp, text).map_err(TrainError::io(&tmp))?;
-            fs::rename(&tmp, path).map_err(TrainError::io(path))?;
+            files::write_atomic(path, text)?;
         } else {
             fs::write(path, format!("{HEADER}\n")).map_err(TrainError::io(path))?;
         }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::TrainError;
+use crate::{TrainError, files};
 
 /// An element type NumPy knows.
 pub trait NpyElement: Copy {
@@ -50,9 +50,7 @@ pub fn encode<T: NpyElement>(shape: &[usize], values: &[T]) -> Vec<u8> {
 
 /// Writes an `.npy` file via a temporary name, so an existing file is only ever replaced whole.
 pub fn write<T: NpyElement>(path: &Path, shape: &[usize], values: &[T]) -> Result<(), TrainError> {
-    let tmp = path.with_extension("npy.tmp");
-    std::fs::write(&tmp, encode(shape, values)).map_err(TrainError::io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(TrainError::io(path))
+    files::write_atomic(path, encode(shape, values))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use burn::prelude::*;
 use hsic_infogan_models::{Generator, GeneratorConfig, Rng};
 
 use crate::checkpoint::{self, TrainState};
-use crate::{RunSummary, TrainConfig, TrainError, Trainer, TrainingData, open_device};
+use crate::{RunSummary, files, TrainConfig, TrainError, Trainer, TrainingData, open_device};
 
 /// A flag that the first Ctrl-C sets (the loop then checkpoints and stops); a second Ctrl-C
 /// exits at once.
@@ -23,10 +23,7 @@ pub fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>, TrainError> {
 }
 
 fn save_config(config: &TrainConfig, run: &Path) -> Result<(), TrainError> {
-    let path = run.join("config.json");
-    let tmp = run.join("config.json.tmp");
-    config.save(&tmp).map_err(TrainError::io(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(TrainError::io(&path))
+    files::save_config(config, &run.join("config.json"))
 }
 
 /// Reads a run's `config.json`.

@@ -253,12 +253,15 @@ fn real_batches(base: &TrainConfig, data: &TrainingData, batches: usize, device:
 
 /// `latent` with its codes (not its noise) reordered: row `b` takes the codes of row `order[b]`.
 fn shuffled(latent: &Latent, order: &[usize]) -> Latent {
-    let rows = |values: &[f32], width: usize| order.iter().flat_map(|&b| values[b * width..(b + 1) * width].to_vec()).collect();
-    let groups = latent.layout.categorical.len();
     let mut out = latent.clone();
-    out.categories = order.iter().flat_map(|&b| latent.categories[b * groups..(b + 1) * groups].to_vec()).collect();
-    out.continuous = rows(&latent.continuous, latent.layout.continuous);
+    out.categories = rows(&latent.categories, latent.layout.categorical.len(), order);
+    out.continuous = rows(&latent.continuous, latent.layout.continuous, order);
     out
+}
+
+/// The rows `order` of a row-major matrix `width` wide.
+fn rows<T: Copy>(values: &[T], width: usize, order: &[usize]) -> Vec<T> {
+    order.iter().flat_map(|&r| &values[r * width..(r + 1) * width]).copied().collect()
 }
 
 /// `x` to two significant digits, so lambdas read (and name cell folders) cleanly.

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use hsic_infogan_train::eval::report::{self, CAPTURE_THRESHOLD, ContinuousScore, EvalReport};
 use hsic_infogan_train::eval::{EvalOptions, evaluate};
+use hsic_infogan_train::files::write_atomic;
 use hsic_infogan_train::run::load_config;
 
 use super::table::{format_table, markdown_table};
-use super::write_atomic;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {

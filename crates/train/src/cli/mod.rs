@@ -9,8 +9,6 @@ mod table;
 mod train;
 mod tune;
 
-use std::path::Path;
-
 use clap::{Parser, Subcommand};
 
 /// HSIC-InfoGAN on Burn: InfoGAN with the Q network replaced by an HSIC term.
@@ -58,11 +56,4 @@ impl Cli {
             Command::Tune(args) => tune::run(args),
         }
     }
-}
-
-/// Writes `text` to `path` through a temporary file beside it, so `path` is whole or untouched.
-fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use clap::Args;
 use hsic_infogan_train::args::{EstimatorArg, absolute};
 use hsic_infogan_train::eval::EvalOptions;
+use hsic_infogan_train::files::write_atomic;
 use hsic_infogan_train::run::stop_on_ctrl_c;
 use hsic_infogan_train::sweep::{self, CellResult, Grid, figures};
 use hsic_infogan_train::{ModelKind, TrainConfig};
 
 use super::eval::captured;
 use super::table::markdown_table;
-use super::write_atomic;
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -99,7 +99,7 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     };
     let files = [args.out.join("sweep.csv"), args.out.join("sweep.md"), args.out.join("fig2.png"), args.out.join("accuracy.png")];
-    write_atomic(&files[0], &csv(&results))?;
+    write_atomic(&files[0], csv(&results))?;
     let table = markdown(&results);
     write_atomic(&files[1], &table)?;
     figures::write_mosaic(&results, &grid, &files[2])?;

@@ -4,14 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::config::Config;
 use clap::Args;
+use hsic_infogan_train::files::{save_config, write_atomic};
 use hsic_infogan_train::run::stop_on_ctrl_c;
 use hsic_infogan_train::tune::{self, Measurement, TuneOptions, Tuned, target_ratio};
 
 use super::sweep::{RunArgs, announce, markdown};
 use super::table::markdown_table;
-use super::write_atomic;
 
 #[derive(Debug, Args)]
 pub struct TuneArgs {
@@ -95,9 +94,7 @@ pub fn run(args: TuneArgs) -> Result<(), Box<dyn std::error::Error>> {
     let section = recommendation(&tuned, &options, &config_path);
     print!("{section}");
     report.push_str(&section);
-    let tmp = config_path.with_extension("json.tmp");
-    tuned.config.save(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &config_path).map_err(|e| format!("{}: {e}", config_path.display()))?;
+    save_config(&tuned.config, &config_path)?;
     let report_path = args.out.join("tune.md");
     write_atomic(&report_path, &report)?;
     println!("written: {}\nwritten: {}", config_path.display(), report_path.display());

@@ -20,7 +20,7 @@ use burn::tensor::activation::relu;
 use hsic_infogan_data::ImageSet;
 use hsic_infogan_models::Rng;
 
-use crate::TrainError;
+use crate::{TrainError, files};
 
 /// Width of the feature layer.
 pub const FEATURES: usize = 128;
@@ -165,13 +165,8 @@ pub fn save(classifier: &Classifier, info: &ClassifierInfo, dir: &Path) -> Resul
     std::fs::create_dir_all(dir).map_err(TrainError::io(dir))?;
     let weights = dir.join("mnist.bpk");
     let bytes = classifier.valid().into_record().into_bytes().map_err(|e| TrainError::run(&weights, e))?;
-    let tmp = dir.join("mnist.bpk.tmp");
-    std::fs::write(&tmp, &*bytes).map_err(TrainError::io(&tmp))?;
-    std::fs::rename(&tmp, &weights).map_err(TrainError::io(&weights))?;
-    let json = dir.join("mnist.json");
-    let tmp = dir.join("mnist.json.tmp");
-    info.save(&tmp).map_err(TrainError::io(&tmp))?;
-    std::fs::rename(&tmp, &json).map_err(TrainError::io(&json))
+    files::write_atomic(&weights, &*bytes)?;
+    files::save_config(info, &dir.join("mnist.json"))
 }
 
 /// The cached classifier (eval mode) and its info; the error says how to train one.

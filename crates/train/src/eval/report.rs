@@ -16,7 +16,7 @@ use super::factors::{slant, thickness};
 use super::fid::{Gaussian, frechet_distance};
 use super::hungarian::max_weight_assignment;
 use super::stats::{entropy_bits, spearman};
-use crate::{TrainError, run};
+use crate::{TrainError, files, run};
 
 /// |Spearman rho| from which a continuous code is said to capture a factor.
 pub const CAPTURE_THRESHOLD: f64 = 0.3;
@@ -155,9 +155,7 @@ pub fn evaluate(run: &Path, options: &EvalOptions) -> Result<EvalReport, TrainEr
 /// Writes `report` to `run/eval.json` through a temporary name.
 pub fn save(report: &EvalReport, run: &Path) -> Result<PathBuf, TrainError> {
     let path = report_path(run);
-    let tmp = run.join("eval.json.tmp");
-    report.save(&tmp).map_err(TrainError::io(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(TrainError::io(&path))?;
+    files::save_config(report, &path)?;
     Ok(path)
 }
 

@@ -14,7 +14,7 @@ use hsic::Kernel;
 
 use crate::eval::report::{self, EvalReport};
 use crate::eval::{EvalOptions, evaluate};
-use crate::{GradientNorms, ModelKind, TrainConfig, TrainError, Trainer, TrainingData, metrics, run};
+use crate::{GradientNorms, ModelKind, TrainConfig, TrainError, Trainer, TrainingData, files, metrics, run};
 
 /// Batches the gradient norms are averaged over.
 const GRADIENT_BATCHES: usize = 5;
@@ -135,9 +135,7 @@ impl CellGradients {
             start: norms(Trainer::new(config.clone(), data.clone())?),
             end: Trainer::resume(dir, run::load_config(dir)?, data.clone()).ok().map(norms),
         };
-        let tmp = dir.join("gradients.json.tmp");
-        gradients.save(&tmp).map_err(TrainError::io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(TrainError::io(&path))?;
+        files::save_config(&gradients, &path)?;
         Ok(gradients)
     }
 }

@@ -1,0 +1,41 @@
+//! Files written whole or not at all: into `NAME.tmp` beside the target, then renamed over it,
+//! so an interrupted write leaves the previous file (or none), never part of one.
+
+use std::path::{Path, PathBuf};
+
+use burn::config::{Config, config_to_json};
+
+use crate::TrainError;
+
+/// Writes `bytes` to `path` through `path.tmp`.
+pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), TrainError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(TrainError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(TrainError::io(path))
+}
+
+/// Saves `config` as JSON (what `Config::load` reads) to `path` through `path.tmp`.
+pub fn save_config<C: Config>(config: &C, path: &Path) -> Result<(), TrainError> {
+    write_atomic(path, config_to_json(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_replaces_the_file_whole_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("table.md");
+        write_atomic(&path, "old").unwrap();
+        write_atomic(&path, "new text").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new text");
+        assert!(!dir.path().join("table.md.tmp").exists());
+
+        let missing = dir.path().join("no such folder").join("x.json");
+        let err = save_config(&crate::TrainConfig::new(), &missing).unwrap_err();
+        assert!(err.to_string().contains("x.json.tmp"), "{err}");
+    }
+}
