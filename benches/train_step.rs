@@ -51,7 +51,7 @@ fn main() {
         }
         let mut gan_seconds = None;
         for model in [ModelKind::Gan, ModelKind::InfoGan, ModelKind::Hsic] {
-            let config = TrainConfig::new().with_model(model).with_device(backend.clone());
+            let config = TrainConfig::new().with_regularizer(model.regularizer()).with_device(backend.clone());
             let mut trainer = Trainer::new(config, data()).expect("bench configuration");
             let (median, samples) = common::time(budget(backend), 3, || {
                 trainer.step().expect("finite losses");

@@ -5,6 +5,13 @@ use burn::prelude::*;
 
 use crate::ImageItem;
 
+/// Pixel bytes (0 black, 255 white), `shape` = `[B, C, H, W]` of them in order, as a float
+/// tensor of that shape in [0, 1]: byte / 255.
+pub fn unit_tensor(bytes: impl IntoIterator<Item = u8>, shape: [usize; 4], device: &Device) -> Tensor<4> {
+    let pixels: Vec<f32> = bytes.into_iter().map(|byte| f32::from(byte) / 255.0).collect();
+    Tensor::from_data(TensorData::new(pixels, shape), device)
+}
+
 /// A batch of `B` images with their labels and factors where every item has them.
 #[derive(Debug, Clone)]
 pub struct ImageBatch {
@@ -26,15 +33,11 @@ impl Batcher<ImageItem, ImageBatch> for ImageBatcher {
         let first = items.first().expect("a batch needs at least one item");
         let [channels, height, width] = first.dims;
         let count = items.len();
-        let mut pixels = Vec::with_capacity(count * channels * height * width);
         for item in &items {
             assert_eq!(item.dims, first.dims, "all images of a batch must have one size");
-            pixels.extend(item.pixels.iter().map(|&byte| f32::from(byte) / 255.0));
         }
-        let images = Tensor::from_data(
-            TensorData::new(pixels, [count, channels, height, width]),
-            device,
-        );
+        let pixels = items.iter().flat_map(|item| item.pixels.iter().copied());
+        let images = unit_tensor(pixels, [count, channels, height, width], device);
         let labels: Option<Vec<i64>> = items
             .iter()
             .map(|item| item.label.map(|label| label as i64))

@@ -9,13 +9,11 @@
 //! ```no_run
 //! use burn::data::dataloader::DataLoaderBuilder;
 //! use burn::prelude::*;
-//! use hsic_infogan_data::mnist::{MnistKind, Search, Split, load_split, locate};
+//! use hsic_infogan_data::mnist::{self, MnistKind, Split};
 //! use hsic_infogan_data::ImageBatcher;
 //!
 //! # fn main() -> Result<(), hsic_infogan_data::DataError> {
-//! let kind = MnistKind::Mnist;
-//! let place = locate(kind, &Search::standard(kind, None))?;
-//! let train = load_split(kind, Split::Train, &place.dir)?;
+//! let train = mnist::find(MnistKind::Mnist, None)?.load(Split::Train)?;
 //! let loader = DataLoaderBuilder::new(ImageBatcher)
 //!     .batch_size(100)
 //!     .shuffle(42)
@@ -40,7 +38,7 @@ pub mod mnist;
 pub mod shapes;
 mod spec;
 
-pub use batch::{ImageBatch, ImageBatcher};
+pub use batch::{ImageBatch, ImageBatcher, unit_tensor};
 pub use error::DataError;
 pub use images::{ImageItem, ImageSet};
 pub use spec::DatasetSpec;

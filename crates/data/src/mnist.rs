@@ -292,6 +292,26 @@ fn download_missing(kind: MnistKind, cache: &Path, mirrors: &[String]) -> Result
     Ok(())
 }
 
+/// The four files of a data set, found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Files {
+    pub kind: MnistKind,
+    pub place: Place,
+}
+
+/// [`locate`]s `kind` with the [standard search](Search::standard), `data_dir` first.
+pub fn find(kind: MnistKind, data_dir: Option<&Path>) -> Result<Files, DataError> {
+    let place = locate(kind, &Search::standard(kind, data_dir))?;
+    Ok(Files { kind, place })
+}
+
+impl Files {
+    /// Loads one split (see [`load_split`]).
+    pub fn load(&self, split: Split) -> Result<ImageSet, DataError> {
+        load_split(self.kind, split, &self.place.dir)
+    }
+}
+
 /// Loads a split from the four files in `dir`: 1 x rows x cols images with labels 0-9. The
 /// image and label files must agree on the count.
 pub fn load_split(kind: MnistKind, split: Split, dir: &Path) -> Result<ImageSet, DataError> {

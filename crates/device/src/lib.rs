@@ -107,6 +107,40 @@ fn compiled_device(name: &str, index: Option<usize>) -> Option<Device> {
     }
 }
 
+/// Why [`open`] gave no working device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceError {
+    /// The choice names no compiled backend.
+    Choice(DeviceChoiceError),
+    /// The backend is compiled in but failed its [`probe`] (e.g. wgpu without a driver).
+    Broken { choice: String, reason: String },
+}
+
+impl fmt::Display for DeviceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Choice(err) => err.fmt(f),
+            Self::Broken { choice, reason } => write!(f, "device `{choice}` does not work: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for DeviceError {}
+
+impl From<DeviceChoiceError> for DeviceError {
+    fn from(err: DeviceChoiceError) -> Self {
+        Self::Choice(err)
+    }
+}
+
+/// The autodiff device for `choice` (see [`parse_device`]), checked with [`probe`]: what
+/// training and evaluation run on.
+pub fn open(choice: &str) -> Result<Device, DeviceError> {
+    let device = parse_device(choice)?;
+    probe(&device).map_err(|reason| DeviceError::Broken { choice: choice.to_string(), reason })?;
+    Ok(device.autodiff())
+}
+
 /// Runs one tiny computation on `device` and reads it back. GPU backends open their adapter
 /// lazily and panic when none exists (e.g. wgpu with no Vulkan driver); this turns that panic
 /// into an error carrying its message, so a caller can report or skip instead of crashing.
@@ -175,6 +209,16 @@ mod tests {
     fn names_are_case_and_space_insensitive() {
         for &backend in COMPILED_BACKENDS {
             assert!(parse_device(&format!(" {} ", backend.to_uppercase())).is_ok());
+        }
+    }
+
+    #[test]
+    fn open_names_the_choice_it_cannot_open() {
+        let err = open("tpu").unwrap_err();
+        assert!(matches!(err, DeviceError::Choice(DeviceChoiceError::Unknown { .. })), "{err:?}");
+        assert!(err.to_string().contains("unknown device `tpu`"), "{err}");
+        for backend in COMPILED_BACKENDS.iter().filter(|b| matches!(**b, "flex" | "ndarray")) {
+            assert!(open(backend).is_ok(), "{backend}");
         }
     }
 

@@ -6,7 +6,7 @@ use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
 
-use crate::Rng;
+use crate::{Latent, LatentConfig, Rng};
 use crate::init::{batch_norm, linear, up_conv};
 
 #[derive(Config, Debug)]
@@ -60,5 +60,27 @@ impl Generator {
         let x = x.reshape([batch, 128, self.height / 4, self.width / 4]);
         let x = relu(self.bn3.forward(self.up1.forward(x)));
         sigmoid(self.up2.forward(x))
+    }
+
+    /// `n` latents drawn from the prior with `rng` and the images they generate, `chunk` at a
+    /// time (the last chunk holds the rest), for sample sets too large for one forward pass.
+    pub fn sample_chunks<'a>(
+        &'a self,
+        layout: &'a LatentConfig,
+        n: usize,
+        chunk: usize,
+        rng: &'a mut Rng,
+        device: &'a Device,
+    ) -> impl Iterator<Item = (Latent, Tensor<4>)> + 'a {
+        assert!(chunk > 0, "chunks of at least one sample");
+        let mut done = 0;
+        std::iter::from_fn(move || {
+            (done < n).then(|| {
+                let latent = layout.sample(chunk.min(n - done), rng);
+                done += latent.batch;
+                let images = self.forward(latent.input(device));
+                (latent, images)
+            })
+        })
     }
 }

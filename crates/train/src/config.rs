@@ -1,14 +1,17 @@
-//! Everything a run depends on, in one [`TrainConfig`] saved as the run's `config.json`.
+//! Everything a run depends on, in one [`TrainConfig`] saved as the run's `config.json`; the
+//! model is one [`Regularizer`] value.
 
+use std::path::Path;
 use std::str::FromStr;
 
 use burn::prelude::*;
 use hsic::{Estimator, HsicConfig, Kernel};
+use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_models::LatentConfig;
 
 use crate::TrainError;
 
-/// Which mutual-information regulariser the generator gets.
+/// The three models, by name (`--model`); [`Regularizer`] holds their settings.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
 pub enum ModelKind {
     /// A plain GAN: the codes are fed to G but nothing ties them to the images.
@@ -39,6 +42,90 @@ impl ModelKind {
             Self::Gan => "gan",
             Self::InfoGan => "infogan",
             Self::Hsic => "hsic",
+        }
+    }
+
+    /// The model with this project's default settings.
+    pub fn regularizer(self) -> Regularizer {
+        match self {
+            Self::Gan => Regularizer::Gan,
+            Self::InfoGan => Regularizer::InfoGan { continuous_weight: DEFAULT_INFO_CONTINUOUS_WEIGHT },
+            Self::Hsic => Regularizer::Hsic { terms: vec![HsicTerm::new()] },
+        }
+    }
+}
+
+/// InfoGAN's weight of the continuous codes' Gaussian NLL next to the cross-entropy (Chen et
+/// al. 2016 use 1 for the categorical and a smaller weight for the continuous codes).
+pub const DEFAULT_INFO_CONTINUOUS_WEIGHT: f64 = 0.1;
+
+/// What ties the codes to the images, with its settings.
+#[derive(Config, Debug)]
+pub enum Regularizer {
+    /// A plain GAN: nothing.
+    Gan,
+    /// InfoGAN: a Q head on D, trained with D's optimiser; L_I = cross-entropy of each
+    /// categorical code + `continuous_weight` x the unit-variance Gaussian NLL of the continuous
+    /// codes, added to D's and to G's loss.
+    InfoGan { continuous_weight: f64 },
+    /// HSIC-InfoGAN: G's loss minus sum_t lambda_t * HSIC_t(G(z, c), c_t).
+    Hsic { terms: Vec<HsicTerm> },
+}
+
+impl Regularizer {
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            Self::Gan => ModelKind::Gan,
+            Self::InfoGan { .. } => ModelKind::InfoGan,
+            Self::Hsic { .. } => ModelKind::Hsic,
+        }
+    }
+
+    /// The HSIC terms; none unless HSIC-InfoGAN.
+    pub fn hsic_terms(&self) -> &[HsicTerm] {
+        match self {
+            Self::Hsic { terms } => terms,
+            _ => &[],
+        }
+    }
+
+    /// The HSIC terms to change; none unless HSIC-InfoGAN.
+    pub fn hsic_terms_mut(&mut self) -> &mut [HsicTerm] {
+        match self {
+            Self::Hsic { terms } => terms,
+            _ => &mut [],
+        }
+    }
+
+    /// In a few words, for tables: e.g. `all: CKA σx 8 σc 1 λ 1` for HSIC-InfoGAN,
+    /// `Q head, continuous weight 0.1` for InfoGAN.
+    pub fn summary(&self) -> String {
+        let kernel = |kernel: &Kernel| match kernel {
+            Kernel::Gaussian { sigma } => format!("{sigma}"),
+            Kernel::GaussianMedian => "median".into(),
+            Kernel::Linear => "linear".into(),
+        };
+        match self {
+            Self::Gan => "none".into(),
+            Self::InfoGan { continuous_weight } => format!("Q head, continuous weight {continuous_weight}"),
+            Self::Hsic { terms } => terms
+                .iter()
+                .map(|term| {
+                    let estimator = match &term.hsic.estimator {
+                        Estimator::Normalized => "CKA",
+                        other => other.name(),
+                    };
+                    format!(
+                        "{}: {estimator} σx {} σc {} λ {}{}",
+                        format!("{:?}", term.codes).to_lowercase(),
+                        kernel(&term.hsic.kernel_x),
+                        kernel(&term.hsic.kernel_y),
+                        term.lambda,
+                        if term.hsic.scale_by_dim { " (σ × √d)" } else { "" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
         }
     }
 }
@@ -83,13 +170,15 @@ pub fn default_hsic() -> HsicConfig {
         .with_estimator(Estimator::Normalized)
 }
 
+/// Everything a run depends on, saved as its `config.json` (see [`crate::run`]).
 #[derive(Config, Debug)]
 pub struct TrainConfig {
-    #[config(default = "ModelKind::Hsic")]
-    pub model: ModelKind,
-    /// `mnist`, `fashion-mnist`, `shapes` or `folder:PATH`.
-    #[config(default = "\"mnist\".to_string()")]
-    pub dataset: String,
+    /// The model: GAN, InfoGAN or HSIC-InfoGAN, with its settings.
+    #[config(default = "ModelKind::Hsic.regularizer()")]
+    pub regularizer: Regularizer,
+    /// Stored as its name: `mnist`, `fashion-mnist`, `shapes` or `folder:PATH`.
+    #[config(default = "DatasetSpec::Mnist")]
+    pub dataset: DatasetSpec,
     /// Where to look first for the dataset files.
     pub data_dir: Option<String>,
     /// Image folders only: side of the square the images are resized to.
@@ -121,17 +210,18 @@ pub struct TrainConfig {
     pub beta2: f64,
     #[config(default = 1e-8)]
     pub adam_epsilon: f64,
-    /// InfoGAN: weight of the continuous codes' Gaussian NLL next to the cross-entropy.
-    #[config(default = 0.1)]
-    pub info_continuous_weight: f64,
-    /// HSIC-InfoGAN: the terms subtracted from G's loss.
-    #[config(default = "vec![HsicTerm::new()]")]
-    pub hsic_terms: Vec<HsicTerm>,
     #[config(default = 0)]
     pub seed: u64,
 }
 
 impl TrainConfig {
+    /// Reads a config file (a run's `config.json`, or one written by hand), in today's form or
+    /// in the form written before [`Regularizer`] existed.
+    pub fn read(path: &Path) -> Result<Self, TrainError> {
+        let bytes = std::fs::read(path).map_err(TrainError::io(path))?;
+        crate::legacy::parse(&bytes).map_err(|e| TrainError::run(path, format!("not a training config: {e}")))
+    }
+
     /// Every check that does not need the data; errors name the setting and its value.
     pub fn validate(&self) -> Result<(), TrainError> {
         let bad = |msg: String| Err(TrainError::Config(msg));
@@ -155,69 +245,50 @@ impl TrainConfig {
                 return bad(format!("{name} must be in [0, 1), got {value}"));
             }
         }
-        if self.model == ModelKind::InfoGan && self.latent.code_size() == 0 {
-            return bad("InfoGAN needs at least one code for its Q head to predict".into());
-        }
-        if self.model == ModelKind::Hsic {
-            if self.hsic_terms.is_empty() {
-                return bad("HSIC-InfoGAN needs at least one HSIC term".into());
+        match &self.regularizer {
+            Regularizer::Gan => {}
+            Regularizer::InfoGan { continuous_weight } => {
+                if self.latent.code_size() == 0 {
+                    return bad("InfoGAN needs at least one code for its Q head to predict".into());
+                }
+                if !(continuous_weight.is_finite() && *continuous_weight >= 0.0) {
+                    return bad(format!("InfoGAN's continuous weight must be a finite number >= 0, got {continuous_weight}"));
+                }
             }
-            for (i, term) in self.hsic_terms.iter().enumerate() {
-                if !(term.lambda.is_finite() && term.lambda >= 0.0) {
-                    return bad(format!("HSIC term {i}: lambda must be a finite number >= 0, got {}", term.lambda));
+            Regularizer::Hsic { terms } => {
+                if terms.is_empty() {
+                    return bad("HSIC-InfoGAN needs at least one HSIC term".into());
                 }
-                let width = match term.codes {
-                    CodeGroup::All => self.latent.code_size(),
-                    CodeGroup::Categorical => self.latent.one_hot_size(),
-                    CodeGroup::Continuous => self.latent.continuous,
-                };
-                if width == 0 {
-                    return bad(format!("HSIC term {i} measures {:?} codes, but the latent has none", term.codes));
-                }
-                term.hsic.try_init().map_err(|e| TrainError::Config(format!("HSIC term {i}: {e}")))?;
-                let needed = term.hsic.estimator.min_samples();
-                if self.batch_size < needed {
-                    return bad(format!(
-                        "batch size {} is below the {} HSIC estimator's minimum of {needed} samples",
-                        self.batch_size,
-                        term.hsic.estimator.name()
-                    ));
+                for (i, term) in terms.iter().enumerate() {
+                    self.validate_term(i, term)?;
                 }
             }
         }
         Ok(())
     }
 
-    /// The regulariser in a few words, for tables: e.g. `all: CKA σx 8 σc 1 λ 1` for
-    /// HSIC-InfoGAN, `Q head, continuous weight 0.1` for InfoGAN.
-    pub fn regulariser(&self) -> String {
-        let kernel = |kernel: &Kernel| match kernel {
-            Kernel::Gaussian { sigma } => format!("{sigma}"),
-            Kernel::GaussianMedian => "median".into(),
-            Kernel::Linear => "linear".into(),
-        };
-        match self.model {
-            ModelKind::Gan => "none".into(),
-            ModelKind::InfoGan => format!("Q head, continuous weight {}", self.info_continuous_weight),
-            ModelKind::Hsic => self
-                .hsic_terms
-                .iter()
-                .map(|term| {
-                    let estimator = match &term.hsic.estimator {
-                        Estimator::Normalized => "CKA",
-                        other => other.name(),
-                    };
-                    format!(
-                        "{}: {estimator} σx {} σc {} λ {}{}",
-                        format!("{:?}", term.codes).to_lowercase(),
-                        kernel(&term.hsic.kernel_x),
-                        kernel(&term.hsic.kernel_y),
-                        term.lambda,
-                        if term.hsic.scale_by_dim { " (σ × √d)" } else { "" }
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
+    fn validate_term(&self, i: usize, term: &HsicTerm) -> Result<(), TrainError> {
+        let bad = |msg: String| Err(TrainError::Config(format!("HSIC term {i}: {msg}")));
+        if !(term.lambda.is_finite() && term.lambda >= 0.0) {
+            return bad(format!("lambda must be a finite number >= 0, got {}", term.lambda));
         }
+        let width = match term.codes {
+            CodeGroup::All => self.latent.code_size(),
+            CodeGroup::Categorical => self.latent.one_hot_size(),
+            CodeGroup::Continuous => self.latent.continuous,
+        };
+        if width == 0 {
+            return Err(TrainError::Config(format!("HSIC term {i} measures {:?} codes, but the latent has none", term.codes)));
+        }
+        term.hsic.try_init().map_err(|e| TrainError::Config(format!("HSIC term {i}: {e}")))?;
+        let needed = term.hsic.estimator.min_samples();
+        if self.batch_size < needed {
+            return Err(TrainError::Config(format!(
+                "batch size {} is below the {} HSIC estimator's minimum of {needed} samples",
+                self.batch_size,
+                term.hsic.estimator.name()
+            )));
+        }
+        Ok(())
     }
 }

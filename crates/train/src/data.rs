@@ -5,9 +5,9 @@ use std::path::Path;
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
 use hsic_infogan_data::folder::{Channels, FolderOptions, load_folder};
-use hsic_infogan_data::mnist::{MnistKind, Search, Split, load_split, locate};
+use hsic_infogan_data::mnist::{self, MnistKind, Split};
 use hsic_infogan_data::shapes::{SHAPES_LEN, SHAPES_SIZE, ShapesDataset};
-use hsic_infogan_data::{DatasetSpec, ImageSet};
+use hsic_infogan_data::{DatasetSpec, ImageSet, unit_tensor};
 
 use crate::{TrainConfig, TrainError};
 
@@ -22,13 +22,9 @@ pub enum TrainingData {
 impl TrainingData {
     /// Loads the training split of the configured dataset.
     pub fn load(config: &TrainConfig) -> Result<Self, TrainError> {
-        let spec: DatasetSpec = config.dataset.parse().map_err(TrainError::Config)?;
         let data_dir = config.data_dir.as_deref().map(Path::new);
-        let mnist = |kind| -> Result<Self, TrainError> {
-            let place = locate(kind, &Search::standard(kind, data_dir))?;
-            Ok(Self::Set(load_split(kind, Split::Train, &place.dir)?))
-        };
-        match spec {
+        let mnist = |kind| -> Result<Self, TrainError> { Ok(Self::Set(mnist::find(kind, data_dir)?.load(Split::Train)?)) };
+        match &config.dataset {
             DatasetSpec::Mnist => mnist(MnistKind::Mnist),
             DatasetSpec::FashionMnist => mnist(MnistKind::FashionMnist),
             DatasetSpec::Shapes => Ok(Self::Shapes),
@@ -38,7 +34,7 @@ impl TrainingData {
                     size: [config.image_size; 2],
                     skip_bad: false,
                 };
-                Ok(Self::Set(load_folder(&root, &options)?.images))
+                Ok(Self::Set(load_folder(root, &options)?.images))
             }
         }
     }
@@ -74,16 +70,13 @@ impl TrainingData {
     /// The images at `indices`, bytes / 255.
     pub fn batch(&self, indices: &[usize], device: &Device) -> Tensor<4> {
         let [c, h, w] = self.dims();
-        let mut pixels = Vec::with_capacity(indices.len() * c * h * w);
+        let mut bytes = Vec::with_capacity(indices.len() * c * h * w);
         for &i in indices {
             match self {
-                Self::Set(set) => pixels.extend(set.image(i).iter().map(|&b| f32::from(b) / 255.0)),
-                Self::Shapes => {
-                    let item = ShapesDataset.get(i).expect("index below SHAPES_LEN");
-                    pixels.extend(item.pixels.iter().map(|&b| f32::from(b) / 255.0));
-                }
+                Self::Set(set) => bytes.extend_from_slice(set.image(i)),
+                Self::Shapes => bytes.extend(ShapesDataset.get(i).expect("index below SHAPES_LEN").pixels),
             }
         }
-        Tensor::from_data(TensorData::new(pixels, [indices.len(), c, h, w]), device)
+        unit_tensor(bytes, [indices.len(), c, h, w], device)
     }
 }

@@ -9,8 +9,8 @@ use hsic_infogan_models::{Generator, LatentConfig, Rng, traversal};
 use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
 use plotters::prelude::*;
 
-use crate::{TrainError, files};
-use crate::metrics::Row;
+use crate::run::metrics::Row;
+use crate::{TrainConfig, TrainError, files};
 
 /// Pixels between grid cells.
 const PAD: usize = 2;
@@ -103,6 +103,21 @@ pub fn write_samples(
 ) -> Result<(), TrainError> {
     let latent = layout.sample(side * side, &mut Rng::fork(seed, u64::MAX - 1));
     save_png(&grid(&generate(generator, &latent, device), dims, side, side), path)
+}
+
+/// `traverse_c*.png` and `samples.png` (10 x 10) of `generator` (in eval mode) into `dir`.
+pub fn write_generator_figures(
+    generator: &Generator,
+    config: &TrainConfig,
+    dims: [usize; 3],
+    dir: &Path,
+    device: &Device,
+) -> Result<Vec<PathBuf>, TrainError> {
+    let mut paths = write_traversals(generator, &config.latent, dims, config.seed, dir, device)?;
+    let samples = dir.join("samples.png");
+    write_samples(generator, &config.latent, dims, config.seed, 10, &samples, device)?;
+    paths.push(samples);
+    Ok(paths)
 }
 
 /// Registers a system TrueType font for the plots once; `false` if none was found.

@@ -1,9 +1,13 @@
 //! Files written whole or not at all: into `NAME.tmp` beside the target, then renamed over it,
-//! so an interrupted write leaves the previous file (or none), never part of one.
+//! so an interrupted write leaves the previous file (or none), never part of one. And modules
+//! read back from burnpack files.
 
 use std::path::{Path, PathBuf};
 
 use burn::config::{Config, config_to_json};
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
 
 use crate::TrainError;
 
@@ -19,6 +23,19 @@ pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), TrainErr
 /// Saves `config` as JSON (what `Config::load` reads) to `path` through `path.tmp`.
 pub fn save_config<C: Config>(config: &C, path: &Path) -> Result<(), TrainError> {
     write_atomic(path, config_to_json(config))
+}
+
+/// Reads a whole file into memory. Burn's file loader maps tensors lazily to the file, which a
+/// checkpoint replaces while the run goes on.
+pub fn read_bytes(path: &Path) -> Result<Bytes, TrainError> {
+    Ok(Bytes::from_bytes_vec(std::fs::read(path).map_err(TrainError::io(path))?))
+}
+
+/// `fresh` (a module of the right shape) with the weights of the burnpack file `path`.
+pub fn load_module<M: Module>(path: &Path, fresh: M) -> Result<M, TrainError> {
+    ModuleRecord::from_bytes(read_bytes(path)?)
+        .and_then(|record| fresh.try_load_record(record))
+        .map_err(|e| TrainError::run(path, e))
 }
 
 #[cfg(test)]

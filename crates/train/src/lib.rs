@@ -1,24 +1,39 @@
-//! Training GAN, InfoGAN and HSIC-InfoGAN with one loop ([`Trainer`]); a run is a folder
-//! ([`run`]) with `config.json`, `metrics.csv`, a checkpoint and the figures.
+//! Training GAN, InfoGAN and HSIC-InfoGAN with one loop ([`Trainer`]), as a library: the
+//! config ([`TrainConfig`], the model one [`Regularizer`] value), the losses, the run folder
+//! ([`run`]: `config.json`, `metrics.csv`, the checkpoint) and the figures. It parses no flags
+//! and prints nothing: a program follows a session through an [`Observer`] and stops it with a
+//! flag.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use std::sync::atomic::AtomicBool;
+//! use hsic_infogan_train::{ModelKind, TrainConfig, session};
+//!
+//! # fn main() -> Result<(), hsic_infogan_train::TrainError> {
+//! let config = TrainConfig::new().with_regularizer(ModelKind::Hsic.regularizer()).with_epochs(3);
+//! let summary = session::start(config, Path::new("runs/hsic"), &AtomicBool::new(false), &mut ())?;
+//! assert_eq!(summary.iterations, 3 * 600);
+//! # Ok(())
+//! # }
+//! ```
 
-pub mod args;
-pub mod checkpoint;
-pub mod eval;
 mod config;
 mod data;
 mod error;
 pub mod figures;
 pub mod files;
+mod legacy;
 pub mod losses;
-pub mod metrics;
-pub mod npy;
-mod progress;
+pub mod observer;
 pub mod run;
-pub mod sweep;
+pub mod session;
 mod trainer;
-pub mod tune;
 
-pub use config::{CodeGroup, HsicTerm, ModelKind, TrainConfig, default_hsic};
+pub use config::{
+    CodeGroup, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicTerm, ModelKind,
+    Regularizer, TrainConfig, default_hsic,
+};
 pub use data::TrainingData;
 pub use error::TrainError;
-pub use trainer::{GradientNorms, ProbeBatch, RunSummary, Trainer, gradient_norm, open_device, write_generator_figures};
+pub use observer::{EpochSummary, Observer, Plan};
+pub use trainer::{GradientNorms, ProbeBatch, RunSummary, Trainer, gradient_norm, mean_gradient_norm};

@@ -12,11 +12,11 @@ use hsic_infogan_models::{
     Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, Rng, check_image_dims,
 };
 
-use crate::checkpoint::{self, Checkpoint, TrainState};
 use crate::losses::{HsicTerms, discriminator_loss, generator_loss, info_loss};
-use crate::metrics::{self, MetricsWriter, Row};
-use crate::progress::Progress;
-use crate::{ModelKind, TrainConfig, TrainError, TrainingData, figures};
+use crate::observer::{EpochSummary, Observer, Plan};
+use crate::run::checkpoint::{self, Checkpoint, TrainState};
+use crate::run::metrics::{self, EpochSums, MetricsWriter, Row};
+use crate::{Regularizer, TrainConfig, TrainError, TrainingData, figures, run};
 
 /// Indices of the host random streams that draw the latent codes and the initial weights (the
 /// data order of epoch `e` uses stream `e`).
@@ -34,12 +34,19 @@ pub struct Trainer {
     discriminator: Discriminator,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
-    hsic: Option<HsicTerms>,
+    regularizer: Built,
     rng: Rng,
     iteration: usize,
     iters_per_epoch: usize,
     /// The data order of the current epoch, `(epoch, permutation)`.
     order: Option<(usize, Vec<usize>)>,
+}
+
+/// A run's [`Regularizer`], ready to apply.
+enum Built {
+    Gan,
+    InfoGan { continuous_weight: f64 },
+    Hsic(HsicTerms),
 }
 
 /// How a call to [`Trainer::fit`] ended.
@@ -88,11 +95,10 @@ pub fn gradient_norm(x: &Tensor<4>, loss: &Tensor<1>) -> f64 {
     f64::from(grad.powf_scalar(2.0).sum().sqrt().into_scalar::<f32>())
 }
 
-/// Opens `name` (flex, ndarray, wgpu[:N], cuda[:N]) with autodiff, checking it answers.
-pub fn open_device(name: &str) -> Result<Device, TrainError> {
-    let device = hsic_infogan_device::parse_device(name).map_err(|e| TrainError::Config(e.to_string()))?;
-    hsic_infogan_device::probe(&device).map_err(|e| TrainError::Config(format!("device `{name}` does not work: {e}")))?;
-    Ok(device.autodiff())
+/// The mean over `batches` of the [`gradient_norm`] at G's output of `loss(batch)`.
+pub fn mean_gradient_norm(batches: &[ProbeBatch], mut loss: impl FnMut(&ProbeBatch) -> Tensor<1>) -> f64 {
+    let sum: f64 = batches.iter().map(|batch| gradient_norm(&batch.fake, &loss(batch))).sum();
+    sum / batches.len().max(1) as f64
 }
 
 impl Trainer {
@@ -110,16 +116,20 @@ impl Trainer {
                 config.batch_size
             )));
         }
-        let device = open_device(&config.device)?;
+        let device = hsic_infogan_device::open(&config.device)?;
         let mut init = Rng::fork(config.seed, INIT_STREAM);
         let generator = GeneratorConfig::new(config.latent.input_size(), dims).init(&mut init, &device);
-        let q_outputs = (config.model == ModelKind::InfoGan).then(|| config.latent.code_size());
+        let regularizer = match &config.regularizer {
+            Regularizer::Gan => Built::Gan,
+            Regularizer::InfoGan { continuous_weight } => Built::InfoGan { continuous_weight: *continuous_weight },
+            Regularizer::Hsic { terms } => Built::Hsic(HsicTerms::new(terms)),
+        };
+        let q_outputs = matches!(regularizer, Built::InfoGan { .. }).then(|| config.latent.code_size());
         let discriminator = DiscriminatorConfig::new(dims).with_q_outputs(q_outputs).init(&mut init, &device);
         let adam = AdamConfig::new()
             .with_beta_1(config.beta1 as f32)
             .with_beta_2(config.beta2 as f32)
             .with_epsilon(config.adam_epsilon as f32);
-        let hsic = (config.model == ModelKind::Hsic).then(|| HsicTerms::new(&config.hsic_terms));
         Ok(Self {
             rng: Rng::fork(config.seed, LATENT_STREAM),
             config,
@@ -129,7 +139,7 @@ impl Trainer {
             discriminator,
             optim_g: adam.init(),
             optim_d: adam.init(),
-            hsic,
+            regularizer,
             iteration: 0,
             iters_per_epoch,
             order: None,
@@ -214,8 +224,8 @@ impl Trainer {
         let d_real = self.discriminator.forward(real);
         let d_fake = self.discriminator.forward(fake.clone().detach());
         let mut d_loss = discriminator_loss(d_real.logits, d_fake.logits);
-        if let Some(q) = d_fake.q {
-            d_loss = d_loss + info_loss(q, &latent, self.config.info_continuous_weight);
+        if let (Built::InfoGan { continuous_weight }, Some(q)) = (&self.regularizer, d_fake.q) {
+            d_loss = d_loss + info_loss(q, &latent, *continuous_weight);
         }
         let d_value = self.finite("d_loss", &d_loss)?;
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
@@ -270,28 +280,24 @@ impl Trainer {
     /// [`GradientNorms`] of the current networks, averaged over `batches` [`probe`](Self::probe)
     /// batches; `None` unless the model is HSIC-InfoGAN.
     pub fn gradient_norms(&self, batches: usize) -> Option<GradientNorms> {
-        let hsic = self.hsic.as_ref()?;
-        let mut sum = GradientNorms { adversarial: 0.0, hsic: 0.0 };
-        for batch in self.probe(batches) {
-            sum.adversarial += gradient_norm(&batch.fake, &batch.adversarial);
-            sum.hsic += gradient_norm(&batch.fake, &hsic.forward(batch.fake.clone(), &batch.latent).weighted);
-        }
-        let n = batches.max(1) as f64;
-        Some(GradientNorms { adversarial: sum.adversarial / n, hsic: sum.hsic / n })
+        let Built::Hsic(hsic) = &self.regularizer else { return None };
+        let probes = self.probe(batches);
+        Some(GradientNorms {
+            adversarial: mean_gradient_norm(&probes, |batch| batch.adversarial.clone()),
+            hsic: mean_gradient_norm(&probes, |batch| hsic.forward(batch.fake.clone(), &batch.latent).weighted),
+        })
     }
 
-    /// The term added to G's loss, and the unweighted HSIC value for the metrics.
+    /// The term added to G's loss, and the unweighted HSIC value for the metrics. `q` is Q's
+    /// output on `fake`, which D has exactly when the model is InfoGAN.
     fn regularizer(&self, fake: Tensor<4>, latent: &Latent, q: Option<Tensor<2>>) -> (Option<Tensor<1>>, Option<Tensor<1>>) {
-        match self.config.model {
-            ModelKind::Gan => (None, None),
-            ModelKind::InfoGan => {
-                let q = q.expect("InfoGAN's discriminator has a Q head");
-                (Some(info_loss(q, latent, self.config.info_continuous_weight)), None)
-            }
-            ModelKind::Hsic => {
-                let value = self.hsic.as_ref().expect("HSIC terms built for an HSIC run").forward(fake, latent);
+        match (&self.regularizer, q) {
+            (Built::InfoGan { continuous_weight }, Some(q)) => (Some(info_loss(q, latent, *continuous_weight)), None),
+            (Built::Hsic(hsic), _) => {
+                let value = hsic.forward(fake, latent);
                 (Some(-value.weighted), Some(value.unweighted.detach()))
             }
+            _ => (None, None),
         }
     }
 
@@ -334,26 +340,32 @@ impl Trainer {
 
     /// Traversal grids, samples and (when `run` has metrics) the loss curves.
     pub fn write_figures(&self, run: &Path) -> Result<Vec<PathBuf>, TrainError> {
-        write_generator_figures(&self.generator.valid(), &self.config, self.data.dims(), run, &self.device.clone().inner())
-            .and_then(|mut paths| {
-                let metrics = run.join("metrics.csv");
-                if metrics.is_file() {
-                    let losses = run.join("losses.png");
-                    figures::write_losses(&metrics::read(&metrics)?, &losses)?;
-                    paths.push(losses);
-                }
-                Ok(paths)
-            })
+        let device = self.device.clone().inner();
+        let mut paths = figures::write_generator_figures(&self.generator.valid(), &self.config, self.data.dims(), run, &device)?;
+        let metrics = run::metrics_path(run);
+        if metrics.is_file() {
+            let losses = run.join("losses.png");
+            figures::write_losses(&metrics::read(&metrics)?, &losses)?;
+            paths.push(losses);
+        }
+        Ok(paths)
     }
 
     /// Trains until the planned end or until `stop` is set (then it checkpoints and returns
-    /// early). Checkpoints and figures are written at the end of every epoch and at the end.
-    pub fn fit(&mut self, run: &Path, stop: &AtomicBool, progress: bool) -> Result<RunSummary, TrainError> {
+    /// early). Checkpoints and figures are written at the end of every epoch and at the end;
+    /// `observer` hears of every iteration and epoch.
+    pub fn fit(&mut self, run: &Path, stop: &AtomicBool, observer: &mut dyn Observer) -> Result<RunSummary, TrainError> {
         let wall = Instant::now();
         let total = self.total_iterations();
-        let mut metrics = MetricsWriter::open(&run.join("metrics.csv"), self.iteration)?;
-        let mut progress = Progress::new(self.iteration, total, self.iters_per_epoch, self.config.epochs, progress);
+        let mut metrics = MetricsWriter::open(&run::metrics_path(run), self.iteration)?;
+        observer.start(&Plan {
+            start: self.iteration,
+            total,
+            iters_per_epoch: self.iters_per_epoch,
+            epochs: self.config.epochs,
+        });
         let (mut steps, mut step_seconds) = (0, 0.0);
+        let (mut epoch, mut epoch_start) = (EpochSums::default(), Instant::now());
         let mut figures = Vec::new();
         let mut interrupted = false;
         while self.iteration < total {
@@ -371,17 +383,23 @@ impl Trainer {
             metrics.append(row)?;
             steps += 1;
             step_seconds += row.seconds;
-            progress.update(&row);
-            if self.iteration.is_multiple_of(self.iters_per_epoch) || self.iteration == total {
+            epoch.add(&row);
+            observer.iteration(&row);
+            let done = self.iteration == total;
+            if self.iteration.is_multiple_of(self.iters_per_epoch) || done {
                 self.save_checkpoint(run)?;
                 figures = self.write_figures(run)?;
-                progress.end_epoch(self.iteration == total);
+                observer.epoch(&self.epoch_summary(epoch, epoch_start, done));
+                (epoch, epoch_start) = (EpochSums::default(), Instant::now());
             }
         }
         if interrupted {
             self.save_checkpoint(run)?;
             figures = self.write_figures(run)?;
-            progress.interrupted();
+            if epoch.rows > 0 {
+                observer.epoch(&self.epoch_summary(epoch, epoch_start, false));
+            }
+            observer.stopped(self.iteration);
         }
         Ok(RunSummary {
             run: run.to_path_buf(),
@@ -393,19 +411,16 @@ impl Trainer {
             figures,
         })
     }
-}
 
-/// `traverse_c*.png` and `samples.png` from a generator in eval mode.
-pub fn write_generator_figures(
-    generator: &Generator,
-    config: &TrainConfig,
-    dims: [usize; 3],
-    dir: &Path,
-    device: &Device,
-) -> Result<Vec<PathBuf>, TrainError> {
-    let mut paths = figures::write_traversals(generator, &config.latent, dims, config.seed, dir, device)?;
-    let samples = dir.join("samples.png");
-    figures::write_samples(generator, &config.latent, dims, config.seed, 10, &samples, device)?;
-    paths.push(samples);
-    Ok(paths)
+    /// The summary of the epoch holding the last iteration run.
+    fn epoch_summary(&self, sums: EpochSums, start: Instant, done: bool) -> EpochSummary {
+        EpochSummary {
+            epoch: (self.iteration.max(1) - 1) / self.iters_per_epoch + 1,
+            iteration: self.iteration,
+            sums,
+            wall_seconds: start.elapsed().as_secs_f64(),
+            partial: !self.iteration.is_multiple_of(self.iters_per_epoch),
+            done,
+        }
+    }
 }

@@ -9,8 +9,9 @@ use std::sync::atomic::AtomicBool;
 use burn::module::Module;
 use burn::prelude::*;
 use hsic_infogan_models::Rng;
-use hsic_infogan_train::metrics::{self, Row};
-use hsic_infogan_train::{ModelKind, TrainConfig, TrainError, Trainer, checkpoint, figures};
+use hsic_infogan_train::run::checkpoint;
+use hsic_infogan_train::run::metrics::{self, Row};
+use hsic_infogan_train::{EpochSummary, ModelKind, Observer, Plan, TrainConfig, TrainError, Trainer, figures};
 
 use common::{DIMS, config, data};
 
@@ -55,7 +56,7 @@ fn each_model_trains_with_finite_losses_and_changes_both_networks() {
 fn the_hsic_term_reaches_the_generator_and_only_the_generator() {
     let run = |lambda: f64| {
         let mut config = config(ModelKind::Hsic);
-        config.hsic_terms[0].lambda = lambda;
+        config.regularizer.hsic_terms_mut()[0].lambda = lambda;
         let mut trainer = Trainer::new(config, data()).unwrap();
         trainer.step().unwrap();
         outputs(&trainer)
@@ -67,7 +68,7 @@ fn the_hsic_term_reaches_the_generator_and_only_the_generator() {
 }
 
 fn fit(trainer: &mut Trainer, dir: &Path) {
-    trainer.fit(dir, &AtomicBool::new(false), false).unwrap();
+    trainer.fit(dir, &AtomicBool::new(false), &mut ()).unwrap();
 }
 
 fn without_seconds(rows: Vec<Row>) -> Vec<Row> {
@@ -104,12 +105,57 @@ fn a_resumed_run_reproduces_the_uninterrupted_one() {
     }
 }
 
+/// Everything an observer was told.
+#[derive(Default)]
+struct Recorder {
+    plans: Vec<Plan>,
+    rows: Vec<Row>,
+    epochs: Vec<EpochSummary>,
+    stopped: Vec<usize>,
+}
+
+impl Observer for Recorder {
+    fn start(&mut self, plan: &Plan) {
+        self.plans.push(*plan);
+    }
+    fn iteration(&mut self, row: &Row) {
+        self.rows.push(*row);
+    }
+    fn epoch(&mut self, summary: &EpochSummary) {
+        self.epochs.push(*summary);
+    }
+    fn stopped(&mut self, iteration: usize) {
+        self.stopped.push(iteration);
+    }
+}
+
+#[test]
+fn the_observer_hears_every_iteration_and_each_epoch_end() {
+    // 8 iterations at 6 per epoch: a whole epoch, then a partial one that ends the run.
+    let dir = tempfile::tempdir().unwrap();
+    let mut trainer = Trainer::new(config(ModelKind::Hsic).with_max_iters(Some(8)), data()).unwrap();
+    let mut seen = Recorder::default();
+    trainer.fit(dir.path(), &AtomicBool::new(false), &mut seen).unwrap();
+    assert_eq!(seen.plans, [Plan { start: 0, total: 8, iters_per_epoch: 6, epochs: 2 }]);
+    let written = metrics::read(&dir.path().join("metrics.csv")).unwrap();
+    assert_eq!(without_seconds(seen.rows.clone()), without_seconds(written));
+    let [first, last] = seen.epochs[..] else { panic!("two epoch summaries: {:?}", seen.epochs) };
+    assert_eq!((first.epoch, first.iteration, first.sums.rows, first.partial, first.done), (1, 6, 6, false, false));
+    assert_eq!((last.epoch, last.iteration, last.sums.rows, last.partial, last.done), (2, 8, 2, true, true));
+    let sum = |rows: &[Row], f: fn(&Row) -> f32| rows.iter().map(|r| f64::from(f(r))).sum::<f64>();
+    assert!((first.sums.d_loss - sum(&seen.rows[..6], |r| r.d_loss)).abs() < 1e-9);
+    assert!((last.sums.hsic.unwrap() - sum(&seen.rows[6..], |r| r.hsic.unwrap())).abs() < 1e-9);
+    assert!(seen.stopped.is_empty());
+}
+
 #[test]
 fn the_stop_flag_checkpoints_and_returns() {
     let dir = tempfile::tempdir().unwrap();
     let mut trainer = Trainer::new(config(ModelKind::Gan), data()).unwrap();
-    let summary = trainer.fit(dir.path(), &AtomicBool::new(true), false).unwrap();
+    let mut seen = Recorder::default();
+    let summary = trainer.fit(dir.path(), &AtomicBool::new(true), &mut seen).unwrap();
     assert!(summary.interrupted);
+    assert_eq!((seen.rows.len(), seen.epochs.len(), &seen.stopped[..]), (0, 0, &[0][..]));
     assert_eq!(summary.steps, 0);
     let state = checkpoint::load_state(&checkpoint::find(dir.path()).unwrap()).unwrap();
     assert_eq!(state.iteration, 0);
@@ -118,7 +164,7 @@ fn the_stop_flag_checkpoints_and_returns() {
     // (which must not depend on the files being replaced) and stays loadable.
     for _ in 0..2 {
         let mut resumed = Trainer::resume(dir.path(), config(ModelKind::Gan), data()).unwrap();
-        assert!(resumed.fit(dir.path(), &AtomicBool::new(true), false).unwrap().interrupted);
+        assert!(resumed.fit(dir.path(), &AtomicBool::new(true), &mut ()).unwrap().interrupted);
     }
     Trainer::resume(dir.path(), config(ModelKind::Gan), data()).unwrap().step().unwrap();
 }
@@ -129,7 +175,7 @@ fn a_non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint() {
     // An absurd learning rate blows D's weights up within a few steps.
     let config = config(ModelKind::Gan).with_lr_d(1e30).with_lr_g(1e30).with_epochs(20);
     let mut trainer = Trainer::new(config, data()).unwrap();
-    let err = trainer.fit(dir.path(), &AtomicBool::new(false), false).unwrap_err();
+    let err = trainer.fit(dir.path(), &AtomicBool::new(false), &mut ()).unwrap_err();
     let TrainError::NonFinite(message) = err else { panic!("expected a non-finite loss error, got {err}") };
     assert!(message.contains("became") && message.contains("is intact"), "{message}");
     // Whatever checkpoint exists is a complete, loadable one from before the failure.
@@ -149,10 +195,10 @@ fn bad_settings_are_refused_with_the_setting_named() {
         assert!(err.contains(needle), "`{err}` does not mention `{needle}`");
     };
     let mut negative = config(ModelKind::Hsic);
-    negative.hsic_terms[0].lambda = -1.0;
+    negative.regularizer.hsic_terms_mut()[0].lambda = -1.0;
     expect(negative, "lambda must be a finite number >= 0, got -1");
     let mut unbiased = config(ModelKind::Hsic).with_batch_size(3);
-    unbiased.hsic_terms[0].hsic.estimator = hsic::Estimator::Unbiased;
+    unbiased.regularizer.hsic_terms_mut()[0].hsic.estimator = hsic::Estimator::Unbiased;
     expect(unbiased, "batch size 3 is below the unbiased HSIC estimator's minimum of 4");
     expect(config(ModelKind::Gan).with_batch_size(100), "has 48 images, fewer than one batch of 100");
     expect(config(ModelKind::Gan).with_device("tpu".into()), "tpu");
@@ -199,7 +245,7 @@ fn every_compiled_backend_trains_hsic_infogan() {
 fn gradient_norms_scale_with_lambda_and_leave_the_run_untouched() {
     let trainer_with = |lambda: f64| {
         let mut config = config(ModelKind::Hsic);
-        config.hsic_terms[0].lambda = lambda;
+        config.regularizer.hsic_terms_mut()[0].lambda = lambda;
         Trainer::new(config, data()).unwrap()
     };
     let (one, three) = (trainer_with(1.0).gradient_norms(2).unwrap(), trainer_with(3.0).gradient_norms(2).unwrap());

@@ -1,0 +1,171 @@
+//! The MNIST classifier that evaluation labels generated digits with (and whose penultimate
+//! layer gives the features for FID): conv 3x3 32-ReLU-maxpool, conv 3x3 64-ReLU-maxpool,
+//! FC 128-ReLU (the features), FC 10. Trained once and cached in the user cache directory with
+//! its measured test accuracy.
+
+use std::path::{Path, PathBuf};
+
+use burn::data::dataset::Dataset;
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use hsic_infogan_data::{ImageSet, unit_tensor};
+use hsic_infogan_models::Rng;
+use hsic_infogan_train::{TrainError, files};
+
+use crate::EvalError;
+
+/// Width of the feature layer.
+pub const FEATURES: usize = 128;
+
+#[derive(Module, Debug)]
+pub struct Classifier {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    pool: MaxPool2d,
+    fc1: Linear,
+    fc2: Linear,
+}
+
+impl Classifier {
+    /// Burn's default (Kaiming-uniform) initialisation, seeded through the device.
+    pub fn new(device: &Device) -> Self {
+        let conv = |i, o| Conv2dConfig::new([i, o], [3, 3]).with_padding(PaddingConfig2d::Same).init(device);
+        Self {
+            conv1: conv(1, 32),
+            conv2: conv(32, 64),
+            pool: MaxPool2dConfig::new([2, 2]).init(),
+            fc1: LinearConfig::new(64 * 7 * 7, FEATURES).init(device),
+            fc2: LinearConfig::new(FEATURES, 10).init(device),
+        }
+    }
+
+    /// Images `[B, 1, 28, 28]` in [0, 1] -> penultimate features `[B, 128]`.
+    pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
+        let batch = images.dims()[0];
+        let x = self.pool.forward(relu(self.conv1.forward(images)));
+        let x = self.pool.forward(relu(self.conv2.forward(x)));
+        relu(self.fc1.forward(x.reshape([batch, 64 * 7 * 7])))
+    }
+
+    /// Penultimate features -> class logits `[B, 10]`.
+    pub fn logits(&self, features: Tensor<2>) -> Tensor<2> {
+        self.fc2.forward(features)
+    }
+
+    /// Images -> class logits `[B, 10]`.
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.logits(self.features(images))
+    }
+}
+
+/// Largest random shift, in pixels, of a training image (data augmentation).
+const SHIFT: i64 = 2;
+
+/// `[B, 1, 28, 28]` images in [0, 1] and their labels, for `indices` of `set`; with `rng`,
+/// each image is shifted by up to [`SHIFT`] pixels in x and y (zeros fill in).
+fn batch(set: &ImageSet, indices: &[usize], rng: Option<&mut Rng>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+    let labels = set.labels().expect("MNIST has labels");
+    let mut shifts = vec![(0i64, 0i64); indices.len()];
+    if let Some(rng) = rng {
+        let mut draw = || rng.below(2 * SHIFT as usize + 1) as i64 - SHIFT;
+        shifts.iter_mut().for_each(|s| *s = (draw(), draw()));
+    }
+    let mut pixels = vec![0u8; indices.len() * 784];
+    for (b, (&i, &(dx, dy))) in indices.iter().zip(&shifts).enumerate() {
+        let image = set.image(i);
+        for y in 0..28i64 {
+            for x in 0..28i64 {
+                let (sx, sy) = (x - dx, y - dy);
+                if (0..28).contains(&sx) && (0..28).contains(&sy) {
+                    pixels[b * 784 + (y * 28 + x) as usize] = image[(sy * 28 + sx) as usize];
+                }
+            }
+        }
+    }
+    let targets: Vec<i64> = indices.iter().map(|&i| labels[i] as i64).collect();
+    (
+        unit_tensor(pixels, [indices.len(), 1, 28, 28], device),
+        Tensor::from_data(TensorData::new(targets, [indices.len()]), device),
+    )
+}
+
+/// Fraction of `set` the classifier labels correctly (eval mode, batches of 500).
+pub fn accuracy(classifier: &Classifier, set: &ImageSet, device: &Device) -> f64 {
+    let model = classifier.valid();
+    let mut correct = 0;
+    for start in (0..set.len()).step_by(500) {
+        let indices: Vec<usize> = (start..(start + 500).min(set.len())).collect();
+        let (images, targets) = batch(set, &indices, None, &device.clone().inner());
+        let predicted = model.forward(images).argmax(1).reshape([indices.len()]);
+        correct += predicted.equal(targets).int().sum().into_scalar::<i64>() as usize;
+    }
+    correct as f64 / set.len() as f64
+}
+
+/// Adam with learning rate 1e-3 x 0.6^epoch, batches of 128 of randomly shifted images in an
+/// order shuffled by `seed` each epoch; `on_epoch(epoch, mean loss)` after each (1-based) epoch.
+pub fn train(train: &ImageSet, epochs: usize, seed: u64, device: &Device, mut on_epoch: impl FnMut(usize, f64)) -> Classifier {
+    device.seed(seed);
+    let mut model = Classifier::new(device);
+    let mut optim = AdamConfig::new().init();
+    let loss = CrossEntropyLossConfig::new().init(device);
+    for epoch in 0..epochs {
+        let lr = 1e-3 * 0.6f64.powi(epoch as i32);
+        let mut rng = Rng::fork(seed, epoch as u64);
+        let order = rng.permutation(train.len());
+        let mut sum = 0.0;
+        let batches = order.chunks(128);
+        let count = batches.len();
+        for indices in batches {
+            let (images, targets) = batch(train, indices, Some(&mut rng), device);
+            let value = loss.forward(model.forward(images), targets);
+            sum += value.clone().into_scalar::<f32>() as f64;
+            let grads = GradientsParams::from_grads(value.backward(), &model);
+            model = optim.step(lr, model, grads);
+        }
+        on_epoch(epoch + 1, sum / count as f64);
+    }
+    model
+}
+
+/// What is cached beside the weights (`mnist.json`).
+#[derive(Config, Debug)]
+pub struct ClassifierInfo {
+    /// Accuracy on the 10,000 MNIST test images.
+    pub test_accuracy: f64,
+    pub epochs: usize,
+    pub seed: u64,
+}
+
+/// `$XDG_CACHE_HOME/hsic-infogan/classifier` (usually `~/.cache/...`).
+pub fn cache_dir() -> Result<PathBuf, EvalError> {
+    dirs::cache_dir()
+        .map(|dir| dir.join("hsic-infogan").join("classifier"))
+        .ok_or_else(|| EvalError::Config("no user cache directory on this system (set XDG_CACHE_HOME)".into()))
+}
+
+/// Writes `mnist.bpk` and `mnist.json` into `dir`, each through a temporary name.
+pub fn save(classifier: &Classifier, info: &ClassifierInfo, dir: &Path) -> Result<(), EvalError> {
+    std::fs::create_dir_all(dir).map_err(TrainError::io(dir))?;
+    let weights = dir.join("mnist.bpk");
+    let bytes = classifier.valid().into_record().into_bytes().map_err(|e| TrainError::run(&weights, e))?;
+    files::write_atomic(&weights, &*bytes)?;
+    Ok(files::save_config(info, &dir.join("mnist.json"))?)
+}
+
+/// The cached classifier (eval mode) and its info.
+pub fn load(dir: &Path, device: &Device) -> Result<(Classifier, ClassifierInfo), EvalError> {
+    let (weights, json) = (dir.join("mnist.bpk"), dir.join("mnist.json"));
+    if !weights.is_file() || !json.is_file() {
+        return Err(EvalError::NoClassifier(dir.to_path_buf()));
+    }
+    let info = ClassifierInfo::load(&json).map_err(|e| TrainError::run(&json, e))?;
+    let classifier = files::load_module(&weights, Classifier::new(device))?;
+    Ok((classifier.valid(), info))
+}

@@ -1,0 +1,27 @@
+//! The one error type of evaluation.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// A setting is out of range; the message names it and its value.
+    #[error("{0}")]
+    Config(String),
+    /// Reading the run folder, or writing a file, failed.
+    #[error(transparent)]
+    Run(#[from] hsic_infogan_train::TrainError),
+    #[error(transparent)]
+    Data(#[from] hsic_infogan_data::DataError),
+    /// The run was trained on images the MNIST classifier cannot read.
+    #[error("{}: eval's classifier reads MNIST digits; this run was trained on `{dataset}`", run.display())]
+    NotMnist { run: PathBuf, dataset: String },
+    /// No classifier is cached in this folder (`hsic-infogan classifier train` makes one).
+    #[error("{}: no trained MNIST classifier here", .0.display())]
+    NoClassifier(PathBuf),
+    /// The run has no `eval.json` yet.
+    #[error("{}: no eval.json", .0.display())]
+    NotEvaluated(PathBuf),
+    /// The generator's samples gave NaN or infinite features.
+    #[error("{0}")]
+    NonFinite(String),
+}

@@ -1,0 +1,111 @@
+//! A run's checkpoint: both networks, both Adam states, and where the run stands. Written into
+//! `checkpoint.tmp/` and renamed into place, so a crash mid-write never loses the last good one.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::prelude::*;
+use hsic_infogan_models::{Discriminator, Generator};
+
+use crate::TrainError;
+use crate::files::{load_module, read_bytes};
+
+/// Where a run stands (`checkpoint/state.json`).
+#[derive(Config, Debug, PartialEq, Eq)]
+pub struct TrainState {
+    /// Iterations completed since the start of the run.
+    pub iteration: usize,
+    /// Iterations per epoch (training images / batch size, the last partial batch dropped).
+    pub iters_per_epoch: usize,
+    /// State of the host random stream that draws the latent codes.
+    pub rng: u64,
+    /// `[channels, height, width]` of the images.
+    pub image: [usize; 3],
+}
+
+/// Networks and optimiser states as loaded from or written to a checkpoint.
+pub struct Checkpoint<'a> {
+    pub generator: &'a Generator,
+    pub discriminator: &'a Discriminator,
+    pub optim_g: &'a ModuleOptimizer,
+    pub optim_d: &'a ModuleOptimizer,
+    pub state: &'a TrainState,
+}
+
+const GENERATOR: &str = "generator.bpk";
+const DISCRIMINATOR: &str = "discriminator.bpk";
+const OPTIM_G: &str = "optim_g.bpk";
+const OPTIM_D: &str = "optim_d.bpk";
+const STATE: &str = "state.json";
+
+/// `run/checkpoint`, or `run/checkpoint.old` if a save was cut off between its two renames.
+pub fn find(run: &Path) -> Result<PathBuf, TrainError> {
+    let current = run.join("checkpoint");
+    let old = run.join("checkpoint.old");
+    if current.join(STATE).is_file() {
+        Ok(current)
+    } else if old.join(STATE).is_file() {
+        Ok(old)
+    } else {
+        Err(TrainError::run(run, "no checkpoint here (expected checkpoint/state.json): is this a run folder?"))
+    }
+}
+
+pub fn save(run: &Path, checkpoint: Checkpoint<'_>) -> Result<(), TrainError> {
+    let tmp = run.join("checkpoint.tmp");
+    let current = run.join("checkpoint");
+    let old = run.join("checkpoint.old");
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(TrainError::io(&tmp))?;
+    }
+    fs::create_dir_all(&tmp).map_err(TrainError::io(&tmp))?;
+    let record = |file: &str, result: Result<(), burn::store::RecordError>| {
+        result.map_err(|e| TrainError::run(tmp.join(file), e))
+    };
+    // `valid()` first folds the last batch-norm update into the running statistics, which a
+    // record of the training module would otherwise miss.
+    record(GENERATOR, checkpoint.generator.valid().save_file(tmp.join(GENERATOR)))?;
+    record(DISCRIMINATOR, checkpoint.discriminator.valid().save_file(tmp.join(DISCRIMINATOR)))?;
+    record(OPTIM_G, checkpoint.optim_g.save(tmp.join(OPTIM_G)))?;
+    record(OPTIM_D, checkpoint.optim_d.save(tmp.join(OPTIM_D)))?;
+    checkpoint.state.save(tmp.join(STATE)).map_err(TrainError::io(tmp.join(STATE)))?;
+    if current.exists() {
+        if old.exists() {
+            fs::remove_dir_all(&old).map_err(TrainError::io(&old))?;
+        }
+        fs::rename(&current, &old).map_err(TrainError::io(&current))?;
+    }
+    fs::rename(&tmp, &current).map_err(TrainError::io(&tmp))?;
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(TrainError::io(&old))?;
+    }
+    Ok(())
+}
+
+pub fn load_state(dir: &Path) -> Result<TrainState, TrainError> {
+    let path = dir.join(STATE);
+    TrainState::load(&path).map_err(|e| TrainError::run(path, e))
+}
+
+pub fn load_generator(dir: &Path, fresh: Generator) -> Result<Generator, TrainError> {
+    load_module(&dir.join(GENERATOR), fresh)
+}
+
+pub fn load_discriminator(dir: &Path, fresh: Discriminator) -> Result<Discriminator, TrainError> {
+    load_module(&dir.join(DISCRIMINATOR), fresh)
+}
+
+/// The Adam states, `(G's, D's)`.
+pub fn load_optimizers(
+    dir: &Path,
+    optim_g: ModuleOptimizer,
+    optim_d: ModuleOptimizer,
+) -> Result<(ModuleOptimizer, ModuleOptimizer), TrainError> {
+    let load = |optim: ModuleOptimizer, file: &str| {
+        let path = dir.join(file);
+        optim.from_bytes(read_bytes(&path)?).map_err(|e| TrainError::run(path, e))
+    };
+    Ok((load(optim_g, OPTIM_G)?, load(optim_d, OPTIM_D)?))
+}

@@ -1,0 +1,64 @@
+//! A run is a folder: `config.json` (the [`TrainConfig`]), `metrics.csv` ([`metrics`]),
+//! `checkpoint/` ([`checkpoint`]) and the figures ([`crate::figures`]). This module owns its
+//! layout: everything that reads a run (evaluation, sampling, resuming) goes through it.
+//! Training into one is [`crate::session`]'s.
+
+pub mod checkpoint;
+pub mod metrics;
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::prelude::*;
+use hsic_infogan_models::{Generator, GeneratorConfig, Rng};
+
+use crate::{TrainConfig, TrainError, files};
+use checkpoint::TrainState;
+
+pub fn config_path(run: &Path) -> PathBuf {
+    run.join("config.json")
+}
+
+pub fn metrics_path(run: &Path) -> PathBuf {
+    run.join("metrics.csv")
+}
+
+/// Whether `dir` already holds a run (a config or a checkpoint).
+pub fn exists(dir: &Path) -> bool {
+    config_path(dir).exists() || dir.join("checkpoint").exists()
+}
+
+/// Writes the run's `config.json` (atomically).
+pub fn save_config(config: &TrainConfig, run: &Path) -> Result<(), TrainError> {
+    files::save_config(config, &config_path(run))
+}
+
+/// Reads a run's `config.json` (also one written before [`crate::Regularizer`] existed).
+pub fn load_config(run: &Path) -> Result<TrainConfig, TrainError> {
+    let path = config_path(run);
+    if !path.is_file() {
+        return Err(TrainError::run(run, "not a run folder: it has no config.json"));
+    }
+    TrainConfig::read(&path)
+}
+
+/// A run's trained generator, in eval mode, with what it was trained with.
+pub struct TrainedGenerator {
+    pub config: TrainConfig,
+    /// Where the run stood at its checkpoint.
+    pub state: TrainState,
+    pub generator: Generator,
+    /// The device it was loaded on (without autodiff).
+    pub device: Device,
+}
+
+/// The generator of `run`'s checkpoint on `device` (flex, wgpu, ...) or the run's own device.
+pub fn load_generator(run: &Path, device: Option<&str>) -> Result<TrainedGenerator, TrainError> {
+    let config = load_config(run)?;
+    let dir = checkpoint::find(run)?;
+    let state = checkpoint::load_state(&dir)?;
+    let device = hsic_infogan_device::open(device.unwrap_or(&config.device))?.inner();
+    let fresh = GeneratorConfig::new(config.latent.input_size(), state.image).init(&mut Rng::new(0), &device);
+    let generator = checkpoint::load_generator(&dir, fresh)?.valid();
+    Ok(TrainedGenerator { config, state, generator, device })
+}

@@ -1,0 +1,103 @@
+//! Config files: today's form round-trips, and `config.json` files written by version 0.1.0
+//! before the model became one `Regularizer` (checked in under `tests/data/`, made by that
+//! version's `hsic-infogan train`) still load, so old runs resume, evaluate and sample.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use hsic::{Estimator, HsicConfig, Kernel};
+use hsic_infogan_data::DatasetSpec;
+use hsic_infogan_models::LatentConfig;
+use hsic_infogan_train::run::{self, metrics};
+use hsic_infogan_train::{CodeGroup, HsicTerm, Regularizer, TrainConfig, Trainer, files};
+
+use common::data;
+
+fn legacy(model: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/config_0.1.0_{model}.json"))
+}
+
+/// What the 0.1.0 command lines that wrote the files asked for (`--dataset folder:/tmp/tiny_images
+/// --image-size 8 --batch-size 8 --noise 4 --categorical 3 --continuous 2 --epochs 2 --seed 5
+/// --max-iters 1` and, per model, the flags below).
+fn expected(regularizer: Regularizer) -> TrainConfig {
+    TrainConfig::new()
+        .with_regularizer(regularizer)
+        .with_dataset(DatasetSpec::Folder("/tmp/tiny_images".into()))
+        .with_image_size(8)
+        .with_latent(LatentConfig::new().with_noise(4).with_categorical(vec![3]).with_continuous(2))
+        .with_batch_size(8)
+        .with_epochs(2)
+        .with_max_iters(Some(1))
+        .with_seed(5)
+}
+
+fn same(a: &TrainConfig, b: &TrainConfig) {
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+}
+
+#[test]
+fn configs_written_before_the_regularizer_load_with_every_setting() {
+    // --model hsic --hsic-per-group --lambda-cont 0.5 --sigma-cat 2 --estimator unbiased
+    let term = |codes, lambda, sigma_c| {
+        let hsic = HsicConfig::new()
+            .with_kernel_x(Kernel::gaussian(8.0))
+            .with_kernel_y(Kernel::gaussian(sigma_c))
+            .with_estimator(Estimator::Unbiased);
+        HsicTerm::new().with_codes(codes).with_lambda(lambda).with_hsic(hsic)
+    };
+    let terms = vec![term(CodeGroup::Categorical, 1.0, 2.0), term(CodeGroup::Continuous, 0.5, 1.0)];
+    same(&TrainConfig::read(&legacy("hsic")).unwrap(), &expected(Regularizer::Hsic { terms }));
+    // --model infogan --data-dir /tmp/somewhere
+    let infogan = expected(Regularizer::InfoGan { continuous_weight: 0.1 }).with_data_dir(Some("/tmp/somewhere".into()));
+    same(&TrainConfig::read(&legacy("infogan")).unwrap(), &infogan);
+    // --model gan --rgb --device ndarray: the HSIC terms the old file carries for every model
+    // have no place in a GAN's config.
+    let gan = expected(Regularizer::Gan).with_rgb(true).with_device("ndarray".into());
+    same(&TrainConfig::read(&legacy("gan")).unwrap(), &gan);
+}
+
+#[test]
+fn a_run_with_an_old_config_resumes_as_if_it_had_been_written_today() {
+    // Two iterations under today's config, then the run's config.json replaced by the 0.1.0
+    // file of the same settings: resuming for a third iteration gives the metrics of a run that
+    // went straight to three, and the generator loads for evaluation and sampling.
+    let today = expected(Regularizer::InfoGan { continuous_weight: 0.1 }).with_data_dir(Some("/tmp/somewhere".into()));
+    let (old, straight) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let fit = |config: TrainConfig, dir: &Path| {
+        Trainer::new(config, data()).unwrap().fit(dir, &AtomicBool::new(false), &mut ()).unwrap();
+    };
+    fit(today.clone().with_max_iters(Some(2)), old.path());
+    fit(today.clone().with_max_iters(Some(3)), straight.path());
+    std::fs::copy(legacy("infogan"), run::config_path(old.path())).unwrap();
+
+    let config = run::load_config(old.path()).unwrap().with_max_iters(Some(3));
+    let mut resumed = Trainer::resume(old.path(), config, data()).unwrap();
+    assert_eq!(resumed.iteration(), 2);
+    resumed.fit(old.path(), &AtomicBool::new(false), &mut ()).unwrap();
+    let rows = |dir: &Path| {
+        let rows = metrics::read(&run::metrics_path(dir)).unwrap();
+        rows.into_iter().map(|r| metrics::Row { seconds: 0.0, ..r }).collect::<Vec<_>>()
+    };
+    assert_eq!(rows(old.path()), rows(straight.path()));
+    assert_eq!(run::load_generator(old.path(), Some("flex")).unwrap().state.iteration, 3);
+}
+
+#[test]
+fn todays_config_round_trips_and_a_file_that_is_none_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    let config = expected(Regularizer::Hsic { terms: vec![HsicTerm::new()] });
+    files::save_config(&config, &path).unwrap();
+    same(&TrainConfig::read(&path).unwrap(), &config);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"dataset\": \"folder:/tmp/tiny_images\""), "stored by name: {text}");
+
+    std::fs::write(&path, "{\"epochs\": 3}").unwrap();
+    let err = TrainConfig::read(&path).unwrap_err().to_string();
+    assert!(err.contains(&path.display().to_string()) && err.contains("not a training config"), "{err}");
+    let missing = run::load_config(&dir.path().join("nothing")).err().unwrap().to_string();
+    assert!(missing.contains("not a run folder"), "{missing}");
+}

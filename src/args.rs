@@ -1,0 +1,320 @@
+//! The flags of `hsic-infogan train` (shared with `cargo run --example mnist_hsic`), and the
+//! flags several commands share, each defined once.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Command, Id, ValueEnum};
+use hsic::{Estimator, HsicConfig, Kernel};
+use hsic_infogan_data::DatasetSpec;
+use hsic_infogan_models::LatentConfig;
+use hsic_infogan_train::{
+    CodeGroup, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicTerm, ModelKind, Regularizer, RunSummary,
+    TrainConfig, TrainError, session,
+};
+
+use crate::interrupt::stop_on_ctrl_c;
+use crate::progress::Progress;
+
+/// `--device` where a command opens a fresh device.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArg {
+    /// Backend: flex, ndarray, wgpu[:N] or cuda[:N] (what this build compiled).
+    #[arg(long, default_value = "flex")]
+    pub device: String,
+}
+
+/// `--device` where a command reads a run, which names its own.
+#[derive(Debug, Clone, Args)]
+pub struct RunDeviceArg {
+    /// Backend: flex, ndarray, wgpu[:N] or cuda[:N] [default: the run's].
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+/// `--data-dir`.
+#[derive(Debug, Clone, Args)]
+pub struct DataDirArg {
+    /// A folder holding the data set's files (MNIST, Fashion-MNIST); searched first.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataDirArg {
+    /// As stored in a config: absolute, so a run resumes from any directory.
+    pub fn absolute(&self) -> Option<String> {
+        self.data_dir.as_deref().map(absolute)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KernelArg {
+    /// exp(-||a - b||^2 / (2 sigma^2)) with the given sigma.
+    Gaussian,
+    /// Gaussian with sigma = median pairwise distance of the batch.
+    Median,
+    /// a . b
+    Linear,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EstimatorArg {
+    /// (m-1)^-2 tr(KHLH), the paper's eq. 5.
+    Biased,
+    /// Song et al. 2012 (batch >= 4).
+    Unbiased,
+    /// Normalised HSIC (CKA), in [0, 1].
+    Cka,
+}
+
+impl EstimatorArg {
+    pub fn estimator(self) -> Estimator {
+        match self {
+            Self::Biased => Estimator::Biased,
+            Self::Unbiased => Estimator::Unbiased,
+            Self::Cka => Estimator::Normalized,
+        }
+    }
+}
+
+/// Every flag that `--config FILE` replaces: a setting flag is added here and nowhere else, and
+/// `--config` refuses it.
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// gan, infogan or hsic (HSIC-InfoGAN).
+    #[arg(long, default_value = "hsic", value_parser = parse_model)]
+    pub model: ModelKind,
+    #[command(flatten)]
+    pub device: DeviceArg,
+    /// mnist, fashion-mnist, shapes or folder:PATH.
+    #[arg(long, default_value = "mnist")]
+    pub dataset: DatasetSpec,
+    /// Image folders: side of the square images are resized to.
+    #[arg(long, default_value_t = 64)]
+    pub image_size: usize,
+    /// Image folders: train on RGB instead of grayscale.
+    #[arg(long)]
+    pub rgb: bool,
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// Adam learning rate of D (and Q).
+    #[arg(long, default_value_t = 2e-4)]
+    pub lr_d: f64,
+    /// Adam learning rate of G.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr_g: f64,
+    /// Size of the noise z.
+    #[arg(long, default_value_t = 62)]
+    pub noise: usize,
+    /// Number of values of each categorical code, comma-separated (e.g. 10 or 10,5).
+    #[arg(long, value_delimiter = ',', default_value = "10")]
+    pub categorical: Vec<usize>,
+    /// Number of continuous codes, U(-1, 1).
+    #[arg(long, default_value_t = 2)]
+    pub continuous: usize,
+    /// HSIC: weight lambda of the HSIC term.
+    #[arg(long = "lambda", default_value_t = DEFAULT_LAMBDA, allow_negative_numbers = true)]
+    pub lambda: f64,
+    /// HSIC: kernel width for the images (flattened, values in [0, 1]).
+    #[arg(long, default_value_t = DEFAULT_SIGMA_X, allow_negative_numbers = true)]
+    pub sigma_x: f64,
+    /// HSIC: kernel width for the codes.
+    #[arg(long, default_value_t = DEFAULT_SIGMA_C, allow_negative_numbers = true)]
+    pub sigma_c: f64,
+    /// HSIC: kernel on the images.
+    #[arg(long, value_enum, default_value = "gaussian")]
+    pub kernel_x: KernelArg,
+    /// HSIC: kernel on the codes.
+    #[arg(long, value_enum, default_value = "gaussian")]
+    pub kernel_c: KernelArg,
+    /// HSIC: estimator.
+    #[arg(long, value_enum, default_value = "cka")]
+    pub estimator: EstimatorArg,
+    /// HSIC: use sigma * sqrt(dimension) as the width (the HSIC-Bottleneck convention).
+    #[arg(long)]
+    pub scale_by_dim: bool,
+    /// HSIC: one term for the categorical and one for the continuous codes instead of one joint term.
+    #[arg(long)]
+    pub hsic_per_group: bool,
+    /// HSIC per group: kernel width for the categorical codes [default: --sigma-c].
+    #[arg(long, allow_negative_numbers = true)]
+    pub sigma_cat: Option<f64>,
+    /// HSIC per group: kernel width for the continuous codes [default: --sigma-c].
+    #[arg(long, allow_negative_numbers = true)]
+    pub sigma_cont: Option<f64>,
+    /// HSIC per group: weight of the categorical term [default: --lambda].
+    #[arg(long, allow_negative_numbers = true)]
+    pub lambda_cat: Option<f64>,
+    /// HSIC per group: weight of the continuous term [default: --lambda].
+    #[arg(long, allow_negative_numbers = true)]
+    pub lambda_cont: Option<f64>,
+}
+
+impl Settings {
+    /// The ids of all its flags, and `others`.
+    fn ids_and(others: &[&'static str]) -> Vec<Id> {
+        let flags = Self::augment_args(Command::new("settings"));
+        flags.get_arguments().map(|arg| arg.get_id().clone()).chain(others.iter().map(|&id| Id::from(id))).collect()
+    }
+
+    fn regularizer(&self) -> Regularizer {
+        let estimator = self.estimator.estimator();
+        let term = |codes, lambda, sigma_c| {
+            HsicTerm::new().with_codes(codes).with_lambda(lambda).with_hsic(
+                HsicConfig::new()
+                    .with_kernel_x(kernel(self.kernel_x, self.sigma_x))
+                    .with_kernel_y(kernel(self.kernel_c, sigma_c))
+                    .with_estimator(estimator.clone())
+                    .with_scale_by_dim(self.scale_by_dim),
+            )
+        };
+        match self.model {
+            ModelKind::Hsic if self.hsic_per_group => Regularizer::Hsic {
+                terms: vec![
+                    term(CodeGroup::Categorical, self.lambda_cat.unwrap_or(self.lambda), self.sigma_cat.unwrap_or(self.sigma_c)),
+                    term(CodeGroup::Continuous, self.lambda_cont.unwrap_or(self.lambda), self.sigma_cont.unwrap_or(self.sigma_c)),
+                ],
+            },
+            ModelKind::Hsic => Regularizer::Hsic { terms: vec![term(CodeGroup::All, self.lambda, self.sigma_c)] },
+            other => other.regularizer(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Epochs to train [default: 100].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Stop after this many iterations in total.
+    #[arg(long)]
+    pub max_iters: Option<usize>,
+    /// Seed of the initial weights, data order and codes [default: 0, or the --config file's].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Take every setting from this config file (a run's config.json, or one written by hand);
+    /// only --seed, --epochs, --max-iters and --data-dir may change it.
+    #[arg(long = "config", value_name = "FILE", conflicts_with_all = Settings::ids_and(&["resume"]))]
+    pub config_file: Option<PathBuf>,
+    /// Run folder [default: runs/<model>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue the run in this folder (its config.json; --epochs and --max-iters may extend it).
+    #[arg(long, conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
+    /// No progress line or epoch summaries.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Paths are stored absolute in `config.json`, so `--resume` works from any directory.
+pub fn absolute(path: &Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
+fn parse_model(name: &str) -> Result<ModelKind, String> {
+    name.parse()
+}
+
+fn kernel(arg: KernelArg, sigma: f64) -> Kernel {
+    match arg {
+        KernelArg::Gaussian => Kernel::gaussian(sigma),
+        KernelArg::Median => Kernel::GaussianMedian,
+        KernelArg::Linear => Kernel::Linear,
+    }
+}
+
+impl TrainArgs {
+    /// The run configuration these flags describe.
+    pub fn config(&self) -> TrainConfig {
+        let settings = &self.settings;
+        TrainConfig::new()
+            .with_regularizer(settings.regularizer())
+            .with_dataset(match &settings.dataset {
+                DatasetSpec::Folder(root) => DatasetSpec::Folder(absolute(root).into()),
+                other => other.clone(),
+            })
+            .with_data_dir(self.data_dir.absolute())
+            .with_image_size(settings.image_size)
+            .with_rgb(settings.rgb)
+            .with_device(settings.device.device.clone())
+            .with_latent(
+                LatentConfig::new()
+                    .with_noise(settings.noise)
+                    .with_categorical(settings.categorical.clone())
+                    .with_continuous(settings.continuous),
+            )
+            .with_batch_size(settings.batch_size)
+            .with_epochs(self.epochs.unwrap_or(100))
+            .with_max_iters(self.max_iters)
+            .with_lr_d(settings.lr_d)
+            .with_lr_g(settings.lr_g)
+            .with_seed(self.seed.unwrap_or(0))
+    }
+
+    /// The configuration of a new run: `--config FILE` with the flags that may change it, or
+    /// the flags alone.
+    pub fn new_run_config(&self) -> Result<TrainConfig, TrainError> {
+        let Some(file) = &self.config_file else { return Ok(self.config()) };
+        let mut config = TrainConfig::read(file)?;
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        if let Some(epochs) = self.epochs {
+            config.epochs = epochs;
+        }
+        if self.max_iters.is_some() {
+            config.max_iters = self.max_iters;
+        }
+        if let Some(dir) = self.data_dir.absolute() {
+            config.data_dir = Some(dir);
+        }
+        Ok(config)
+    }
+
+    /// Trains (or resumes), with Ctrl-C checkpointing and stopping and, unless `--quiet`, a
+    /// progress line. A new run goes to `--out`, else to `default_out(its config)`.
+    pub fn execute(&self, default_out: impl FnOnce(&TrainConfig) -> PathBuf) -> Result<RunSummary, Box<dyn std::error::Error>> {
+        let stop = stop_on_ctrl_c()?;
+        let mut progress = Progress::new(!self.quiet);
+        let summary = match &self.resume {
+            Some(dir) => session::resume(dir, self.epochs, self.max_iters, &stop, &mut progress),
+            None => {
+                let config = self.new_run_config()?;
+                let out = self.out.clone().unwrap_or_else(|| default_out(&config));
+                session::start(config, &out, &stop, &mut progress)
+            }
+        };
+        summary.map_err(|err| match err {
+            TrainError::RunExists(_) => format!("{err}: continue it with --resume, or choose another --out").into(),
+            other => other.into(),
+        })
+    }
+}
+
+/// What to print when a run ends.
+pub fn report(summary: &RunSummary) -> String {
+    let mut text = String::new();
+    let per_step = if summary.steps > 0 { summary.step_seconds / summary.steps as f64 } else { 0.0 };
+    text.push_str(&format!(
+        "{} {} iterations this session ({:.3} s/it, {:.0} s wall); run at iteration {}.\n",
+        if summary.interrupted { "Stopped after" } else { "Trained" },
+        summary.steps,
+        per_step,
+        summary.wall_seconds,
+        summary.iterations
+    ));
+    text.push_str(&format!("Run folder: {}\n", summary.run.display()));
+    for figure in &summary.figures {
+        text.push_str(&format!("  figure: {}\n", figure.display()));
+    }
+    if summary.interrupted {
+        text.push_str(&format!("Continue with: hsic-infogan train --resume {}\n", summary.run.display()));
+    } else {
+        text.push_str(&format!("Score an MNIST run with: hsic-infogan eval --run {}\n", summary.run.display()));
+    }
+    text
+}

@@ -1,0 +1,231 @@
+//! `hsic-infogan sweep`: one short HSIC-InfoGAN run per (sigma_x, sigma_c, lambda, seed) cell,
+//! each scored by `eval`, for the paper's Fig. 2 (traversals over sigma x lambda) with the
+//! numbers beside it. Cells live in `OUT/cells/NAME`; a cell with an `eval.json` is finished and
+//! skipped, one with a checkpoint is resumed, so a stopped sweep continues where it stopped.
+
+pub mod figures;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use burn::config::Config;
+use hsic::Kernel;
+use hsic_infogan_eval::report::{self, EvalReport};
+use hsic_infogan_eval::{EvalError, EvalOptions, evaluate};
+use hsic_infogan_train::run::{self, metrics};
+use hsic_infogan_train::{GradientNorms, Observer, Regularizer, TrainConfig, TrainError, Trainer, TrainingData, files, session};
+
+/// Why a sweep or a tune stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// A flag is out of range; the message names it.
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+/// Batches the gradient norms are averaged over.
+const GRADIENT_BATCHES: usize = 5;
+
+/// The values each setting takes; the cells are their product.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub sigma_x: Vec<f64>,
+    pub sigma_c: Vec<f64>,
+    pub lambda: Vec<f64>,
+    pub seeds: Vec<u64>,
+}
+
+/// One run of the sweep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    pub sigma_x: f64,
+    pub sigma_c: f64,
+    pub lambda: f64,
+    pub seed: u64,
+}
+
+impl Grid {
+    /// Cells in the order sigma_x, sigma_c, lambda, seed (the last varies fastest).
+    pub fn cells(&self) -> Vec<Cell> {
+        let mut cells = Vec::new();
+        for &sigma_x in &self.sigma_x {
+            for &sigma_c in &self.sigma_c {
+                for &lambda in &self.lambda {
+                    for &seed in &self.seeds {
+                        cells.push(Cell { sigma_x, sigma_c, lambda, seed });
+                    }
+                }
+            }
+        }
+        cells
+    }
+
+    /// Every list non-empty (the values themselves are checked with each cell's config).
+    pub fn check(&self) -> Result<(), SweepError> {
+        for (name, len) in [
+            ("--sigma-x", self.sigma_x.len()),
+            ("--sigma-c", self.sigma_c.len()),
+            ("--lambda", self.lambda.len()),
+            ("--seeds", self.seeds.len()),
+        ] {
+            if len == 0 {
+                return Err(SweepError::Config(format!("{name} needs at least one value")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Cell {
+    /// Folder name, e.g. `sx8_sc1_l0.5_seed0`.
+    pub fn name(&self) -> String {
+        format!("sx{}_sc{}_l{}_seed{}", self.sigma_x, self.sigma_c, self.lambda, self.seed)
+    }
+
+    /// `base` (an HSIC-InfoGAN config with one HSIC term) with this cell's Gaussian widths,
+    /// weight and seed.
+    pub fn config(&self, base: &TrainConfig) -> TrainConfig {
+        let mut config = base.clone();
+        config.seed = self.seed;
+        for term in config.regularizer.hsic_terms_mut() {
+            term.lambda = self.lambda;
+            term.hsic.kernel_x = Kernel::gaussian(self.sigma_x);
+            term.hsic.kernel_y = Kernel::gaussian(self.sigma_c);
+        }
+        config
+    }
+}
+
+/// A finished cell.
+#[derive(Debug, Clone)]
+pub struct CellResult {
+    pub cell: Cell,
+    pub dir: PathBuf,
+    pub iterations: usize,
+    /// Means over the last tenth of the iterations: G's adversarial loss, the unweighted HSIC,
+    /// and |lambda x HSIC| / G loss (the paper's rule asks for about 1).
+    pub g_loss: f64,
+    pub hsic: f64,
+    pub reg_over_g: f64,
+    /// Seconds of training steps.
+    pub seconds: f64,
+    /// lambda |grad HSIC| and |grad adversarial| at G's output.
+    pub gradients: CellGradients,
+    /// The scores, or why training stopped (a non-finite loss is a result too).
+    pub outcome: Result<EvalReport, String>,
+}
+
+/// Gradient norms of a cell, measured once when it is finished and kept in its
+/// `gradients.json`.
+#[derive(Config, Debug)]
+pub struct CellGradients {
+    /// For the freshly initialised networks.
+    pub start: GradientNorms,
+    /// For the last checkpoint (`None` if the cell failed before its first one).
+    pub end: Option<GradientNorms>,
+}
+
+impl CellGradients {
+    /// The cell's `gradients.json`, or a new measurement (written there) that loads the training
+    /// data into `data` on first use.
+    fn of(dir: &Path, config: &TrainConfig, data: &mut Option<TrainingData>) -> Result<Self, TrainError> {
+        let path = dir.join("gradients.json");
+        if let Ok(gradients) = Self::load(&path) {
+            return Ok(gradients);
+        }
+        let data = match data {
+            Some(data) => data,
+            None => data.insert(TrainingData::load(config)?),
+        };
+        let norms = |trainer: Trainer| trainer.gradient_norms(GRADIENT_BATCHES).expect("an HSIC config");
+        let gradients = Self {
+            start: norms(Trainer::new(config.clone(), data.clone())?),
+            end: Trainer::resume(dir, run::load_config(dir)?, data.clone()).ok().map(norms),
+        };
+        files::save_config(&gradients, &path)?;
+        Ok(gradients)
+    }
+}
+
+/// Where a cell's failure is recorded, so a resumed sweep does not train it again.
+fn failure_path(dir: &Path) -> PathBuf {
+    dir.join("failed.txt")
+}
+
+/// A cell sets the widths and weight of the one HSIC term of an HSIC-InfoGAN config.
+pub fn check_base(base: &TrainConfig) -> Result<(), SweepError> {
+    match &base.regularizer {
+        Regularizer::Hsic { terms } if terms.len() == 1 => Ok(()),
+        _ => Err(SweepError::Config("sweep and tune need an HSIC-InfoGAN config with one HSIC term".into())),
+    }
+}
+
+/// Trains and scores every cell not yet done (a [`Grid`]'s, or any list); `None` when `stop` was
+/// set (the current cell is checkpointed). `on_cell(k, total, cell)` is called before each cell;
+/// `observer` follows the training.
+pub fn run(
+    base: &TrainConfig,
+    cells: &[Cell],
+    out: &Path,
+    eval: &EvalOptions,
+    stop: &AtomicBool,
+    observer: &mut dyn Observer,
+    mut on_cell: impl FnMut(usize, usize, &Cell),
+) -> Result<Option<Vec<CellResult>>, SweepError> {
+    check_base(base)?;
+    for cell in cells {
+        cell.config(base).validate().map_err(|e| SweepError::Config(format!("cell {}: {e}", cell.name())))?;
+    }
+    let mut data = None;
+    let mut results = Vec::new();
+    for (k, cell) in cells.iter().enumerate() {
+        on_cell(k, cells.len(), cell);
+        let dir = out.join("cells").join(cell.name());
+        if !report::report_path(&dir).is_file() && !failure_path(&dir).is_file() {
+            let trained = if run::config_path(&dir).is_file() {
+                session::resume(&dir, None, None, stop, observer)
+            } else {
+                session::start(cell.config(base), &dir, stop, observer)
+            };
+            match trained {
+                Ok(summary) if summary.interrupted => return Ok(None),
+                Ok(_) => {
+                    report::save(&evaluate(&dir, eval)?, &dir)?;
+                }
+                Err(TrainError::NonFinite(message)) => {
+                    std::fs::write(failure_path(&dir), &message).map_err(TrainError::io(failure_path(&dir)))?;
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        results.push(result(*cell, &dir, &cell.config(base), &mut data)?);
+    }
+    Ok(Some(results))
+}
+
+fn result(cell: Cell, dir: &Path, config: &TrainConfig, data: &mut Option<TrainingData>) -> Result<CellResult, SweepError> {
+    let gradients = CellGradients::of(dir, config, data)?;
+    let rows = metrics::read(&run::metrics_path(dir))?;
+    let tail = &rows[rows.len() - (rows.len() / 10).max(1).min(rows.len())..];
+    let mean = |f: &dyn Fn(&metrics::Row) -> f64| tail.iter().map(f).sum::<f64>() / tail.len().max(1) as f64;
+    let g_loss = mean(&|r| f64::from(r.g_loss));
+    let outcome = match std::fs::read_to_string(failure_path(dir)) {
+        Ok(message) => Err(message),
+        Err(_) => Ok(report::load(dir)?),
+    };
+    Ok(CellResult {
+        cell,
+        dir: dir.to_path_buf(),
+        iterations: rows.len(),
+        g_loss,
+        hsic: mean(&|r| f64::from(r.hsic.unwrap_or(0.0))),
+        reg_over_g: mean(&|r| f64::from(r.reg_loss).abs()) / g_loss,
+        seconds: rows.iter().map(|r| r.seconds).sum(),
+        gradients,
+        outcome,
+    })
+}

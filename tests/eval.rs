@@ -1,0 +1,71 @@
+//! `hsic-infogan eval` and `compare` end to end on two briefly trained MNIST runs, with a
+//! classifier trained for the test.
+
+use std::path::Path;
+
+use hsic_infogan_eval::report;
+
+mod common;
+
+use common::{MNIST_DIR, fail, mnist_present, small_classifier, succeed};
+
+#[test]
+fn eval_scores_runs_and_compare_tabulates_them() {
+    if !mnist_present() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let path = |name: &str| work.path().join(name).display().to_string();
+    let (hsic, infogan, classifier_dir) = (path("hsic"), path("infogan"), path("classifier"));
+    for (model, out) in [("hsic", &hsic), ("infogan", &infogan)] {
+        succeed(&["train", "--model", model, "--data-dir", MNIST_DIR, "--max-iters", "2", "--quiet", "--out", out]);
+    }
+    small_classifier(Path::new(&classifier_dir));
+
+    let eval = |run: &str| {
+        succeed(&["eval", "--run", run, "--n", "300", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR])
+    };
+    let printed = eval(&hsic);
+    assert!(printed.contains("categorical code 1: accuracy") && printed.contains("FID"), "{printed}");
+    let scores = report::load(Path::new(&hsic)).unwrap();
+    assert_eq!((scores.iteration, scores.samples, scores.classifier_test_accuracy), (2, 300, 0.5));
+    let categorical = &scores.categorical[0];
+    let mut digits: Vec<usize> = categorical.mapping.iter().map(|d| d.unwrap()).collect();
+    digits.sort_unstable();
+    assert_eq!(digits, (0..10).collect::<Vec<_>>(), "the mapping is one-to-one");
+    assert_eq!(categorical.confusion.iter().flatten().sum::<usize>(), 300);
+    assert_eq!(scores.class_histogram.iter().sum::<usize>(), 300);
+    // The best matching is at least the mean over all matchings, 1/10 of the samples.
+    assert!((0.0..=1.0).contains(&categorical.accuracy) && categorical.accuracy >= 0.1 - 1e-12);
+    // Two iterations make noise, far from real digits, which score a small FID themselves.
+    assert!(scores.fid.is_finite() && scores.fid > 5.0 * scores.fid_real, "{} vs {}", scores.fid, scores.fid_real);
+    assert!((0.0..=10f64.log2() + 1e-9).contains(&scores.class_coverage));
+    assert_eq!(scores.continuous.len(), 2);
+    for code in &scores.continuous {
+        assert!(code.slant_spearman.abs() <= 1.0 && code.thickness_spearman.abs() <= 1.0);
+    }
+
+    // compare needs eval.json in every run, and says how to get it.
+    let table_file = path("compare.md");
+    let missing = fail(&["compare", &hsic, &infogan, "--out", &table_file]);
+    assert!(missing.contains(&format!("hsic-infogan eval --run {infogan}")), "{missing}");
+    assert!(!Path::new(&table_file).exists());
+    eval(&infogan);
+    succeed(&["compare", &hsic, &infogan, "--out", &table_file]);
+    let table = std::fs::read_to_string(&table_file).unwrap();
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(rows.len(), 4, "header, rule and one row per run:\n{table}");
+    assert!(rows[0].contains("categorical accuracy") && rows[0].contains("c2 captures"), "{table}");
+    assert!(rows[2].starts_with("| hsic | hsic | all: CKA σx 8 σc 1 λ 1 |"), "{table}");
+    assert!(rows[3].starts_with("| infogan | infogan | Q head"), "{table}");
+
+    // Bad input names the problem.
+    assert!(fail(&["eval", "--run", &hsic, "--n", "5"]).contains("--n must be at least 10"));
+    let no_classifier = fail(&["eval", "--run", &hsic, "--classifier", &path("none"), "--data-dir", MNIST_DIR]);
+    assert!(no_classifier.contains("hsic-infogan classifier train"), "{no_classifier}");
+    let config = Path::new(&infogan).join("config.json");
+    let json = std::fs::read_to_string(&config).unwrap().replace("\"mnist\"", "\"fashion-mnist\"");
+    std::fs::write(&config, json).unwrap();
+    let fashion = fail(&["eval", "--run", &infogan, "--classifier", &classifier_dir]);
+    assert!(fashion.contains("trained on `fashion-mnist`"), "{fashion}");
+}
