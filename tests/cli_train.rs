@@ -166,8 +166,11 @@ fn a_config_file_sets_a_new_run_and_the_allowed_flags_change_it() {
     assert_eq!(metric_rows(&second), 3);
 
     let third = work.path().join("third").display().to_string();
-    let conflict = fail(&["train", "--config", &file, "--lambda", "2", "--out", &third]);
-    assert!(conflict.contains("cannot be used with"), "{conflict}");
+    // Setting flags are refused beside --config: one of its own and the shared --device.
+    for flag in [["--lambda", "2"], ["--device", "flex"]] {
+        let conflict = fail(&["train", "--config", &file, flag[0], flag[1], "--out", &third]);
+        assert!(conflict.contains("cannot be used with") && conflict.contains(flag[0]), "{conflict}");
+    }
     let missing = fail(&["train", "--config", "/nonexistent/config.json", "--out", &third]);
     assert!(missing.contains("/nonexistent/config.json"), "{missing}");
     assert!(!Path::new(&third).exists());

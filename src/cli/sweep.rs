@@ -91,7 +91,7 @@ impl RunArgs {
 /// `err`, with the command that mends it where there is one.
 pub(super) fn sweep_hint(err: SweepError) -> Box<dyn std::error::Error> {
     match err {
-        SweepError::Eval(err) => with_hint(err),
+        SweepError::Eval(err) => with_hint(*err),
         other => other.into(),
     }
 }

@@ -23,8 +23,15 @@ pub enum SweepError {
     Config(String),
     #[error(transparent)]
     Train(#[from] TrainError),
+    /// Boxed: an evaluation error is several times larger than the others.
     #[error(transparent)]
-    Eval(#[from] EvalError),
+    Eval(Box<EvalError>),
+}
+
+impl From<EvalError> for SweepError {
+    fn from(err: EvalError) -> Self {
+        Self::Eval(Box::new(err))
+    }
 }
 
 /// Batches the gradient norms are averaged over.
