@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use hsic_infogan_eval::report::{self, CAPTURE_THRESHOLD, ContinuousScore, EvalReport};
+use hsic_infogan_eval::report::{self, CAPTURE_THRESHOLD, ContinuousScore, EvalReport, MIN_SAMPLES};
 use hsic_infogan_eval::{EvalError, EvalOptions, evaluate};
 use hsic_infogan_train::files::write_atomic;
 use hsic_infogan_train::run::load_config;
@@ -34,9 +34,6 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
-    if args.n < 10 {
-        return Err(format!("--n must be at least 10 samples, got {}", args.n).into());
-    }
     let options = EvalOptions {
         samples: args.n,
         seed: args.seed,
@@ -52,9 +49,10 @@ pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// `err`, with the command that mends it where there is one.
+/// `err` in the terms of the command line: the flag it is about, or the command that mends it.
 pub fn with_hint(err: EvalError) -> Box<dyn std::error::Error> {
     match &err {
+        EvalError::TooFewSamples(n) => format!("--n must be at least {MIN_SAMPLES} samples, got {n}").into(),
         EvalError::NoClassifier(_) => format!("{err}: run `hsic-infogan classifier train` first").into(),
         EvalError::NotEvaluated(run) => format!("{err}: run `hsic-infogan eval --run {}` first", run.display()).into(),
         _ => err.into(),

@@ -4,9 +4,12 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
-    /// A setting is out of range; the message names it and its value.
+    /// The system lacks something evaluation needs; the message says what.
     #[error("{0}")]
     Config(String),
+    /// Fewer samples than [`MIN_SAMPLES`](crate::report::MIN_SAMPLES) were asked for.
+    #[error("evaluation needs at least {min} samples, got {0}", min = crate::report::MIN_SAMPLES)]
+    TooFewSamples(usize),
     /// Reading the run folder, or writing a file, failed.
     #[error(transparent)]
     Run(#[from] hsic_infogan_train::TrainError),

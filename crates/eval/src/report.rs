@@ -22,6 +22,9 @@ use crate::stats::{entropy_bits, spearman};
 /// |Spearman rho| from which a continuous code is said to capture a factor.
 pub const CAPTURE_THRESHOLD: f64 = 0.3;
 
+/// The fewest samples an evaluation draws: one per digit.
+pub const MIN_SAMPLES: usize = 10;
+
 /// Images per forward pass.
 const CHUNK: usize = 500;
 
@@ -80,7 +83,7 @@ pub struct EvalReport {
 /// Settings of an evaluation.
 #[derive(Debug, Clone)]
 pub struct EvalOptions {
-    /// Number of generated samples (at least 10).
+    /// Number of generated samples (at least [`MIN_SAMPLES`]).
     pub samples: usize,
     pub seed: u64,
     /// Backend [default: the run's].
@@ -98,8 +101,8 @@ pub fn report_path(run: &Path) -> PathBuf {
 
 /// Evaluates the checkpoint in `run`, an MNIST run.
 pub fn evaluate(run: &Path, options: &EvalOptions) -> Result<EvalReport, EvalError> {
-    if options.samples < 10 {
-        return Err(EvalError::Config(format!("evaluation needs at least 10 samples, got {}", options.samples)));
+    if options.samples < MIN_SAMPLES {
+        return Err(EvalError::TooFewSamples(options.samples));
     }
     let run::TrainedGenerator { config, state, generator, device } = run::load_generator(run, options.device.as_deref())?;
     if config.dataset != DatasetSpec::Mnist || state.image != [1, 28, 28] {
