@@ -376,7 +376,7 @@ impl Trainer {
             let row = self.step().map_err(|e| match e {
                 TrainError::NonFinite(msg) => TrainError::NonFinite(format!(
                     "{msg}. The last checkpoint in {} is intact.",
-                    run.join("checkpoint").display()
+                    checkpoint::path(run).display()
                 )),
                 other => other,
             })?;

@@ -40,9 +40,14 @@ const OPTIM_G: &str = "optim_g.bpk";
 const OPTIM_D: &str = "optim_d.bpk";
 const STATE: &str = "state.json";
 
+/// `run/checkpoint`: where [`save`] puts the checkpoint.
+pub fn path(run: &Path) -> PathBuf {
+    run.join("checkpoint")
+}
+
 /// `run/checkpoint`, or `run/checkpoint.old` if a save was cut off between its two renames.
 pub fn find(run: &Path) -> Result<PathBuf, TrainError> {
-    let current = run.join("checkpoint");
+    let current = path(run);
     let old = run.join("checkpoint.old");
     if current.join(STATE).is_file() {
         Ok(current)
@@ -55,7 +60,7 @@ pub fn find(run: &Path) -> Result<PathBuf, TrainError> {
 
 pub fn save(run: &Path, checkpoint: Checkpoint<'_>) -> Result<(), TrainError> {
     let tmp = run.join("checkpoint.tmp");
-    let current = run.join("checkpoint");
+    let current = path(run);
     let old = run.join("checkpoint.old");
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(TrainError::io(&tmp))?;

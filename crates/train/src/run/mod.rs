@@ -25,7 +25,7 @@ pub fn metrics_path(run: &Path) -> PathBuf {
 
 /// Whether `dir` already holds a run (a config or a checkpoint).
 pub fn exists(dir: &Path) -> bool {
-    config_path(dir).exists() || dir.join("checkpoint").exists()
+    config_path(dir).exists() || checkpoint::path(dir).exists()
 }
 
 /// Writes the run's `config.json` (atomically).
