@@ -1,11 +1,15 @@
-//! HSIC loss throughput: the crate's O(m^2) centring against the naive formulation that the
-//! paper's reference code uses (explicit `H`, three `m x m` matrix products), forward and
-//! forward + backward, biased Gaussian HSIC, on every compiled backend, in one run.
+//! HSIC loss throughput, biased Gaussian HSIC, forward and forward + backward, on every compiled
+//! backend, in one run:
+//!
+//! 1. the crate's O(m^2) centring against the naive formulation that the paper's reference code
+//!    uses (explicit `H`, three `m x m` matrix products), m = 100 .. 4096;
+//! 2. random-feature HSIC (D = 1024 features per kernel) against the exact estimate at m = 1024
+//!    and 4096, and alone at m = 16,384 and 65,536, where a Gram matrix takes 1 and 17 GB.
 //!
 //! ```text
-//! cargo bench --bench hsic                       # all compiled backends, m = 100 .. 4096
+//! cargo bench --bench hsic                       # all compiled backends, m up to 65,536
 //! cargo bench --bench hsic -- --quick            # fewer samples, m <= 1024
-//! cargo bench --bench hsic -- --backend flex --max-m 1024
+//! cargo bench --bench hsic -- --backend flex --max-m 4096
 //! ```
 //!
 //! Forward runs on the plain device, forward + backward on its autodiff twin. Each cell is the
@@ -18,12 +22,17 @@ use std::time::Duration;
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use hsic::{Kernel, flatten_samples, hsic_biased};
+use hsic::{Estimator, Kernel, RandomFeatureHsicConfig, flatten_samples, hsic_biased};
 use hsic_infogan_device::{parse_device, probe};
 
 /// (m, d_x, d_y): an MNIST batch against 12 latent codes, as HSIC-InfoGAN uses it.
 const SHAPES: [(usize, usize, usize); 4] =
     [(100, 784, 12), (256, 784, 12), (1024, 784, 12), (4096, 784, 12)];
+
+/// Batch sizes for random features; the exact estimate runs beside them up to `EXACT_MAX_M`.
+const RFF_SIZES: [usize; 4] = [1024, 4096, 16_384, 65_536];
+const EXACT_MAX_M: usize = 4096;
+const FEATURES: usize = 1024;
 
 /// HSIC through the paper's reference formulation: `trace(K H L H) / (m - 1)^2` with `H`
 /// formed and multiplied.
@@ -50,10 +59,6 @@ fn main() {
         None => usize::MAX,
     };
     let budget = Duration::from_millis(if options.quick { 300 } else { 2000 });
-    println!(
-        "{:<8} {:>5} {:>4} {:>4} {:<8} {:>11} {:>11} {:>12} {:>10}",
-        "backend", "m", "d_x", "d_y", "pass", "ours ms", "naive ms", "ours samp/s", "naive/ours"
-    );
     let (kx, ky) = (Kernel::gaussian(8.0), Kernel::gaussian(1.0));
     for name in &options.backends {
         let device = parse_device(name).unwrap_or_else(|err| panic!("--backend: {err}"));
@@ -62,6 +67,11 @@ fn main() {
             continue;
         }
         device.seed(0);
+        println!("{name}: exact HSIC, ours against naive");
+        println!(
+            "{:<8} {:>5} {:>4} {:>4} {:<8} {:>11} {:>11} {:>12} {:>10}",
+            "backend", "m", "d_x", "d_y", "pass", "ours ms", "naive ms", "ours samp/s", "naive/ours"
+        );
         for &(m, d_x, d_y) in SHAPES.iter().filter(|s| s.0 <= max_m) {
             let x = Tensor::<4>::random([m, 1, 28, d_x / 28], Distribution::Uniform(0.0, 1.0), &device);
             let y = Tensor::<2>::random([m, d_y], Distribution::Uniform(-1.0, 1.0), &device);
@@ -94,6 +104,52 @@ fn main() {
                     naive.as_secs_f64() / ours.as_secs_f64(),
                 );
             }
+        }
+        println!("{name}: random features (D = {FEATURES}) against exact");
+        random_features(&device, name, budget, max_m);
+    }
+}
+
+/// Random-feature HSIC against the exact estimate (`-` where the Gram matrices are too large).
+fn random_features(device: &Device, name: &str, budget: Duration, max_m: usize) {
+    let (kx, ky) = (Kernel::gaussian(8.0), Kernel::gaussian(1.0));
+    let rff = RandomFeatureHsicConfig::new()
+        .with_kernel_x(kx.clone())
+        .with_kernel_y(ky.clone())
+        .with_estimator(Estimator::Biased)
+        .with_features(FEATURES)
+        .init(784, 12, device);
+    println!(
+        "{:<8} {:>6} {:<8} {:>11} {:>11} {:>12} {:>11}",
+        "backend", "m", "pass", "rff ms", "exact ms", "rff samp/s", "exact/rff"
+    );
+    for &m in RFF_SIZES.iter().filter(|&&m| m <= max_m) {
+        let x = Tensor::<2>::random([m, 784], Distribution::Uniform(0.0, 1.0), device);
+        let y = Tensor::<2>::random([m, 12], Distribution::Uniform(-1.0, 1.0), device);
+        let exact = |x: Tensor<2>, y: Tensor<2>| hsic_biased(kx.gram(x, false), ky.gram(y, false));
+        let approximate = |x: Tensor<2>, y: Tensor<2>| rff.forward(x, y);
+        for backward in [false, true] {
+            let run = |estimate: &dyn Fn(Tensor<2>, Tensor<2>) -> Tensor<1>| {
+                if backward {
+                    let x = x.clone().autodiff().require_grad();
+                    let gradients = estimate(x.clone(), y.clone().autodiff()).backward();
+                    x.grad(&gradients).unwrap().sum().into_scalar::<f32>();
+                } else {
+                    estimate(x.clone(), y.clone()).into_scalar::<f32>();
+                }
+            };
+            let (rff_time, _) = common::time(budget, 3, || run(&approximate));
+            let exact_time = (m <= EXACT_MAX_M).then(|| common::time(budget, 3, || run(&exact)).0);
+            println!(
+                "{:<8} {:>6} {:<8} {:>11.1} {:>11} {:>12.0} {:>11}",
+                name,
+                m,
+                if backward { "fwd+bwd" } else { "forward" },
+                rff_time.as_secs_f64() * 1e3,
+                exact_time.map_or("-".into(), |t| format!("{:.1}", t.as_secs_f64() * 1e3)),
+                m as f64 / rff_time.as_secs_f64(),
+                exact_time.map_or("-".into(), |t| format!("{:.2}x", t.as_secs_f64() / rff_time.as_secs_f64())),
+            );
         }
     }
 }

@@ -18,6 +18,22 @@ pub enum HsicError {
         k: [usize; 2],
         l: [usize; 2],
     },
+    /// Fewer samples than an independence test's p-value is defined for.
+    TestTooSmall {
+        null: &'static str,
+        m: usize,
+        min: usize,
+    },
+    /// A permutation test asked for no permutations.
+    NoPermutations,
+    /// Random-feature HSIC asked for no features.
+    NoFeatures,
+    /// Samples of another width than the random features were drawn for.
+    SampleWidth {
+        input: &'static str,
+        expected: usize,
+        got: usize,
+    },
 }
 
 impl fmt::Display for HsicError {
@@ -38,6 +54,17 @@ impl fmt::Display for HsicError {
             Self::GramShape { k, l } => write!(
                 f,
                 "Gram matrices must be square and of the same size, got K {k:?} and L {l:?}"
+            ),
+            Self::TestTooSmall { null, m, min } => write!(
+                f,
+                "the HSIC independence test with {null} p-values needs at least {min} samples, got m = {m}"
+            ),
+            Self::NoPermutations => write!(f, "a permutation test needs at least 1 permutation, got 0"),
+            Self::NoFeatures => write!(f, "random-feature HSIC needs at least 1 feature, got 0"),
+            Self::SampleWidth { input, expected, got } => write!(
+                f,
+                "{input}'s samples flatten to {got} values, but the random features were drawn \
+                 for {expected}"
             ),
         }
     }

@@ -7,6 +7,16 @@ use burn::prelude::*;
 use crate::HsicError;
 
 /// Which HSIC estimate to compute.
+///
+/// For a loss that a network maximises or minimises through its outputs, use [`Normalized`]:
+/// the other two have no fixed scale, so a network can grow them by pushing its outputs apart
+/// (the biased one wrecked HSIC-InfoGAN's generator where CKA trained it; see the crate README).
+/// For a test statistic or a measurement use [`Biased`] (what the HSIC test is built on), or
+/// [`Unbiased`] when averaging over many batches.
+///
+/// [`Normalized`]: Estimator::Normalized
+/// [`Biased`]: Estimator::Biased
+/// [`Unbiased`]: Estimator::Unbiased
 #[derive(Config, Debug, PartialEq)]
 pub enum Estimator {
     /// Gretton et al. (2005), the paper's eq. (5): `(m - 1)^-2 tr(K H L H)`, `H = I - 11^T / m`.

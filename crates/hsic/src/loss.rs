@@ -1,11 +1,16 @@
 //! The HSIC loss in Burn's `Config` / `init` / `forward` style.
 
 use burn::prelude::*;
+use burn::tensor::{DType, FloatDType};
 
 use crate::{Estimator, HsicError, Kernel};
 
 /// Configuration of an [`Hsic`] loss: one kernel per input, the estimator, and the width
 /// convention.
+///
+/// The defaults (biased estimator, median-heuristic kernels) are the textbook HSIC. For a
+/// training loss choose [`Estimator::Normalized`] and fixed widths: the median kernel reads the
+/// batch's distances back to the host on every call (one device sync).
 #[derive(Config, Debug)]
 pub struct HsicConfig {
     /// Kernel on the first input (e.g. the images).
@@ -53,13 +58,23 @@ impl HsicConfig {
 ///
 /// Cost: `O(m^2 (d_x + d_y))` for the Gram matrices (one matmul each), `O(m^2)` after.
 ///
+/// Half-precision inputs (f16, bf16) are computed in f32 and the result is returned in `x`'s
+/// dtype: the Gram matrices' `exp` and the `m^2`-term sums would lose most of their digits in
+/// 10 or 7 mantissa bits.
+///
 /// NaN or infinite inputs are not checked for (that would force a device sync on every call):
 /// they propagate, and the result is NaN.
-#[derive(Clone, Debug)]
+///
+/// It is a [`Module`] without parameters, so it can be a field of a model like Burn's own losses.
+#[derive(Module, Debug)]
 pub struct Hsic {
+    #[module(skip)]
     kernel_x: Kernel,
+    #[module(skip)]
     kernel_y: Kernel,
+    #[module(skip)]
     estimator: Estimator,
+    #[module(skip)]
     scale_by_dim: bool,
 }
 
@@ -70,14 +85,10 @@ impl Hsic {
         x: Tensor<DX>,
         y: Tensor<DY>,
     ) -> Result<Tensor<1>, HsicError> {
-        let (m, m_y) = (x.dims()[0], y.dims()[0]);
-        if m != m_y {
-            return Err(HsicError::BatchMismatch { x: m, y: m_y });
-        }
-        self.estimator.check_samples(m)?;
-        let k = self.kernel_x.gram(flatten_samples(x), self.scale_by_dim);
-        let l = self.kernel_y.gram(flatten_samples(y), self.scale_by_dim);
-        Ok(self.estimator.estimate(k, l))
+        let (x, y, dtype) = paired_samples(x, y, |m| self.estimator.check_samples(m))?;
+        let k = self.kernel_x.gram(x, self.scale_by_dim);
+        let l = self.kernel_y.gram(y, self.scale_by_dim);
+        Ok(self.estimator.estimate(k, l).cast(dtype))
     }
 
     /// HSIC(x, y) as a one-element tensor.
@@ -98,4 +109,29 @@ pub fn flatten_samples<const D: usize>(x: Tensor<D>) -> Tensor<2> {
     let dims = x.dims();
     let width = dims[1..].iter().product::<usize>();
     x.reshape([dims[0], width])
+}
+
+/// `x` and `y` as `[m, d]` sample rows, in f32 where they are in a narrower float type (f16,
+/// bf16), with `x`'s dtype for the result; once their batch sizes agree and `check` accepts `m`.
+pub(crate) fn paired_samples<const DX: usize, const DY: usize>(
+    x: Tensor<DX>,
+    y: Tensor<DY>,
+    check: impl FnOnce(usize) -> Result<(), HsicError>,
+) -> Result<(Tensor<2>, Tensor<2>, DType), HsicError> {
+    let (m, m_y) = (x.dims()[0], y.dims()[0]);
+    if m != m_y {
+        return Err(HsicError::BatchMismatch { x: m, y: m_y });
+    }
+    check(m)?;
+    let dtype = x.dtype();
+    Ok((at_least_f32(flatten_samples(x)), at_least_f32(flatten_samples(y)), dtype))
+}
+
+/// `x` in f32 if it is in a narrower float type, else unchanged.
+fn at_least_f32(x: Tensor<2>) -> Tensor<2> {
+    if x.dtype().size() < 4 {
+        x.cast(FloatDType::F32)
+    } else {
+        x
+    }
 }

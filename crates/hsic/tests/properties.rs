@@ -189,3 +189,57 @@ fn bad_arguments_name_the_argument_and_value() {
     let message = *panic.unwrap_err().downcast::<String>().unwrap();
     assert_eq!(message, "kernel_x sigma must be a finite number > 0, got -1");
 }
+
+#[test]
+fn is_a_parameter_free_module_field() {
+    use burn::nn::{Linear, LinearConfig};
+
+    #[derive(Module, Debug)]
+    struct Model {
+        layer: Linear,
+        hsic: hsic::Hsic,
+    }
+
+    for Backend { name, device } in backends() {
+        let model = Model {
+            layer: LinearConfig::new(5, 3).init(&device),
+            hsic: hsic(Estimator::Normalized),
+        };
+        assert_eq!(model.num_params(), 5 * 3 + 3, "{name}");
+        let x = tensor(&Rng::new(16).uniform_matrix(12, 5), &device);
+        let features = model.layer.forward(x.clone());
+        let gradients = model.hsic.forward(features, x).backward();
+        let weight = model.layer.weight.grad(&gradients).expect("HSIC's gradient reaches the layer");
+        assert!(values(weight).iter().any(|g| *g != 0.0), "{name}");
+        // A copy made for another device still computes the same loss.
+        let moved = model.clone().fork(&device);
+        let y = tensor(&Rng::new(17).uniform_matrix(12, 2), &device);
+        let a = scalar(model.hsic.forward(y.clone(), y.clone()));
+        assert!((a - scalar(moved.hsic.forward(y.clone(), y))).abs() < 1e-6, "{name}");
+    }
+}
+
+/// Half-precision inputs give the f32 result for the values they hold, to the output's own
+/// rounding (f16: 2^-11 relative, bf16: 2^-8), where computing in f16 would lose most digits.
+#[test]
+fn half_precision_inputs_are_computed_in_f32() {
+    use burn::tensor::FloatDType;
+
+    let Backend { device, .. } = backends().remove(0);
+    let mut rng = Rng::new(18);
+    let x = rng.uniform_matrix(100, 40);
+    let y = rng.dependent_on(&x, 3, 0.3);
+    for (dtype, rounding) in [(FloatDType::F16, 2f64.powi(-11)), (FloatDType::BF16, 2f64.powi(-8))] {
+        let (xh, yh) = (tensor(&x, &device).cast(dtype), tensor(&y, &device).cast(dtype));
+        // The f32 computation on exactly the values the half-precision tensors hold.
+        let (x32, y32) = (xh.clone().cast(FloatDType::F32), yh.clone().cast(FloatDType::F32));
+        for estimator in [Estimator::Biased, Estimator::Unbiased, Estimator::Normalized] {
+            let hsic = HsicConfig::new().with_kernel_x(Kernel::gaussian(2.0)).with_kernel_y(Kernel::gaussian(1.0)).with_estimator(estimator.clone()).init();
+            let half = hsic.forward(xh.clone(), yh.clone());
+            assert_eq!(half.dtype(), dtype.into(), "{estimator:?}: the result comes back in the input's dtype");
+            let half = half.cast(FloatDType::F32).into_scalar::<f32>() as f64;
+            let full = scalar(hsic.forward(x32.clone(), y32.clone()));
+            assert!(relative_difference(half, full) <= rounding, "{dtype:?} {estimator:?}: {half} vs {full}");
+        }
+    }
+}

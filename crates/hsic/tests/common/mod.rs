@@ -1,8 +1,11 @@
 //! Shared test helpers: the compiled backends, a seeded RNG, and f64 <-> tensor conversion.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod reference;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use burn::prelude::*;
-use hsic_infogan_device::{COMPILED_BACKENDS, parse_device, probe};
 
 pub struct Backend {
     pub name: &'static str,
@@ -16,25 +19,39 @@ impl Backend {
     }
 }
 
-/// Every compiled backend that can run here, with autodiff. A backend that cannot run (wgpu
-/// with no Vulkan device) is reported as skipped, with the reason, never dropped silently.
+/// The backends this test build compiles in: flex always (a dev-dependency), the others through
+/// the crate's features of the same name.
+fn compiled() -> Vec<(&'static str, Device)> {
+    vec![
+        ("flex", Device::flex()),
+        #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
+        ("ndarray", Device::ndarray()),
+        #[cfg(feature = "wgpu")]
+        ("wgpu", Device::wgpu(DeviceKind::DefaultDevice)),
+        #[cfg(feature = "cuda")]
+        ("cuda", Device::cuda(0)),
+    ]
+}
+
+/// Every compiled backend that can run here, with autodiff. GPU backends open their adapter
+/// lazily and panic without one: such a backend is reported as skipped with the reason, and
+/// under CI (the `CI` variable set) the test fails instead, so that a run on fewer backends than
+/// were compiled cannot pass unnoticed.
 pub fn backends() -> Vec<Backend> {
-    assert!(
-        !COMPILED_BACKENDS.is_empty(),
-        "no Burn backend compiled in: run the tests from the workspace root \
-         (`cargo test --release --workspace`), which enables `flex`"
-    );
-    COMPILED_BACKENDS
-        .iter()
-        .filter_map(|&name| {
-            let device = parse_device(name).expect("a compiled backend parses");
-            match probe(&device) {
-                Ok(()) => Some(Backend {
-                    name,
-                    device: device.autodiff(),
-                }),
-                Err(reason) => {
-                    eprintln!("SKIPPED backend {name}: no usable device here ({reason})");
+    compiled()
+        .into_iter()
+        .filter_map(|(name, device)| {
+            let works = catch_unwind(AssertUnwindSafe(|| {
+                Tensor::<1>::from_floats([1.0, 2.0], &device).sum().into_scalar::<f32>()
+            }));
+            match works {
+                Ok(_) => Some(Backend { name, device: device.autodiff() }),
+                Err(_) if std::env::var_os("CI").is_some() => {
+                    panic!("backend {name} is compiled in but has no usable device, and CI is set")
+                }
+                Err(_) => {
+                    eprintln!("SKIPPED backend {name}: compiled in, but no usable device here");
                     None
                 }
             }
