@@ -280,8 +280,10 @@ fn two_digits(x: f64) -> f64 {
 /// values into noise on the code side, looks weak, yet the narrowest sigma_c trained best in the
 /// README's runs. So every sigma_c goes to the refinement.
 pub fn shortlist(measurements: &[Measurement]) -> Vec<&Measurement> {
+    let mut by_signal: Vec<&Measurement> = measurements.iter().collect();
+    by_signal.sort_by(|a, b| b.signal().z().total_cmp(&a.signal().z()));
     let mut best: Vec<&Measurement> = Vec::new();
-    for m in measurements {
+    for m in by_signal {
         if best.iter().all(|b| b.sigma_c != m.sigma_c) {
             best.push(m);
         }
@@ -383,12 +385,13 @@ mod tests {
 
     #[test]
     fn candidates_pair_the_best_sigma_x_of_each_sigma_c_with_lambda_factors() {
+        // Not in signal order: for each sigma_c the best sigma_x comes after a worse one.
         let ms = [
-            measurement(4.0, 2.0, 9.0, 0.5),
-            measurement(8.0, 2.0, 8.0, 0.5),
-            measurement(8.0, 1.0, 5.0, 0.25),
             measurement(4.0, 1.0, 4.0, 0.25),
             measurement(2.0, 0.5, 1.0, 1.0),
+            measurement(8.0, 2.0, 8.0, 0.5),
+            measurement(8.0, 1.0, 5.0, 0.25),
+            measurement(4.0, 2.0, 9.0, 0.5),
         ];
         let pairs: Vec<(f64, f64)> = shortlist(&ms).iter().map(|m| (m.sigma_x, m.sigma_c)).collect();
         assert_eq!(pairs, [(4.0, 2.0), (8.0, 1.0), (2.0, 0.5)]);

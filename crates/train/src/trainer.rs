@@ -374,10 +374,10 @@ impl Trainer {
                 break;
             }
             let row = self.step().map_err(|e| match e {
-                TrainError::NonFinite(msg) => TrainError::NonFinite(format!(
-                    "{msg}. The last checkpoint in {} is intact.",
-                    checkpoint::path(run).display()
-                )),
+                TrainError::NonFinite(msg) => TrainError::NonFinite(match checkpoint::find(run) {
+                    Ok(last) => format!("{msg}. The last checkpoint, {}, is intact.", last.display()),
+                    Err(_) => format!("{msg}. The run has no checkpoint yet."),
+                }),
                 other => other,
             })?;
             metrics.append(row)?;
