@@ -68,6 +68,9 @@ pub fn download_verified(
 fn fetch(agent: &ureq::Agent, url: &str, path: &Path) -> Result<String, String> {
     let mut response = agent.get(url).call().map_err(|err| err.to_string())?;
     let announced = response.body().content_length();
+    if let Some(announced) = announced.filter(|&n| n > MAX_BYTES) {
+        return Err(format!("the server announces {announced} bytes, more than the {MAX_BYTES}-byte limit"));
+    }
     let mut body = response.body_mut().with_config().limit(MAX_BYTES).reader();
     let mut file = File::create(path).map_err(|err| format!("{}: {err}", path.display()))?;
     let mut progress = Progress::new(url, announced);

@@ -1,6 +1,8 @@
-//! The download path against a real HTTP server on 127.0.0.1 serving the MNIST files: a good
-//! download, a corrupted body, a connection closed mid-file, mirror fallback, and offline. Each
-//! test has its own server and its own temporary cache; nothing leaves the loopback interface.
+//! The download path against a real HTTP server on 127.0.0.1: with a generated file and its
+//! computed SHA-256 (so these run everywhere), a connection closed mid-file, mirror fallback, a
+//! 404, an empty mirror list and the size cap; with the MNIST files and their built-in sums (where
+//! MNIST is on disk), a good download into the cache and a corrupted body; and offline. Each test
+//! has its own server and its own temporary cache; nothing leaves the loopback interface.
 
 mod common;
 
@@ -12,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use burn::data::dataset::Dataset;
-use common::{MNIST_DIR, real_data, sha256_of};
+use common::{MNIST_DIR, idx_bytes, real_data, sha256_of};
 use hsic_infogan_data::download::download_verified;
 use hsic_infogan_data::mnist::{MnistKind, Place, Search, Split, Via, load_split, locate};
 
@@ -24,6 +26,8 @@ enum Serve {
     Corrupt,
     /// Announces the full length, sends half, closes the connection.
     CloseHalfway,
+    /// Announces 2 GiB, sends the file, closes the connection.
+    AnnounceTooMuch,
 }
 
 struct Server {
@@ -88,12 +92,15 @@ fn respond(mut stream: TcpStream, dir: &Path, behaviour: Serve) -> std::io::Resu
             body[middle] ^= 0xff;
             body.len()
         }
-        Serve::CloseHalfway => body.len() / 2,
+        Serve::CloseHalfway | Serve::AnnounceTooMuch => body.len() / 2,
+    };
+    let announced = match behaviour {
+        Serve::AnnounceTooMuch => 2 << 30,
+        _ => body.len(),
     };
     write!(
         stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {announced}\r\nConnection: close\r\n\r\n"
     )?;
     stream.write_all(&body[..sent])?;
     stream.flush()
@@ -171,17 +178,26 @@ fn a_corrupted_body_fails_the_checksum_and_leaves_the_cache_untouched() {
     }
 }
 
+/// A folder holding one generated IDX file, `name`, and its SHA-256.
+fn generated_file(name: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let pixels: Vec<u8> = (0..5 * 4 * 4).map(|i| (i * 37 % 256) as u8).collect();
+    std::fs::write(dir.path().join(name), idx_bytes(&[5, 4, 4], &pixels)).unwrap();
+    let sha256 = sha256_of(&dir.path().join(name));
+    (dir, sha256)
+}
+
 #[test]
 fn a_connection_closed_mid_file_leaves_nothing_behind() {
-    let Some(shared) = real_data(MNIST_DIR) else { return };
-    let server = serve(&shared, Serve::CloseHalfway);
+    let (served, sha256) = generated_file("images.idx");
+    let server = serve(served.path(), Serve::CloseHalfway);
     let cache = tempfile::tempdir().unwrap();
-    let file = mnist_file("train-labels-idx1-ubyte.gz");
-    let err = download_verified(std::slice::from_ref(&server.url), file.name, file.sha256, cache.path()).unwrap_err();
+    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path()).unwrap_err();
     let message = err.to_string();
-    assert!(message.contains(&format!("{}{}: ", server.url, file.name)), "{message}");
+    assert!(message.contains(&format!("{}images.idx: ", server.url)), "{message}");
     assert!(
-        message.contains("connection closed after") || message.contains("connection failed after"),
+        // The file is a 16-byte IDX header and 80 pixels; the server sends half of it.
+        message.contains("connection closed after 48 of 96 bytes") || message.contains("connection failed after"),
         "{message}"
     );
     assert_eq!(listing(cache.path()), Vec::<String>::new());
@@ -189,18 +205,55 @@ fn a_connection_closed_mid_file_leaves_nothing_behind() {
 
 #[test]
 fn a_failing_mirror_falls_back_to_the_next() {
-    let Some(shared) = real_data(MNIST_DIR) else { return };
-    let broken = serve(&shared, Serve::CloseHalfway);
-    let good = serve(&shared, Serve::Whole);
+    let (served, sha256) = generated_file("images.idx");
+    let broken = serve(served.path(), Serve::CloseHalfway);
+    let good = serve(served.path(), Serve::Whole);
     let cache = tempfile::tempdir().unwrap();
-    let file = mnist_file("t10k-images-idx3-ubyte.gz");
     let mirrors = vec![broken.url.clone(), format!("{}/", good.url.trim_end_matches('/'))];
-    let path: PathBuf = download_verified(&mirrors, file.name, file.sha256, cache.path()).unwrap();
-    assert_eq!(path, cache.path().join(file.name));
-    assert_eq!(sha256_of(&path), file.sha256);
+    let path: PathBuf = download_verified(&mirrors, "images.idx", &sha256, cache.path()).unwrap();
+    assert_eq!(path, cache.path().join("images.idx"));
+    assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(served.path().join("images.idx")).unwrap());
     assert_eq!(broken.requests.load(Ordering::SeqCst), 1);
     assert_eq!(good.requests.load(Ordering::SeqCst), 1);
-    assert_eq!(listing(cache.path()), [file.name]);
+    assert_eq!(listing(cache.path()), ["images.idx"]);
+}
+
+#[test]
+fn a_missing_file_is_reported_per_mirror_and_the_next_one_serves_it() {
+    let (served, sha256) = generated_file("images.idx");
+    let empty = tempfile::tempdir().unwrap();
+    let without = serve(empty.path(), Serve::Whole);
+    let cache = tempfile::tempdir().unwrap();
+    let err = download_verified(std::slice::from_ref(&without.url), "images.idx", &sha256, cache.path()).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains(&format!("{}images.idx: ", without.url)) && message.contains("404"), "{message}");
+    assert_eq!(listing(cache.path()), Vec::<String>::new());
+
+    let with = serve(served.path(), Serve::Whole);
+    download_verified(&[without.url.clone(), with.url.clone()], "images.idx", &sha256, cache.path()).unwrap();
+    assert_eq!(listing(cache.path()), ["images.idx"]);
+}
+
+#[test]
+fn an_empty_mirror_list_says_so_and_writes_nothing() {
+    let cache = tempfile::tempdir().unwrap();
+    let err = download_verified(&[], "images.idx", "00", cache.path()).unwrap_err();
+    assert!(err.to_string().contains("no mirrors to download from"), "{err}");
+    assert_eq!(listing(cache.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_body_announced_over_the_size_cap_is_refused_before_reading() {
+    let (served, sha256) = generated_file("images.idx");
+    let server = serve(served.path(), Serve::AnnounceTooMuch);
+    let cache = tempfile::tempdir().unwrap();
+    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path()).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("the server announces 2147483648 bytes, more than the 1073741824-byte limit"),
+        "{message}"
+    );
+    assert_eq!(listing(cache.path()), Vec::<String>::new());
 }
 
 #[test]
