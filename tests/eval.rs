@@ -35,14 +35,28 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert_eq!(digits, (0..10).collect::<Vec<_>>(), "the mapping is one-to-one");
     assert_eq!(categorical.confusion.iter().flatten().sum::<usize>(), 300);
     assert_eq!(scores.class_histogram.iter().sum::<usize>(), 300);
-    // The best matching is at least the mean over all matchings, 1/10 of the samples.
-    assert!((0.0..=1.0).contains(&categorical.accuracy) && categorical.accuracy >= 0.1 - 1e-12);
+    // The accuracy is what the matching picks out of the confusion matrix.
+    let matched: usize = categorical.mapping.iter().enumerate().map(|(v, d)| categorical.confusion[v][d.unwrap()]).sum();
+    assert!((categorical.accuracy - matched as f64 / 300.0).abs() < 1e-12, "{}", categorical.accuracy);
+    // Per digit, the confusion matrix's columns add up to the class histogram.
+    for digit in 0..10 {
+        let column: usize = categorical.confusion.iter().map(|row| row[digit]).sum();
+        assert_eq!(column, scores.class_histogram[digit], "digit {digit}");
+    }
+    // Coverage is the histogram's entropy in bits.
+    let entropy: f64 = scores.class_histogram.iter().filter(|&&c| c > 0).map(|&c| {
+        let p = c as f64 / 300.0;
+        -p * p.log2()
+    }).sum();
+    assert!((scores.class_coverage - entropy).abs() < 1e-9, "{} vs {entropy}", scores.class_coverage);
     // Two iterations make noise, far from real digits, which score a small FID themselves.
     assert!(scores.fid.is_finite() && scores.fid > 5.0 * scores.fid_real, "{} vs {}", scores.fid, scores.fid_real);
-    assert!((0.0..=10f64.log2() + 1e-9).contains(&scores.class_coverage));
+    // Each continuous code names the factor its |rho| says, at the 0.3 threshold.
     assert_eq!(scores.continuous.len(), 2);
     for code in &scores.continuous {
-        assert!(code.slant_spearman.abs() <= 1.0 && code.thickness_spearman.abs() <= 1.0);
+        let (s, t) = (code.slant_spearman.abs(), code.thickness_spearman.abs());
+        let expected = if s.max(t) < report::CAPTURE_THRESHOLD { "none" } else if s >= t { "slant" } else { "thickness" };
+        assert_eq!(code.captures, expected, "{code:?}");
     }
 
     // compare needs eval.json in every run, and says how to get it.

@@ -91,29 +91,30 @@ fn contour_length(image: &[f32], width: usize) -> f64 {
 }
 
 #[cfg(test)]
+/// A 28x28 image of a straight stroke through the centre: `length` long, `width` wide,
+/// `angle` degrees from the vertical (top leaning right), anti-aliased by 4x4 supersampling.
+pub(crate) fn stroke(angle: f64, length: f64, width: f64) -> Vec<f32> {
+    let (sin, cos) = angle.to_radians().sin_cos();
+    let mut image = vec![0.0f32; 28 * 28];
+    for (i, pixel) in image.iter_mut().enumerate() {
+        let mut covered = 0;
+        for s in 0..16 {
+            let x = (i % 28) as f64 + (s % 4) as f64 / 4.0 + 0.125 - 13.5;
+            let y = 13.5 - ((i / 28) as f64 + (s / 4) as f64 / 4.0 + 0.125);
+            let along = x * sin + y * cos;
+            let across = x * cos - y * sin;
+            if along.abs() <= length / 2.0 && across.abs() <= width / 2.0 {
+                covered += 1;
+            }
+        }
+        *pixel = covered as f32 / 16.0;
+    }
+    image
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A 28x28 image of a straight stroke through the centre: `length` long, `width` wide,
-    /// `angle` degrees from the vertical (top leaning right), anti-aliased by 4x4 supersampling.
-    fn stroke(angle: f64, length: f64, width: f64) -> Vec<f32> {
-        let (sin, cos) = angle.to_radians().sin_cos();
-        let mut image = vec![0.0f32; 28 * 28];
-        for (i, pixel) in image.iter_mut().enumerate() {
-            let mut covered = 0;
-            for s in 0..16 {
-                let x = (i % 28) as f64 + (s % 4) as f64 / 4.0 + 0.125 - 13.5;
-                let y = 13.5 - ((i / 28) as f64 + (s / 4) as f64 / 4.0 + 0.125);
-                let along = x * sin + y * cos;
-                let across = x * cos - y * sin;
-                if along.abs() <= length / 2.0 && across.abs() <= width / 2.0 {
-                    covered += 1;
-                }
-            }
-            *pixel = covered as f32 / 16.0;
-        }
-        image
-    }
 
     #[test]
     fn slant_recovers_the_angle_of_rotated_strokes() {

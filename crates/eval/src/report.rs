@@ -263,6 +263,7 @@ fn continuous_score(code: &[f64], slant: &[f64], thickness: &[f64]) -> Continuou
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::factors::stroke;
 
     #[test]
     fn categorical_score_matches_codes_to_digits() {
@@ -295,5 +296,36 @@ mod tests {
         assert_eq!(continuous_score(&code, &rising, &flat).captures, "slant");
         assert_eq!(continuous_score(&code, &flat, &rising).captures, "thickness");
         assert_eq!(continuous_score(&code, &flat, &flat).captures, "none");
+    }
+
+    #[test]
+    fn a_code_that_sets_the_stroke_slant_captures_slant_and_an_ignored_code_none() {
+        // A synthetic generator: code 1 sets the slant of a drawn stroke (-30 to 30 degrees),
+        // code 2 is drawn but ignored, and the stroke width varies on its own.
+        let mut rng = Rng::new(4);
+        let (mut c1, mut c2, mut slants, mut thicknesses) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..200 {
+            let (a, b) = (2.0 * rng.uniform() - 1.0, 2.0 * rng.uniform() - 1.0);
+            let image = stroke(30.0 * a, 18.0, 1.5 + 2.0 * rng.uniform());
+            c1.push(a);
+            c2.push(b);
+            slants.push(slant(&image, 28));
+            thicknesses.push(thickness(&image, 28));
+        }
+        let first = continuous_score(&c1, &slants, &thicknesses);
+        assert_eq!(first.captures, "slant", "{first:?}");
+        assert!(first.slant_spearman > 0.95, "{first:?}");
+        let second = continuous_score(&c2, &slants, &thicknesses);
+        assert_eq!(second.captures, "none", "{second:?}");
+    }
+
+    #[test]
+    fn a_categorical_code_the_images_ignore_scores_near_chance() {
+        // The classifier's digits drawn independently of the code's values.
+        let mut rng = Rng::new(5);
+        let pairs: Vec<(usize, usize)> = (0..2000).map(|i| (i % 10, rng.below(10))).collect();
+        let score = categorical_score(pairs.into_iter(), 10);
+        // Chance is 1/10; the best of the 10! matchings picks up some of the noise on top.
+        assert!((0.1..0.13).contains(&score.accuracy), "{}", score.accuracy);
     }
 }
