@@ -76,12 +76,11 @@ fn factor_values_span_the_documented_ranges() {
 }
 
 #[test]
-fn rendering_is_deterministic_binary_and_inside_the_image() {
+fn rendering_is_binary_visible_and_inside_the_image() {
     for index in (0..SHAPES_LEN).step_by(7919) {
         let f = Factors::from_index(index);
         let image = f.render();
         assert_eq!(image.len(), SHAPES_SIZE * SHAPES_SIZE);
-        assert_eq!(image, f.render(), "{f:?}");
         assert!(image.iter().all(|&p| p == 0 || p == 255), "{f:?}");
         assert!(area(&image) > 20, "{f:?} is visible");
         let border = (0..SHAPES_SIZE).flat_map(|i| {

@@ -15,16 +15,25 @@ fn relative_difference(a: f64, b: f64) -> f64 {
 }
 
 #[test]
-fn symmetric_in_x_and_y() {
+fn each_kernel_applies_to_its_own_input() {
     for Backend { name, device } in backends() {
         let mut rng = Rng::new(1);
         let x = rng.uniform_matrix(20, 30);
         let y = rng.dependent_on(&x, 3, 0.3);
+        let (x, y) = (tensor(&x, &device), tensor(&y, &device));
         for estimator in [Estimator::Biased, Estimator::Unbiased, Estimator::Normalized] {
-            let hsic = hsic(estimator.clone());
-            let xy = scalar(hsic.forward(tensor(&x, &device), tensor(&y, &device)));
-            let yx = scalar(hsic.forward(tensor(&y, &device), tensor(&x, &device)));
+            let config = |kx: Kernel, ky: Kernel| {
+                HsicConfig::new().with_kernel_x(kx).with_kernel_y(ky).with_estimator(estimator.clone()).init()
+            };
+            let gaussian_linear = config(Kernel::gaussian(0.5), Kernel::Linear);
+            let linear_gaussian = config(Kernel::Linear, Kernel::gaussian(0.5));
+            let xy = scalar(gaussian_linear.forward(x.clone(), y.clone()));
+            // Swapping the inputs and the kernels together gives the same value ...
+            let yx = scalar(linear_gaussian.forward(y.clone(), x.clone()));
             assert!(relative_difference(xy, yx) < 1e-5, "{name} {estimator:?}: {xy} vs {yx}");
+            // ... swapping only the inputs does not: kernel_x goes with x.
+            let swapped = scalar(gaussian_linear.forward(y.clone(), x.clone()));
+            assert!(relative_difference(xy, swapped) > 1e-2, "{name} {estimator:?}: {xy} vs {swapped}");
         }
     }
 }
@@ -76,18 +85,22 @@ fn biased_hsic_is_non_negative_and_cka_lies_in_unit_interval() {
 }
 
 #[test]
-fn cka_of_an_input_with_itself_is_one() {
+fn cka_ignores_scale_and_shift_where_the_kernel_does() {
     for Backend { name, device } in backends() {
         let x = Rng::new(6).uniform_matrix(30, 10);
-        for kernel in [Kernel::GaussianMedian, Kernel::gaussian(0.7), Kernel::Linear] {
-            let cka = HsicConfig::new()
-                .with_kernel_x(kernel.clone())
-                .with_kernel_y(kernel.clone())
-                .with_estimator(Estimator::Normalized)
-                .init();
-            let value = scalar(cka.forward(tensor(&x, &device), tensor(&x, &device)));
-            assert!((value - 1.0).abs() < 1e-5, "{name} {kernel:?}: CKA(x, x) = {value}");
+        let moved: Matrix = x.iter().map(|row| row.iter().map(|v| 3.0 * v - 1.0).collect()).collect();
+        let cka = |kernel: Kernel| {
+            HsicConfig::new().with_kernel_x(kernel.clone()).with_kernel_y(kernel).with_estimator(Estimator::Normalized).init()
+        };
+        // Centring removes the shift; the linear kernel's scale and the median width's scaling
+        // with the data cancel in the normalisation, so 3x - 1 aligns with x perfectly.
+        for kernel in [Kernel::GaussianMedian, Kernel::Linear] {
+            let value = scalar(cka(kernel.clone()).forward(tensor(&x, &device), tensor(&moved, &device)));
+            assert!((value - 1.0).abs() < 1e-5, "{name} {kernel:?}: CKA(x, 3x - 1) = {value}");
         }
+        // A fixed width does not scale with the data: the alignment is no longer perfect.
+        let fixed = scalar(cka(Kernel::gaussian(0.7)).forward(tensor(&x, &device), tensor(&moved, &device)));
+        assert!(fixed < 0.99, "{name}: CKA(x, 3x - 1) with a fixed width = {fixed}");
     }
 }
 
@@ -138,6 +151,11 @@ fn median_width_follows_its_documented_convention() {
         // All samples alike: width 1, and every estimator gives 0.
         let same = vec![vec![0.5, 0.5]; 6];
         assert_eq!(median_distance(squared_distances(tensor(&same, &device))), 1.0);
+        let other = Rng::new(19).uniform_matrix(6, 2);
+        for estimator in [Estimator::Biased, Estimator::Unbiased, Estimator::Normalized] {
+            let value = scalar(hsic(estimator.clone()).forward(tensor(&same, &device), tensor(&other, &device)));
+            assert!(value.abs() < 1e-6, "{name} {estimator:?}: {value}");
+        }
     }
 }
 
