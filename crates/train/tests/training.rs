@@ -11,7 +11,8 @@ use burn::prelude::*;
 use hsic_infogan_models::Rng;
 use hsic_infogan_train::run::checkpoint;
 use hsic_infogan_train::run::metrics::{self, Row};
-use hsic_infogan_train::{EpochSummary, ModelKind, Observer, Plan, TrainConfig, TrainError, Trainer, figures};
+use hsic_infogan_data::ImageSet;
+use hsic_infogan_train::{EpochSummary, ModelKind, Observer, Plan, TrainConfig, TrainError, Trainer, TrainingData, figures};
 
 use common::{DIMS, config, data};
 
@@ -294,4 +295,73 @@ fn gradient_norms_scale_with_lambda_and_leave_the_run_untouched() {
         assert_eq!(measured.step().unwrap().g_loss, plain.step().unwrap().g_loss);
     }
     assert_eq!(outputs(&measured), outputs(&plain));
+}
+
+#[test]
+fn a_checkpoint_cut_off_between_its_renames_is_found_and_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut trainer = Trainer::new(config(ModelKind::Gan).with_epochs(1), data()).unwrap();
+    fit(&mut trainer, dir.path());
+    let saved = outputs(&Trainer::resume(dir.path(), config(ModelKind::Gan), data()).unwrap());
+    // A save killed after moving `checkpoint` aside and before renaming the new one into place
+    // leaves `checkpoint.old` and an unfinished `checkpoint.tmp`.
+    std::fs::rename(dir.path().join("checkpoint"), dir.path().join("checkpoint.old")).unwrap();
+    std::fs::create_dir(dir.path().join("checkpoint.tmp")).unwrap();
+    std::fs::write(dir.path().join("checkpoint.tmp/generator.bpk"), b"cut off").unwrap();
+    assert_eq!(checkpoint::find(dir.path()).unwrap(), dir.path().join("checkpoint.old"));
+    let mut resumed = Trainer::resume(dir.path(), config(ModelKind::Gan), data()).unwrap();
+    assert_eq!(resumed.iteration(), 6);
+    assert_eq!(outputs(&resumed), saved, "the resumed networks are the checkpoint's");
+    // The next save puts a whole checkpoint in place and clears both leftovers.
+    fit(&mut resumed, dir.path());
+    assert_eq!(checkpoint::load_state(&checkpoint::find(dir.path()).unwrap()).unwrap().iteration, 12);
+    assert!(dir.path().join("checkpoint/state.json").is_file());
+    assert!(!dir.path().join("checkpoint.old").exists() && !dir.path().join("checkpoint.tmp").exists());
+}
+
+#[test]
+fn resume_refuses_another_batch_size_or_image_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    fit(&mut Trainer::new(config(ModelKind::Gan).with_epochs(1), data()).unwrap(), dir.path());
+    let before = folder_bytes(&dir.path().join("checkpoint"));
+    let refused = |config: TrainConfig, data| match Trainer::resume(dir.path(), config, data) {
+        Ok(_) => panic!("resumed with other data"),
+        Err(err) => err.to_string(),
+    };
+    let message = refused(config(ModelKind::Gan).with_batch_size(4), data());
+    assert!(message.contains("made with [1, 8, 8] images and 6 iterations per epoch, but the data now gives [1, 8, 8] and 12"), "{message}");
+    assert!(message.contains("resume with the dataset and batch size the run started with"), "{message}");
+    let mut rng = Rng::new(3);
+    let larger = TrainingData::Set(ImageSet::new([1, 16, 16], (0..48 * 256).map(|_| rng.below(256) as u8).collect(), None));
+    let message = refused(config(ModelKind::Gan), larger);
+    assert!(message.contains("but the data now gives [1, 16, 16] and 6"), "{message}");
+    assert_eq!(folder_bytes(&dir.path().join("checkpoint")), before, "a refused resume changes nothing");
+}
+
+/// A run trained on flex continues on wgpu, and its generator gives the same images there.
+#[cfg(feature = "wgpu")]
+#[test]
+fn a_flex_run_samples_and_resumes_on_wgpu() {
+    use hsic_infogan_train::run::{self, TrainedGenerator};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(ModelKind::Hsic).with_epochs(1);
+    run::save_config(&config, dir.path()).unwrap();
+    fit(&mut Trainer::new(config.clone(), data()).unwrap(), dir.path());
+    let images = |device: &str| {
+        let TrainedGenerator { generator, device, config, .. } = run::load_generator(dir.path(), Some(device)).unwrap();
+        let latent = config.latent.sample(5, &mut Rng::new(8));
+        generator.forward(latent.input(&device)).into_data().try_to_vec::<f32>().unwrap()
+    };
+    let (flex, wgpu) = (images("flex"), images("wgpu"));
+    let largest = flex.iter().zip(&wgpu).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(largest < 1e-4, "flex and wgpu images differ by up to {largest}");
+
+    let mut resumed = Trainer::resume(dir.path(), config.with_epochs(2).with_device("wgpu".into()), data()).unwrap();
+    let summary = resumed.fit(dir.path(), &AtomicBool::new(false), &mut ()).unwrap();
+    assert_eq!((summary.iterations, summary.steps), (12, 6));
+    let rows = metrics::read(&dir.path().join("metrics.csv")).unwrap();
+    assert_eq!(rows.len(), 12);
+    assert!(rows.iter().all(|r| r.d_loss.is_finite() && r.g_loss.is_finite()), "{rows:?}");
+    assert_eq!(checkpoint::load_state(&checkpoint::find(dir.path()).unwrap()).unwrap().iteration, 12);
 }
