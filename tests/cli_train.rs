@@ -175,3 +175,117 @@ fn a_config_file_sets_a_new_run_and_the_allowed_flags_change_it() {
     assert!(missing.contains("/nonexistent/config.json"), "{missing}");
     assert!(!Path::new(&third).exists());
 }
+
+/// Every file below `dir`, by relative path, with its bytes.
+fn tree_bytes(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push((path.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn error_paths_say_what_is_wrong_and_change_nothing_on_disk() {
+    let images = tempfile::tempdir().unwrap();
+    let dataset = image_folder(images.path());
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    let trained = run(&tiny(&dataset, &out, &["--max-iters", "2", "--quiet"]));
+    assert!(trained.status.success(), "{}", text(&trained));
+    let path = |name: &str| work.path().join(name).display().to_string();
+    let run_dir = out.display().to_string();
+    std::fs::create_dir(work.path().join("plain")).unwrap();
+    std::fs::write(work.path().join("plain/notes.txt"), "mine").unwrap();
+    std::fs::write(work.path().join("bad.json"), "{\"regularizer\": ").unwrap();
+    let before = tree_bytes(work.path());
+
+    let tiny_with = |extra: &[&str]| tiny(&dataset, &work.path().join("new"), extra);
+    // Exit status 2 for a usage error that clap catches, 1 for the rest.
+    let cases: Vec<(Vec<String>, i32, &str)> = vec![
+        (vec!["train".into(), "--resume".into(), path("plain")], 1, "plain: not a run folder: it has no config.json"),
+        (vec!["train".into(), "--resume".into(), run_dir.clone(), "--out".into(), path("new")], 2, "cannot be used with"),
+        (vec!["train".into(), "--config".into(), path("bad.json"), "--out".into(), path("new")], 1, "bad.json: not a training config"),
+        (vec!["sample".into(), "--run".into(), run_dir.clone(), "--n".into(), "0".into(), "--npy".into(), path("x.npy")], 1, "--n must be at least 1"),
+        (tiny_with(&["--epochs", "0"]), 1, "epochs must be at least 1"),
+        (tiny_with(&["--max-iters", "0"]), 1, "max iterations must be at least 1"),
+    ];
+    for (args, status, needle) in cases {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(status), "{args:?}: {}", text(&output));
+        assert!(text(&output).contains(needle), "{args:?}: `{}` lacks `{needle}`", text(&output));
+        assert_eq!(tree_bytes(work.path()), before, "{args:?} changed the files");
+    }
+
+    // A loss that becomes NaN ends the run with exit status 1, and says there is no checkpoint.
+    let nan = work.path().join("nan");
+    let output = run(&tiny(&dataset, &nan, &["--lr-d", "1e30", "--lr-g", "1e30", "--max-iters", "30", "--quiet"]));
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("training stopped there. The run has no checkpoint yet."), "{}", text(&output));
+    assert!(!nan.join("checkpoint").exists());
+}
+
+/// A compiled wgpu backend without a Vulkan or GL driver is a clear error, not a crash.
+#[cfg(feature = "wgpu")]
+#[test]
+fn wgpu_without_an_adapter_is_a_clear_error() {
+    let images = tempfile::tempdir().unwrap();
+    let dataset = image_folder(images.path());
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    let output = Command::new(env!("CARGO_BIN_EXE_hsic-infogan"))
+        .args(tiny(&dataset, &out, &["--max-iters", "2", "--device", "wgpu"]))
+        // No Vulkan driver and no EGL vendor: wgpu finds no adapter.
+        .env("VK_ICD_FILENAMES", "/nonexistent.json")
+        .env("__EGL_VENDOR_LIBRARY_FILENAMES", "/nonexistent.json")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("device `wgpu` does not work"), "{}", text(&output));
+    assert!(!out.exists(), "a refused run must not leave a folder");
+}
+
+/// Reads an `.npy` file's data (after its header) as little-endian values of `N` bytes.
+fn npy_values<const N: usize>(path: &Path) -> Vec<[u8; N]> {
+    let bytes = std::fs::read(path).unwrap();
+    let len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    bytes[10 + len..].chunks(N).map(|c| c.try_into().unwrap()).collect()
+}
+
+#[test]
+fn sample_npy_holds_the_generators_images_for_the_written_codes() {
+    use hsic_infogan_models::Rng;
+    use hsic_infogan_train::run::{self as run_folder, TrainedGenerator};
+
+    let images = tempfile::tempdir().unwrap();
+    let dataset = image_folder(images.path());
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    assert!(run(&tiny(&dataset, &out, &["--max-iters", "2", "--quiet"])).status.success());
+    let npy = work.path().join("gen.npy");
+    let args = ["sample", "--run", &out.display().to_string(), "--n", "7", "--seed", "5", "--npy", &npy.display().to_string()];
+    let output = hsic_infogan(&args);
+    assert!(output.status.success(), "{}", text(&output));
+
+    // The documented sampling: 7 latents from the layout with Rng::new(seed), through G.
+    let TrainedGenerator { config, generator, device, .. } = run_folder::load_generator(&out, Some("flex")).unwrap();
+    let latent = config.latent.sample(7, &mut Rng::new(5));
+    let expected: Vec<f32> = generator.forward(latent.input(&device)).into_data().try_to_vec().unwrap();
+    let written: Vec<f32> = npy_values::<4>(&npy).into_iter().map(f32::from_le_bytes).collect();
+    assert_eq!(written.len(), expected.len());
+    let largest = written.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(largest < 1e-6, "images differ from G's output by up to {largest}");
+    let codes: Vec<f32> = npy_values::<4>(&work.path().join("gen_codes.npy")).into_iter().map(f32::from_le_bytes).collect();
+    assert_eq!(codes, latent.codes());
+    let categories: Vec<i64> = npy_values::<8>(&work.path().join("gen_categories.npy")).into_iter().map(i64::from_le_bytes).collect();
+    assert_eq!(categories, latent.categories.iter().map(|&v| v as i64).collect::<Vec<_>>());
+}

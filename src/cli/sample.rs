@@ -37,6 +37,9 @@ pub struct SampleArgs {
 const CHUNK: usize = 500;
 
 pub fn run(args: SampleArgs) -> Result<(), Box<dyn std::error::Error>> {
+    if args.npy.is_some() && args.n == 0 {
+        return Err("--n must be at least 1".into());
+    }
     let TrainedGenerator { config, state, generator, device } = run::load_generator(&args.run, args.device.device.as_deref())?;
     let out = args.out.clone().unwrap_or_else(|| args.run.clone());
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
@@ -44,9 +47,6 @@ pub fn run(args: SampleArgs) -> Result<(), Box<dyn std::error::Error>> {
         println!("figure: {}", path.display());
     }
     let Some(file) = args.npy else { return Ok(()) };
-    if args.n == 0 {
-        return Err("--n must be at least 1".into());
-    }
     let (mut images, mut codes, mut categories) = (Vec::new(), Vec::new(), Vec::new());
     for (latent, batch) in generator.sample_chunks(&config.latent, args.n, CHUNK, &mut Rng::new(args.seed), &device) {
         images.extend(batch.into_data().try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?);

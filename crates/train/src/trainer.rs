@@ -307,7 +307,7 @@ impl Trainer {
             Ok(value)
         } else {
             Err(TrainError::NonFinite(format!(
-                "{name} became {value} at iteration {} (epoch {}); stopped without writing a checkpoint",
+                "{name} became {value} at iteration {} (epoch {}); training stopped there",
                 self.iteration + 1,
                 self.iteration / self.iters_per_epoch + 1
             )))
