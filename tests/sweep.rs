@@ -83,3 +83,38 @@ fn a_2x2_sweep_writes_its_table_and_figures_and_resumes() {
     let bad = fail(&["sweep", "--sigma-x", "-1", "--max-iters", "1", "--out", &out_arg]);
     assert!(bad.contains("cell sx-1_sc1_l0.5_seed0") && bad.contains("sigma"), "{bad}");
 }
+
+#[test]
+fn a_cell_whose_loss_is_not_finite_is_recorded_as_failed_and_the_sweep_goes_on() {
+    if !mnist_present() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let classifier = work.path().join("classifier");
+    small_classifier(&classifier);
+    let out = work.path().join("sweep");
+    let (classifier, out_arg) = (classifier.display().to_string(), out.display().to_string());
+    // lambda 1e39 x CKA overflows f32 at the first step.
+    let args = [
+        "sweep", "--sigma-x", "8", "--lambda", "1e39,1", "--max-iters", "2", "--n", "100", "--quiet",
+        "--data-dir", MNIST_DIR, "--classifier", &classifier, "--out", &out_arg,
+    ];
+    let printed = succeed(&args);
+    assert!(printed.contains("[cell 2/2] σx 8 σc 1 λ 1 seed 0"), "the sweep went on:\n{printed}");
+    let failed = out.join("cells").join("sx8_sc1_l1000000000000000000000000000000000000000_seed0");
+    assert!(!failed.join("eval.json").exists() && !failed.join("checkpoint").exists());
+    let why = std::fs::read_to_string(failed.join("failed.txt")).unwrap();
+    assert!(why.contains("became -inf at iteration 1") || why.contains("became NaN at iteration 1"), "{why}");
+    assert!(out.join("cells/sx8_sc1_l1_seed0/eval.json").is_file(), "the other cell was scored");
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    // The failed cell: no iterations, no loss means, "failed" for every score.
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(cells[4..8], ["0", "—", "—", "—"], "{csv}");
+    assert_eq!(cells[10..14], ["failed"; 4], "{csv}");
+    assert_eq!(cells[14], "0.0", "{csv}");
+    let scored: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(scored[4], "2", "{csv}");
+    assert!(scored[10].parse::<f64>().is_ok() && scored[11].parse::<f64>().is_ok(), "{csv}");
+}

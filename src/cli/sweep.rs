@@ -166,15 +166,19 @@ const COLUMNS: [(&str, &str); 12] = [
 /// A cell's settings, loss magnitudes, gradient ratios and scores (without the wall time).
 fn row(result: &CellResult, codes: usize) -> Vec<String> {
     let c = &result.cell;
+    // A cell that failed at its first iteration has no losses to average.
+    let mean = |value: f64, decimals: usize| {
+        if result.iterations == 0 { "—".into() } else { format!("{value:.decimals$}") }
+    };
     let mut row = vec![
         c.sigma_x.to_string(),
         c.sigma_c.to_string(),
         c.lambda.to_string(),
         c.seed.to_string(),
         result.iterations.to_string(),
-        format!("{:.3}", result.g_loss),
-        format!("{:.4}", result.hsic),
-        format!("{:.3}", result.reg_over_g),
+        mean(result.g_loss, 3),
+        mean(result.hsic, 4),
+        mean(result.reg_over_g, 3),
         format!("{:.4}", result.gradients.start.ratio()),
         result.gradients.end.map_or("—".into(), |g| format!("{:.4}", g.ratio())),
     ];

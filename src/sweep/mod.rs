@@ -114,7 +114,7 @@ pub struct CellResult {
     pub dir: PathBuf,
     pub iterations: usize,
     /// Means over the last tenth of the iterations: G's adversarial loss, the unweighted HSIC,
-    /// and |lambda x HSIC| / G loss (the paper's rule asks for about 1).
+    /// and |lambda x HSIC| / G loss (the paper's rule asks for about 1); NaN with no iterations.
     pub g_loss: f64,
     pub hsic: f64,
     pub reg_over_g: f64,
@@ -218,7 +218,8 @@ fn result(cell: Cell, dir: &Path, config: &TrainConfig, data: &mut Option<Traini
     let gradients = CellGradients::of(dir, config, data)?;
     let rows = metrics::read(&run::metrics_path(dir))?;
     let tail = &rows[rows.len() - (rows.len() / 10).max(1).min(rows.len())..];
-    let mean = |f: &dyn Fn(&metrics::Row) -> f64| tail.iter().map(f).sum::<f64>() / tail.len().max(1) as f64;
+    // NaN for a cell that failed at its first iteration: there is nothing to average.
+    let mean = |f: &dyn Fn(&metrics::Row) -> f64| tail.iter().map(f).sum::<f64>() / tail.len() as f64;
     let g_loss = mean(&|r| f64::from(r.g_loss));
     let outcome = match std::fs::read_to_string(failure_path(dir)) {
         Ok(message) => Err(message),
@@ -231,7 +232,7 @@ fn result(cell: Cell, dir: &Path, config: &TrainConfig, data: &mut Option<Traini
         g_loss,
         hsic: mean(&|r| f64::from(r.hsic.unwrap_or(0.0))),
         reg_over_g: mean(&|r| f64::from(r.reg_loss).abs()) / g_loss,
-        seconds: rows.iter().map(|r| r.seconds).sum(),
+        seconds: rows.iter().map(|r| r.seconds).fold(0.0, |a, b| a + b),
         gradients,
         outcome,
     })
