@@ -289,3 +289,79 @@ fn sample_npy_holds_the_generators_images_for_the_written_codes() {
     let categories: Vec<i64> = npy_values::<8>(&work.path().join("gen_categories.npy")).into_iter().map(i64::from_le_bytes).collect();
     assert_eq!(categories, latent.categories.iter().map(|&v| v as i64).collect::<Vec<_>>());
 }
+
+/// A folder of 24 random 8x8 colour PNGs.
+fn rgb_folder(dir: &Path) -> String {
+    let mut state = 7u32;
+    for i in 0..24 {
+        let image = image::RgbImage::from_fn(8, 8, |_, _| {
+            let mut channel = || {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 24) as u8
+            };
+            image::Rgb([channel(), channel(), channel()])
+        });
+        image.save(dir.join(format!("{i:02}.png"))).unwrap();
+    }
+    format!("folder:{}", dir.display())
+}
+
+/// The `hsic` column of a run's metrics.
+fn hsic_values(run: &Path) -> Vec<f64> {
+    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    text.lines().skip(1).map(|line| line.split(',').nth(5).unwrap().parse().unwrap()).collect()
+}
+
+#[test]
+fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
+    let work = tempfile::tempdir().unwrap();
+    let train = |dataset: &str, name: &str, extra: &[&str]| {
+        let out = work.path().join(name);
+        let output = run(&tiny(dataset, &out, &[&["--max-iters", "2", "--quiet"], extra].concat()));
+        assert!(output.status.success(), "{name}: {}", text(&output));
+        out
+    };
+
+    // dSprites-style shapes (64x64 whatever --image-size says, which is for folders): grey
+    // traversals, 3 rows (categorical values) of 10.
+    let shapes = train("shapes", "shapes", &[]);
+    let figure = image::open(shapes.join("traverse_c1.png")).unwrap();
+    assert_eq!((figure.width(), figure.height(), figure.color()), (10 * 66 + 2, 3 * 66 + 2, image::ColorType::L8));
+
+    // A colour folder with --rgb: colour figures.
+    let colours = tempfile::tempdir().unwrap();
+    let rgb = train(&rgb_folder(colours.path()), "rgb", &["--rgb"]);
+    let samples = image::open(rgb.join("samples.png")).unwrap();
+    assert_eq!((samples.width(), samples.color()), (102, image::ColorType::Rgb8));
+    assert!(TrainConfig::load(rgb.join("config.json")).unwrap().rgb);
+
+    // Each HSIC setting trains and records finite HSIC values (CKA ones in [0, 1]).
+    let grey = tempfile::tempdir().unwrap();
+    let folder = image_folder(grey.path());
+    for (name, extra) in [
+        ("per_group", &["--model", "hsic", "--hsic-per-group"][..]),
+        ("median_linear", &["--model", "hsic", "--kernel-x", "median", "--kernel-c", "linear"]),
+        ("scale_by_dim", &["--model", "hsic", "--scale-by-dim", "--sigma-x", "0.5"]),
+        ("unbiased", &["--model", "hsic", "--estimator", "unbiased", "--lambda", "10"]),
+        ("biased", &["--model", "hsic", "--estimator", "biased", "--lambda", "10"]),
+    ] {
+        let out = train(&folder, name, extra);
+        let values = hsic_values(&out);
+        assert_eq!(values.len(), 2, "{name}");
+        assert!(values.iter().all(|v| v.is_finite()), "{name}: {values:?}");
+        let config = TrainConfig::load(out.join("config.json")).unwrap();
+        let terms = config.regularizer.hsic_terms();
+        match name {
+            "per_group" => assert_eq!(terms.len(), 2, "one term per code group"),
+            "median_linear" => assert_eq!(
+                (&terms[0].hsic.kernel_x, &terms[0].hsic.kernel_y),
+                (&hsic::Kernel::GaussianMedian, &hsic::Kernel::Linear)
+            ),
+            "scale_by_dim" => assert!(terms[0].hsic.scale_by_dim),
+            _ => {}
+        }
+        if !matches!(name, "unbiased" | "biased") {
+            assert!(values.iter().all(|v| (0.0..=terms.len() as f64).contains(v)), "{name}: {values:?}");
+        }
+    }
+}
