@@ -194,14 +194,27 @@ fn tree_bytes(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     files
 }
 
-#[test]
-fn error_paths_say_what_is_wrong_and_change_nothing_on_disk() {
+/// A grey image folder and a run trained on it for 2 iterations in `work/run`.
+struct TinyRun {
+    _images: tempfile::TempDir,
+    work: tempfile::TempDir,
+    dataset: String,
+    out: std::path::PathBuf,
+}
+
+fn tiny_run() -> TinyRun {
     let images = tempfile::tempdir().unwrap();
     let dataset = image_folder(images.path());
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("run");
     let trained = run(&tiny(&dataset, &out, &["--max-iters", "2", "--quiet"]));
     assert!(trained.status.success(), "{}", text(&trained));
+    TinyRun { _images: images, work, dataset, out }
+}
+
+#[test]
+fn error_paths_say_what_is_wrong_and_change_nothing_on_disk() {
+    let TinyRun { _images, work, dataset, out } = tiny_run();
     let path = |name: &str| work.path().join(name).display().to_string();
     let run_dir = out.display().to_string();
     std::fs::create_dir(work.path().join("plain")).unwrap();
@@ -266,11 +279,7 @@ fn sample_npy_holds_the_generators_images_for_the_written_codes() {
     use hsic_infogan_models::Rng;
     use hsic_infogan_train::run::{self as run_folder, TrainedGenerator};
 
-    let images = tempfile::tempdir().unwrap();
-    let dataset = image_folder(images.path());
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("run");
-    assert!(run(&tiny(&dataset, &out, &["--max-iters", "2", "--quiet"])).status.success());
+    let TinyRun { work, out, .. } = tiny_run();
     let npy = work.path().join("gen.npy");
     let args = ["sample", "--run", &out.display().to_string(), "--n", "7", "--seed", "5", "--npy", &npy.display().to_string()];
     let output = hsic_infogan(&args);

@@ -20,20 +20,29 @@ fn has_ink(image: &image::RgbImage, (x0, y0): (u32, u32), (x1, y1): (u32, u32)) 
     (y0..y1).any(|y| (x0..x1).any(|x| image.get_pixel(x, y).0.iter().all(|&v| v < 160)))
 }
 
+/// A small classifier trained in `work/classifier`, the sweep's output folder `work/sweep`, and
+/// the arguments of a sweep of 2-iteration MNIST cells over `sigma_x` x `lambda` scored on 100
+/// samples there.
+fn mnist_sweep(work: &Path, sigma_x: &str, lambda: &str) -> (std::path::PathBuf, Vec<String>) {
+    let classifier = work.join("classifier");
+    small_classifier(&classifier);
+    let out = work.join("sweep");
+    let args = [
+        "sweep", "--sigma-x", sigma_x, "--lambda", lambda, "--max-iters", "2", "--n", "100", "--quiet",
+        "--data-dir", MNIST_DIR, "--classifier", &classifier.display().to_string(), "--out", &out.display().to_string(),
+    ];
+    (out, args.map(String::from).to_vec())
+}
+
 #[test]
 fn a_2x2_sweep_writes_its_table_and_figures_and_resumes() {
     if !mnist_present() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let classifier = work.path().join("classifier");
-    small_classifier(&classifier);
-    let out = work.path().join("sweep");
-    let (classifier, out_arg) = (classifier.display().to_string(), out.display().to_string());
-    let args = [
-        "sweep", "--sigma-x", "4,8", "--lambda", "0.5,2", "--max-iters", "2", "--n", "100", "--quiet",
-        "--data-dir", MNIST_DIR, "--classifier", &classifier, "--out", &out_arg,
-    ];
+    let (out, args) = mnist_sweep(work.path(), "4,8", "0.5,2");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out_arg = out.display().to_string();
     let printed = succeed(&args);
     assert!(printed.contains("[cell 4/4] σx 8 σc 1 λ 2 seed 0"), "{printed}");
 
@@ -90,15 +99,9 @@ fn a_cell_whose_loss_is_not_finite_is_recorded_as_failed_and_the_sweep_goes_on()
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let classifier = work.path().join("classifier");
-    small_classifier(&classifier);
-    let out = work.path().join("sweep");
-    let (classifier, out_arg) = (classifier.display().to_string(), out.display().to_string());
     // lambda 1e39 x CKA overflows f32 at the first step.
-    let args = [
-        "sweep", "--sigma-x", "8", "--lambda", "1e39,1", "--max-iters", "2", "--n", "100", "--quiet",
-        "--data-dir", MNIST_DIR, "--classifier", &classifier, "--out", &out_arg,
-    ];
+    let (out, args) = mnist_sweep(work.path(), "8", "1e39,1");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let printed = succeed(&args);
     assert!(printed.contains("[cell 2/2] σx 8 σc 1 λ 1 seed 0"), "the sweep went on:\n{printed}");
     let failed = out.join("cells").join("sx8_sc1_l1000000000000000000000000000000000000000_seed0");
