@@ -59,6 +59,20 @@ fn eval_scores_runs_and_compare_tabulates_them() {
         assert_eq!(code.captures, expected, "{code:?}");
     }
 
+    // The same run scored on another backend than the one that trained it gives the same scores,
+    // up to float rounding in the classifier.
+    #[cfg(feature = "ndarray")]
+    {
+        let start = std::time::Instant::now();
+        succeed(&["eval", "--run", &hsic, "--n", "300", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR, "--device", "ndarray"]);
+        let other = report::load(Path::new(&hsic)).unwrap();
+        println!("eval on ndarray: {:.1} s", start.elapsed().as_secs_f64());
+        let moved: usize = other.class_histogram.iter().zip(&scores.class_histogram).map(|(a, b)| a.abs_diff(*b)).sum();
+        assert!(moved <= 2, "{:?} on ndarray vs {:?} on flex", other.class_histogram, scores.class_histogram);
+        assert!((other.categorical[0].accuracy - categorical.accuracy).abs() <= 2.0 / 300.0, "{} vs {}", other.categorical[0].accuracy, categorical.accuracy);
+        assert!((other.fid - scores.fid).abs() < 1e-3 * scores.fid, "FID {} on ndarray vs {} on flex", other.fid, scores.fid);
+    }
+
     // compare needs eval.json in every run, and says how to get it.
     let table_file = path("compare.md");
     let missing = fail(&["compare", &hsic, &infogan, "--out", &table_file]);
