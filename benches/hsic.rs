@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use hsic::{Estimator, Kernel, RandomFeatureHsicConfig, flatten_samples, hsic_biased};
+use hsic::{Estimator, Kernel, RandomFeatureHsicConfig, hsic_biased};
 use hsic_infogan_device::{parse_device, probe};
 
 /// (m, d_x, d_y): an MNIST batch against 12 latent codes, as HSIC-InfoGAN uses it.
@@ -34,9 +34,22 @@ const RFF_SIZES: [usize; 4] = [1024, 4096, 16_384, 65_536];
 const EXACT_MAX_M: usize = 4096;
 const FEATURES: usize = 1024;
 
+/// The kernels every row uses: images of width 8, codes of width 1.
+const KERNEL_X: Kernel = Kernel::Gaussian { sigma: 8.0 };
+const KERNEL_Y: Kernel = Kernel::Gaussian { sigma: 1.0 };
+
+/// An HSIC estimate of flattened samples `x` (`[m, d_x]`) and `y` (`[m, d_y]`).
+type Estimate<'a> = &'a dyn Fn(Tensor<2>, Tensor<2>) -> Tensor<1>;
+
+/// This crate's biased HSIC: O(m^2) centring, no `m x m` products.
+fn exact(x: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
+    hsic_biased(KERNEL_X.gram(x, false), KERNEL_Y.gram(y, false))
+}
+
 /// HSIC through the paper's reference formulation: `trace(K H L H) / (m - 1)^2` with `H`
 /// formed and multiplied.
-fn naive_hsic(k: Tensor<2>, l: Tensor<2>) -> Tensor<1> {
+fn naive(x: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
+    let (k, l) = (KERNEL_X.gram(x, false), KERNEL_Y.gram(y, false));
     let [m, _] = k.dims();
     let eye = Tensor::<2>::eye(m, &k.device());
     let h = eye.clone() - 1.0 / m as f64;
@@ -44,11 +57,16 @@ fn naive_hsic(k: Tensor<2>, l: Tensor<2>) -> Tensor<1> {
     (kh.matmul(lh) * eye).sum() / ((m as f64 - 1.0).powi(2))
 }
 
-/// An HSIC estimate from two Gram matrices.
-type Estimate = fn(Tensor<2>, Tensor<2>) -> Tensor<1>;
-
-fn ours_hsic(k: Tensor<2>, l: Tensor<2>) -> Tensor<1> {
-    hsic_biased(k, l)
+/// One call of `estimate` on `(x, y)`, read back: forward only, or with the backward pass to x's
+/// gradient (on the device's autodiff twin).
+fn pass(estimate: Estimate, x: &Tensor<2>, y: &Tensor<2>, backward: bool) {
+    if backward {
+        let x = x.clone().autodiff().require_grad();
+        let gradients = estimate(x.clone(), y.clone().autodiff()).backward();
+        x.grad(&gradients).unwrap().sum().into_scalar::<f32>();
+    } else {
+        estimate(x.clone(), y.clone()).into_scalar::<f32>();
+    }
 }
 
 fn main() {
@@ -59,7 +77,6 @@ fn main() {
         None => usize::MAX,
     };
     let budget = Duration::from_millis(if options.quick { 300 } else { 2000 });
-    let (kx, ky) = (Kernel::gaussian(8.0), Kernel::gaussian(1.0));
     for name in &options.backends {
         let device = parse_device(name).unwrap_or_else(|err| panic!("--backend: {err}"));
         if let Err(reason) = probe(&device) {
@@ -73,31 +90,18 @@ fn main() {
             "backend", "m", "d_x", "d_y", "pass", "ours ms", "naive ms", "ours samp/s", "naive/ours"
         );
         for &(m, d_x, d_y) in SHAPES.iter().filter(|s| s.0 <= max_m) {
-            let x = Tensor::<4>::random([m, 1, 28, d_x / 28], Distribution::Uniform(0.0, 1.0), &device);
+            let x = Tensor::<2>::random([m, d_x], Distribution::Uniform(0.0, 1.0), &device);
             let y = Tensor::<2>::random([m, d_y], Distribution::Uniform(-1.0, 1.0), &device);
-            let forward = |estimate: Estimate| {
-                let k = kx.gram(flatten_samples(x.clone()), false);
-                let l = ky.gram(y.clone(), false);
-                estimate(k, l).into_scalar::<f32>();
-            };
-            let backward = |estimate: Estimate| {
-                let x = x.clone().autodiff().require_grad();
-                let y = y.clone().autodiff();
-                let k = kx.gram(flatten_samples(x.clone()), false);
-                let l = ky.gram(y, false);
-                let gradients = estimate(k, l).backward();
-                x.grad(&gradients).unwrap().sum().into_scalar::<f32>();
-            };
-            for (pass, run) in [("forward", &forward as &dyn Fn(Estimate)), ("fwd+bwd", &backward)] {
-                let (ours, n_ours) = common::time(budget, 3, || run(ours_hsic));
-                let (naive, n_naive) = common::time(budget, 3, || run(naive_hsic));
+            for backward in [false, true] {
+                let (ours, n_ours) = common::time(budget, 3, || pass(&exact, &x, &y, backward));
+                let (naive, n_naive) = common::time(budget, 3, || pass(&naive, &x, &y, backward));
                 println!(
                     "{:<8} {:>5} {:>4} {:>4} {:<8} {:>11.3} {:>11.3} {:>12.0} {:>9.2}x   ({n_ours}/{n_naive} samples)",
                     name,
                     m,
                     d_x,
                     d_y,
-                    pass,
+                    if backward { "fwd+bwd" } else { "forward" },
                     ours.as_secs_f64() * 1e3,
                     naive.as_secs_f64() * 1e3,
                     m as f64 / ours.as_secs_f64(),
@@ -112,13 +116,13 @@ fn main() {
 
 /// Random-feature HSIC against the exact estimate (`-` where the Gram matrices are too large).
 fn random_features(device: &Device, name: &str, budget: Duration, max_m: usize) {
-    let (kx, ky) = (Kernel::gaussian(8.0), Kernel::gaussian(1.0));
     let rff = RandomFeatureHsicConfig::new()
-        .with_kernel_x(kx.clone())
-        .with_kernel_y(ky.clone())
+        .with_kernel_x(KERNEL_X)
+        .with_kernel_y(KERNEL_Y)
         .with_estimator(Estimator::Biased)
         .with_features(FEATURES)
         .init(784, 12, device);
+    let approximate = |x: Tensor<2>, y: Tensor<2>| rff.forward(x, y);
     println!(
         "{:<8} {:>6} {:<8} {:>11} {:>11} {:>12} {:>11}",
         "backend", "m", "pass", "rff ms", "exact ms", "rff samp/s", "exact/rff"
@@ -126,20 +130,9 @@ fn random_features(device: &Device, name: &str, budget: Duration, max_m: usize) 
     for &m in RFF_SIZES.iter().filter(|&&m| m <= max_m) {
         let x = Tensor::<2>::random([m, 784], Distribution::Uniform(0.0, 1.0), device);
         let y = Tensor::<2>::random([m, 12], Distribution::Uniform(-1.0, 1.0), device);
-        let exact = |x: Tensor<2>, y: Tensor<2>| hsic_biased(kx.gram(x, false), ky.gram(y, false));
-        let approximate = |x: Tensor<2>, y: Tensor<2>| rff.forward(x, y);
         for backward in [false, true] {
-            let run = |estimate: &dyn Fn(Tensor<2>, Tensor<2>) -> Tensor<1>| {
-                if backward {
-                    let x = x.clone().autodiff().require_grad();
-                    let gradients = estimate(x.clone(), y.clone().autodiff()).backward();
-                    x.grad(&gradients).unwrap().sum().into_scalar::<f32>();
-                } else {
-                    estimate(x.clone(), y.clone()).into_scalar::<f32>();
-                }
-            };
-            let (rff_time, _) = common::time(budget, 3, || run(&approximate));
-            let exact_time = (m <= EXACT_MAX_M).then(|| common::time(budget, 3, || run(&exact)).0);
+            let (rff_time, _) = common::time(budget, 3, || pass(&approximate, &x, &y, backward));
+            let exact_time = (m <= EXACT_MAX_M).then(|| common::time(budget, 3, || pass(&exact, &x, &y, backward)).0);
             println!(
                 "{:<8} {:>6} {:<8} {:>11.1} {:>11} {:>12.0} {:>11}",
                 name,
