@@ -49,11 +49,7 @@ impl Estimator {
 
     /// Checks that two Gram matrices are square, alike, and large enough for this estimator.
     pub fn check(&self, k: &Tensor<2>, l: &Tensor<2>) -> Result<(), HsicError> {
-        let (k, l) = (k.dims(), l.dims());
-        if k[0] != k[1] || k != l {
-            return Err(HsicError::GramShape { k, l });
-        }
-        self.check_samples(k[0])
+        self.check_samples(gram_size(k, l)?)
     }
 
     /// Checks that a batch of `m` samples is large enough for this estimator.
@@ -83,6 +79,16 @@ impl Estimator {
             Self::Normalized => cka(k, l),
         }
     }
+}
+
+/// The batch size `m` of two `[m, m]` Gram matrices, or the error saying they are not square
+/// and alike.
+pub(crate) fn gram_size(k: &Tensor<2>, l: &Tensor<2>) -> Result<usize, HsicError> {
+    let (k, l) = (k.dims(), l.dims());
+    if k[0] != k[1] || k != l {
+        return Err(HsicError::GramShape { k, l });
+    }
+    Ok(k[0])
 }
 
 /// `H K H` for `H = I - 11^T / m`: `K_ij - mean_i. - mean_.j + mean_..`.

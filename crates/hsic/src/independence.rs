@@ -16,6 +16,7 @@
 
 use burn::prelude::*;
 
+use crate::estimator::gram_size;
 use crate::gamma::upper_tail;
 use crate::loss::paired_samples;
 use crate::rng::SplitMix64;
@@ -82,8 +83,7 @@ pub struct IndependenceTestConfig {
 impl IndependenceTestConfig {
     /// Builds the test, or says which argument is wrong.
     pub fn try_init(&self) -> Result<IndependenceTest, HsicError> {
-        self.kernel_x.validate("kernel_x sigma")?;
-        self.kernel_y.validate("kernel_y sigma")?;
+        Kernel::validate_pair(&self.kernel_x, &self.kernel_y)?;
         if let NullDistribution::Permutation {
             permutations: 0, ..
         } = self.null
@@ -242,12 +242,6 @@ pub fn permutation_test(k: Tensor<2>, l: Tensor<2>, permutations: usize, seed: u
 
 /// The batch size of two square, alike Gram matrices with enough samples for `null`.
 fn check_grams(k: &Tensor<2>, l: &Tensor<2>, null: &NullDistribution) -> usize {
-    let (kd, ld) = (k.dims(), l.dims());
-    if kd[0] != kd[1] || kd != ld {
-        panic!("{}", HsicError::GramShape { k: kd, l: ld });
-    }
-    if let Err(err) = null.check_samples(kd[0]) {
-        panic!("{err}");
-    }
-    kd[0]
+    let checked = gram_size(k, l).and_then(|m| null.check_samples(m).map(|()| m));
+    checked.unwrap_or_else(|err| panic!("{err}"))
 }

@@ -40,6 +40,12 @@ impl Kernel {
         }
     }
 
+    /// Checks the two kernels of a configuration, named `kernel_x` and `kernel_y` in the error.
+    pub(crate) fn validate_pair(kernel_x: &Kernel, kernel_y: &Kernel) -> Result<(), HsicError> {
+        kernel_x.validate("kernel_x sigma")?;
+        kernel_y.validate("kernel_y sigma")
+    }
+
     /// The `[m, m]` Gram matrix `K_ij = k(x_i, x_j)` of the rows of `x` (`[m, d]`).
     /// With `scale_by_dim`, a fixed width becomes `sigma * sqrt(d)` (the HSIC-Bottleneck convention).
     ///

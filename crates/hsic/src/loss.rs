@@ -31,8 +31,7 @@ pub struct HsicConfig {
 impl HsicConfig {
     /// Builds the loss, or says which argument is wrong.
     pub fn try_init(&self) -> Result<Hsic, HsicError> {
-        self.kernel_x.validate("kernel_x sigma")?;
-        self.kernel_y.validate("kernel_y sigma")?;
+        Kernel::validate_pair(&self.kernel_x, &self.kernel_y)?;
         Ok(Hsic {
             kernel_x: self.kernel_x.clone(),
             kernel_y: self.kernel_y.clone(),

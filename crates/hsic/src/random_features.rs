@@ -62,8 +62,7 @@ impl RandomFeatureHsicConfig {
         d_y: usize,
         device: &Device,
     ) -> Result<RandomFeatureHsic, HsicError> {
-        self.kernel_x.validate("kernel_x sigma")?;
-        self.kernel_y.validate("kernel_y sigma")?;
+        Kernel::validate_pair(&self.kernel_x, &self.kernel_y)?;
         if self.features == 0 {
             return Err(HsicError::NoFeatures);
         }
