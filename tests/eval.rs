@@ -23,10 +23,13 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     small_classifier(Path::new(&classifier_dir));
 
     let eval = |run: &str| {
-        succeed(&["eval", "--run", run, "--n", "300", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR])
+        let args = ["eval", "--run", run, "--n", "300", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR];
+        succeed(&[&args[..], &["--encoder-steps", "20"]].concat())
     };
     let printed = eval(&hsic);
     assert!(printed.contains("categorical code 1: accuracy") && printed.contains("FID"), "{printed}");
+    assert!(printed.contains("training the encoder on generated digits: step 20/20"), "{printed}");
+    assert!(printed.contains("encoder on real digits, categorical code 1: accuracy"), "{printed}");
     let scores = report::load(Path::new(&hsic)).unwrap();
     assert_eq!((scores.iteration, scores.samples, scores.classifier_test_accuracy), (2, 300, 0.5));
     let categorical = &scores.categorical[0];
@@ -55,16 +58,58 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert_eq!(scores.continuous.len(), 2);
     for code in &scores.continuous {
         let (s, t) = (code.slant_spearman.abs(), code.thickness_spearman.abs());
-        let expected = if s.max(t) < report::CAPTURE_THRESHOLD { "none" } else if s >= t { "slant" } else { "thickness" };
+        let expected = if s.max(t) < hsic_infogan_eval::scores::CAPTURE_THRESHOLD { "none" } else if s >= t { "slant" } else { "thickness" };
         assert_eq!(code.captures, expected, "{code:?}");
     }
+
+    // The literature's protocol: the encoder's code values for the 10,000 real test digits,
+    // matched to their labels; HSIC-InfoGAN has no Q to score.
+    let encoder = scores.encoder.as_ref().expect("the encoder is on by default");
+    assert_eq!((encoder.recipe.steps, encoder.iteration), (20, 2));
+    let real = &encoder.real.categorical[0];
+    assert_eq!(real.confusion.len(), 10);
+    assert_eq!(real.confusion.iter().flatten().sum::<usize>(), 10_000);
+    assert_eq!(Some(real.accuracy), scores.encoder_accuracy);
+    let matched: usize = real.mapping.iter().enumerate().map(|(v, d)| real.confusion[v][d.unwrap()]).sum();
+    assert!((real.accuracy - matched as f64 / 10_000.0).abs() < 1e-12);
+    // Per digit, the columns add up to the test set's label counts.
+    let labels = hsic_infogan_data::mnist::load_split(
+        hsic_infogan_data::mnist::MnistKind::Mnist,
+        hsic_infogan_data::mnist::Split::Test,
+        Path::new(MNIST_DIR),
+    )
+    .unwrap();
+    for digit in 0..10 {
+        let column: usize = real.confusion.iter().map(|row| row[digit]).sum();
+        assert_eq!(column, labels.labels().unwrap().iter().filter(|&&l| l == digit).count(), "digit {digit}");
+    }
+    assert_eq!(encoder.real.continuous.len(), 2);
+    assert!(encoder.final_loss.is_finite() && encoder.train_seconds > 0.0, "{encoder:?}");
+    assert!(scores.q.is_none() && scores.q_accuracy.is_none());
+    // The encoder is cached per checkpoint and recipe: scoring again reuses it, another
+    // recipe trains a new one, and `--no-encoder` leaves it out.
+    let cache = Path::new(&hsic).join("encoder.json");
+    let cached = std::fs::read(&cache).unwrap();
+    let again = eval(&hsic);
+    assert!(!again.contains("training the encoder"), "{again}");
+    assert_eq!(std::fs::read(&cache).unwrap(), cached);
+    assert_eq!(report::load(Path::new(&hsic)).unwrap().encoder_accuracy, scores.encoder_accuracy);
+    let base = ["eval", "--run", hsic.as_str(), "--n", "300", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR];
+    let other = succeed(&[&base[..], &["--encoder-steps", "21"]].concat());
+    assert!(other.contains("step 21/21"), "{other}");
+    succeed(&[&base[..], &["--no-encoder"]].concat());
+    let without = report::load(Path::new(&hsic)).unwrap();
+    assert!(without.encoder.is_none() && without.encoder_accuracy.is_none());
+    assert!(fail(&[&base[..], &["--encoder-steps", "0"]].concat()).contains("the encoder needs at least one step"));
+    eval(&hsic);
 
     // The same run scored on another backend than the one that trained it gives the same scores,
     // up to float rounding in the classifier.
     #[cfg(feature = "ndarray")]
     {
         let start = std::time::Instant::now();
-        succeed(&["eval", "--run", &hsic, "--n", "300", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR, "--device", "ndarray"]);
+        // The encoder's score is cached for this checkpoint, so ndarray does not train one.
+        succeed(&["eval", "--run", &hsic, "--n", "300", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR, "--device", "ndarray", "--encoder-steps", "20"]);
         let other = report::load(Path::new(&hsic)).unwrap();
         println!("eval on ndarray: {:.1} s", start.elapsed().as_secs_f64());
         let moved: usize = other.class_histogram.iter().zip(&scores.class_histogram).map(|(a, b)| a.abs_diff(*b)).sum();
@@ -79,11 +124,20 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert!(missing.contains(&format!("hsic-infogan eval --run {infogan}")), "{missing}");
     assert!(!Path::new(&table_file).exists());
     eval(&infogan);
+    // InfoGAN's own Q reads the real digits too, scored the same way.
+    let infogan_scores = report::load(Path::new(&infogan)).unwrap();
+    let q = infogan_scores.q.as_ref().expect("InfoGAN's Q is scored");
+    assert_eq!(q.categorical[0].confusion.iter().flatten().sum::<usize>(), 10_000);
+    assert_eq!(infogan_scores.q_accuracy, Some(q.categorical[0].accuracy));
+    assert!(infogan_scores.encoder_accuracy.is_some());
     succeed(&["compare", &hsic, &infogan, "--out", &table_file]);
     let table = std::fs::read_to_string(&table_file).unwrap();
     let rows: Vec<&str> = table.lines().filter(|l| l.starts_with('|')).collect();
     assert_eq!(rows.len(), 4, "header, rule and one row per run:\n{table}");
     assert!(rows[0].contains("categorical accuracy") && rows[0].contains("c2 captures"), "{table}");
+    assert!(rows[0].contains("| encoder accuracy | Q accuracy |"), "{table}");
+    let q_cell = format!("| {:.1}% |", 100.0 * q.categorical[0].accuracy);
+    assert!(rows[3].contains(&q_cell) && rows[2].contains("| — |"), "{table}");
     assert!(rows[2].starts_with("| hsic | hsic | all: CKA σx 8 σc 1 λ 1 |"), "{table}");
     assert!(rows[3].starts_with("| infogan | infogan | Q head"), "{table}");
 

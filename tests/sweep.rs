@@ -28,7 +28,7 @@ fn mnist_sweep(work: &Path, sigma_x: &str, lambda: &str) -> (std::path::PathBuf,
     small_classifier(&classifier);
     let out = work.join("sweep");
     let args = [
-        "sweep", "--sigma-x", sigma_x, "--lambda", lambda, "--max-iters", "2", "--n", "100", "--quiet",
+        "sweep", "--sigma-x", sigma_x, "--lambda", lambda, "--max-iters", "2", "--n", "100", "--quiet", "--encoder-steps", "3",
         "--data-dir", MNIST_DIR, "--classifier", &classifier.display().to_string(), "--out", &out.display().to_string(),
     ];
     (out, args.map(String::from).to_vec())
@@ -49,12 +49,13 @@ fn a_2x2_sweep_writes_its_table_and_figures_and_resumes() {
     let cells = ["sx4_sc1_l0.5_seed0", "sx4_sc1_l2_seed0", "sx8_sc1_l0.5_seed0", "sx8_sc1_l2_seed0"];
     for cell in cells {
         assert!(out.join("cells").join(cell).join("eval.json").is_file(), "{cell} was scored");
+        assert!(out.join("cells").join(cell).join("encoder.json").is_file(), "{cell}'s encoder was trained");
     }
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5, "{csv}");
     assert!(lines[0].starts_with(
-        "sigma_x,sigma_c,lambda,seed,iterations,g_loss,hsic,reg_over_g,grad_ratio_start,grad_ratio_end,categorical_accuracy,fid,c1,c2"
+        "sigma_x,sigma_c,lambda,seed,iterations,g_loss,hsic,reg_over_g,grad_ratio_start,grad_ratio_end,categorical_accuracy,encoder_accuracy,fid,c1,c2"
     ));
     // λ·HSIC / G loss grows with λ at a given width, and at the start (same initial networks)
     // the gradient ratio is exactly 4 times larger for λ 2 than for λ 0.5.
@@ -115,9 +116,9 @@ fn a_cell_whose_loss_is_not_finite_is_recorded_as_failed_and_the_sweep_goes_on()
     // The failed cell: no iterations, no loss means, "failed" for every score.
     let cells: Vec<&str> = lines[1].split(',').collect();
     assert_eq!(cells[4..8], ["0", "—", "—", "—"], "{csv}");
-    assert_eq!(cells[10..14], ["failed"; 4], "{csv}");
-    assert_eq!(cells[14], "0.0", "{csv}");
+    assert_eq!(cells[10..15], ["failed"; 5], "{csv}");
+    assert_eq!(cells[15], "0.0", "{csv}");
     let scored: Vec<&str> = lines[2].split(',').collect();
     assert_eq!(scored[4], "2", "{csv}");
-    assert!(scored[10].parse::<f64>().is_ok() && scored[11].parse::<f64>().is_ok(), "{csv}");
+    assert!(scored[10..13].iter().all(|cell| cell.parse::<f64>().is_ok()), "categorical, encoder accuracy and FID: {csv}");
 }

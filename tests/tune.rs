@@ -19,7 +19,7 @@ fn options(sigma_x: &[f64], sigma_c: &[f64], runs: usize) -> TuneOptions {
         batches: 4,
         runs,
         iters: 2,
-        eval: EvalOptions { samples: 100, seed: 0, device: None, data_dir: None, classifier: None },
+        eval: EvalOptions { samples: 100, seed: 0, device: None, data_dir: None, classifier: None, encoder: None },
     }
 }
 

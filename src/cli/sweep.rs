@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 use hsic_infogan_eval::EvalOptions;
+use hsic_infogan_eval::encoder::EncoderConfig;
 use hsic_infogan_train::files::write_atomic;
 use hsic_infogan_train::{HsicTerm, Regularizer, TrainConfig, default_hsic};
 
-use super::eval::{captured, with_hint};
+use super::eval::{captured, percent, with_hint};
 use super::table::markdown_table;
-use crate::args::{DataDirArg, DeviceArg, EstimatorArg};
+use crate::args::{DataDirArg, DeviceArg, EncoderArg, EstimatorArg};
 use crate::interrupt::stop_on_ctrl_c;
 use crate::progress::Progress;
 use crate::sweep::{self, CellResult, Grid, SweepError, figures};
@@ -37,6 +38,8 @@ pub struct SweepArgs {
     max_iters: Option<usize>,
     #[command(flatten)]
     runs: RunArgs,
+    #[command(flatten)]
+    encoder: EncoderArg,
     #[arg(long, default_value = "runs/sweep")]
     out: PathBuf,
 }
@@ -76,14 +79,15 @@ impl RunArgs {
         Progress::new(!self.quiet)
     }
 
-    /// How each run is scored.
-    pub fn eval(&self) -> EvalOptions {
+    /// How each run is scored, with the post-hoc encoder's `recipe` if any.
+    pub fn eval(&self, encoder: Option<EncoderConfig>) -> EvalOptions {
         EvalOptions {
             samples: self.n,
             seed: 0,
             device: None,
             data_dir: self.data_dir.data_dir.clone(),
             classifier: self.classifier.clone(),
+            encoder,
         }
     }
 }
@@ -107,7 +111,7 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
     let stop = stop_on_ctrl_c()?;
     grid.check()?;
     let cells = grid.cells();
-    let results = sweep::run(&base, &cells, &args.out, &args.runs.eval(), &stop, &mut args.runs.progress(), announce);
+    let results = sweep::run(&base, &cells, &args.out, &args.runs.eval(args.encoder.recipe()), &stop, &mut args.runs.progress(), announce);
     let Some(results) = results.map_err(sweep_hint)? else {
         eprintln!("Stopped; the same command continues the sweep (finished cells are skipped).");
         return Ok(());
@@ -125,20 +129,21 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The scores of a cell: categorical accuracy, FID and per continuous code what it captures,
-/// or `failed` in every column.
+/// The scores of a cell: categorical accuracy (generated samples, then the encoder's on real
+/// digits), FID and per continuous code what it captures, or `failed` in every column.
 fn scores(result: &CellResult, codes: usize) -> Vec<String> {
     match &result.outcome {
         Ok(report) => {
             let mut cells = vec![
                 report.categorical.first().map_or("—".into(), |s| format!("{:.1}%", 100.0 * s.accuracy)),
+                percent(report.encoder_accuracy),
                 format!("{:.2}", report.fid),
             ];
             cells.extend(report.continuous.iter().map(captured));
-            cells.resize(2 + codes, "—".into());
+            cells.resize(3 + codes, "—".into());
             cells
         }
-        Err(_) => vec!["failed".into(); 2 + codes],
+        Err(_) => vec!["failed".into(); 3 + codes],
     }
 }
 
@@ -148,7 +153,7 @@ fn continuous_codes(results: &[CellResult]) -> usize {
 
 /// The fixed columns, as (CSV name, markdown name); one column per continuous code and the
 /// wall time follow.
-const COLUMNS: [(&str, &str); 12] = [
+const COLUMNS: [(&str, &str); 13] = [
     ("sigma_x", "σx"),
     ("sigma_c", "σc"),
     ("lambda", "λ"),
@@ -160,6 +165,7 @@ const COLUMNS: [(&str, &str); 12] = [
     ("grad_ratio_start", "grad ratio at start"),
     ("grad_ratio_end", "grad ratio at end"),
     ("categorical_accuracy", "categorical accuracy"),
+    ("encoder_accuracy", "encoder accuracy (real digits)"),
     ("fid", "FID"),
 ];
 

@@ -52,7 +52,7 @@ pub fn run(args: TuneArgs) -> Result<(), Box<dyn std::error::Error>> {
         batches: args.batches,
         runs: args.runs,
         iters: args.budget / args.runs.max(1),
-        eval: args.run.eval(),
+        eval: args.run.eval(None),
     };
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let stop = stop_on_ctrl_c()?;

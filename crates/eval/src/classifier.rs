@@ -1,7 +1,8 @@
 //! The MNIST classifier that evaluation labels generated digits with (and whose penultimate
 //! layer gives the features for FID): conv 3x3 32-ReLU-maxpool, conv 3x3 64-ReLU-maxpool,
 //! FC 128-ReLU (the features), FC 10. Trained once and cached in the user cache directory with
-//! its measured test accuracy.
+//! its measured test accuracy. The post-hoc encoder ([`crate::encoder`]) is the same network with
+//! the codes as its outputs.
 
 use std::path::{Path, PathBuf};
 
@@ -33,15 +34,21 @@ pub struct Classifier {
 }
 
 impl Classifier {
-    /// Burn's default (Kaiming-uniform) initialisation, seeded through the device.
+    /// The digit classifier (10 outputs), with Burn's default (Kaiming-uniform) initialisation,
+    /// seeded through the device.
     pub fn new(device: &Device) -> Self {
+        Self::with_outputs(10, device)
+    }
+
+    /// The same network with `outputs` logits.
+    pub fn with_outputs(outputs: usize, device: &Device) -> Self {
         let conv = |i, o| Conv2dConfig::new([i, o], [3, 3]).with_padding(PaddingConfig2d::Same).init(device);
         Self {
             conv1: conv(1, 32),
             conv2: conv(32, 64),
             pool: MaxPool2dConfig::new([2, 2]).init(),
             fc1: LinearConfig::new(64 * 7 * 7, FEATURES).init(device),
-            fc2: LinearConfig::new(FEATURES, 10).init(device),
+            fc2: LinearConfig::new(FEATURES, outputs).init(device),
         }
     }
 
@@ -53,12 +60,12 @@ impl Classifier {
         relu(self.fc1.forward(x.reshape([batch, 64 * 7 * 7])))
     }
 
-    /// Penultimate features -> class logits `[B, 10]`.
+    /// Penultimate features -> logits `[B, outputs]`.
     pub fn logits(&self, features: Tensor<2>) -> Tensor<2> {
         self.fc2.forward(features)
     }
 
-    /// Images -> class logits `[B, 10]`.
+    /// Images -> logits `[B, outputs]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         self.logits(self.features(images))
     }

@@ -1,14 +1,16 @@
 //! Evaluation of a trained generator, read from its run folder (never through the trainer):
 //! the MNIST classifier, the code-to-class matching, FID, image factors (slant, thickness) and
-//! the report (`eval.json`).
+//! the report (`eval.json`), and the post-hoc encoder scored on real test digits.
 
 pub mod classifier;
+pub mod encoder;
 mod error;
 pub mod factors;
 pub mod fid;
 pub mod hungarian;
 pub mod report;
+pub mod scores;
 pub mod stats;
 
 pub use error::EvalError;
-pub use report::{EvalOptions, EvalReport, evaluate};
+pub use report::{EvalOptions, EvalReport, evaluate, evaluate_with};

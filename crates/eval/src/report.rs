@@ -1,55 +1,33 @@
 //! Scoring a run: draw n samples from its generator, label them with the cached MNIST
-//! classifier, and measure what the codes control and how close the samples are to real digits.
+//! classifier, and measure what the codes control and how close the samples are to real digits;
+//! then the literature's protocol: the codes the post-hoc encoder (and InfoGAN's Q) read from the
+//! real test digits.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
 use hsic_infogan_data::mnist::{self, MnistKind, Split};
 use hsic_infogan_data::{DatasetSpec, ImageSet, unit_tensor};
-use hsic_infogan_models::{Generator, LatentConfig, Rng};
+use hsic_infogan_models::{Generator, Latent, LatentConfig, Rng};
 use hsic_infogan_train::{files, run};
 use ndarray::Array2;
 
 use crate::EvalError;
 use crate::classifier::{self, Classifier, FEATURES};
+use crate::encoder::{self, EncoderConfig, EncoderScore};
 use crate::factors::{slant, thickness};
 use crate::fid::{Gaussian, frechet_distance};
-use crate::hungarian::max_weight_assignment;
-use crate::stats::{entropy_bits, spearman};
-
-/// |Spearman rho| from which a continuous code is said to capture a factor.
-pub const CAPTURE_THRESHOLD: f64 = 0.3;
+use crate::scores::{CategoricalScore, ContinuousScore, RealDigitScore, categorical_score, continuous_score, real_digit_score};
+use crate::stats::entropy_bits;
 
 /// The fewest samples an evaluation draws: one per digit.
 pub const MIN_SAMPLES: usize = 10;
 
 /// Images per forward pass.
 const CHUNK: usize = 500;
-
-/// What one categorical code controls.
-#[derive(Config, Debug)]
-pub struct CategoricalScore {
-    /// Fraction of samples whose predicted digit is the one their code value is matched to
-    /// (the best one-to-one matching, Hungarian algorithm).
-    pub accuracy: f64,
-    /// `mapping[v]`: the digit matched to code value v (`None` past the tenth value).
-    pub mapping: Vec<Option<usize>>,
-    /// `confusion[v][d]`: samples drawn with code value v that the classifier calls digit d.
-    pub confusion: Vec<Vec<usize>>,
-}
-
-/// What one continuous code controls.
-#[derive(Config, Debug)]
-pub struct ContinuousScore {
-    /// Spearman correlation of the code value with the slant (degrees, top leaning right > 0).
-    pub slant_spearman: f64,
-    /// Spearman correlation of the code value with the stroke thickness.
-    pub thickness_spearman: f64,
-    /// `slant`, `thickness`, or `none` when neither |rho| reaches [`CAPTURE_THRESHOLD`].
-    pub captures: String,
-}
 
 /// Everything `eval` measures, saved as the run's `eval.json`.
 #[derive(Config, Debug)]
@@ -78,6 +56,14 @@ pub struct EvalReport {
     pub class_coverage: f64,
     /// Samples per predicted digit.
     pub class_histogram: Vec<usize>,
+    /// The literature's protocol: accuracy of the post-hoc encoder's first categorical code on
+    /// the 10,000 real MNIST test digits, matched to their labels (`None` when not measured).
+    pub encoder_accuracy: Option<f64>,
+    /// The encoder's recipe and all its scores on the real test digits.
+    pub encoder: Option<EncoderScore>,
+    /// InfoGAN only: the same score read by the run's own Q network.
+    pub q_accuracy: Option<f64>,
+    pub q: Option<RealDigitScore>,
 }
 
 /// Settings of an evaluation.
@@ -92,6 +78,8 @@ pub struct EvalOptions {
     pub data_dir: Option<PathBuf>,
     /// Folder of the cached classifier [default: the user cache].
     pub classifier: Option<PathBuf>,
+    /// The post-hoc encoder's recipe; `None` skips the encoder (InfoGAN's Q is scored anyway).
+    pub encoder: Option<EncoderConfig>,
 }
 
 /// The run's `eval.json`.
@@ -101,25 +89,49 @@ pub fn report_path(run: &Path) -> PathBuf {
 
 /// Evaluates the checkpoint in `run`, an MNIST run.
 pub fn evaluate(run: &Path, options: &EvalOptions) -> Result<EvalReport, EvalError> {
+    evaluate_with(run, options, &mut |_| {})
+}
+
+/// [`evaluate`], calling `on_encoder_step(step)` after each step of the encoder's training.
+pub fn evaluate_with(run: &Path, options: &EvalOptions, on_encoder_step: &mut dyn FnMut(usize)) -> Result<EvalReport, EvalError> {
     if options.samples < MIN_SAMPLES {
         return Err(EvalError::TooFewSamples(options.samples));
     }
-    let run::TrainedGenerator { config, state, generator, device } = run::load_generator(run, options.device.as_deref())?;
-    if config.dataset != DatasetSpec::Mnist || state.image != [1, 28, 28] {
-        return Err(EvalError::NotMnist { run: run.to_path_buf(), dataset: config.dataset.to_string() });
+    if let Some(recipe) = &options.encoder
+        && (recipe.steps == 0 || recipe.batch_size == 0)
+    {
+        return Err(EvalError::Config(format!(
+            "the encoder needs at least one step of at least one image, got {} steps of {}",
+            recipe.steps, recipe.batch_size
+        )));
     }
+    let trained = run::load_generator(run, options.device.as_deref())?;
+    if trained.config.dataset != DatasetSpec::Mnist || trained.state.image != [1, 28, 28] {
+        return Err(EvalError::NotMnist { run: run.to_path_buf(), dataset: trained.config.dataset.to_string() });
+    }
+    let q_network = run::load_q(run, &trained)?;
+    let run::TrainedGenerator { config, state, generator, device } = &trained;
     let classifier_dir = match &options.classifier {
         Some(dir) => dir.clone(),
         None => classifier::cache_dir()?,
     };
-    let (classifier, info) = classifier::load(&classifier_dir, &device)?;
+    let (classifier, info) = classifier::load(&classifier_dir, device)?;
     let data_dir = options.data_dir.clone().or(config.data_dir.as_ref().map(PathBuf::from));
     let files = mnist::find(MnistKind::Mnist, data_dir.as_deref())?;
     let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);
 
-    let real = Gaussian::fit(real_features(&classifier, &test, 0..test.len(), &device).view());
-    let floor = Gaussian::fit(real_features(&classifier, &train, 0..options.samples.min(train.len()), &device).view());
-    let samples = generate(&generator, &config.latent, &classifier, options, &device)?;
+    let real = Gaussian::fit(real_features(&classifier, &test, 0..test.len(), device).view());
+    let floor = Gaussian::fit(real_features(&classifier, &train, 0..options.samples.min(train.len()), device).view());
+    let codes = RealCodes::of(&test, &config.latent, device);
+    let q = q_network.map(|d| codes.score(|images| d.forward(images).q.expect("InfoGAN's D has a Q head")));
+    let encoder = match &options.encoder {
+        Some(recipe) if config.latent.code_size() > 0 => match encoder::cached(run, state.iteration, recipe) {
+            Some(score) => Some(score),
+            None => Some(train_encoder(run, &trained, recipe, &codes, on_encoder_step)?),
+        },
+        _ => None,
+    };
+    let samples = generate(generator, &config.latent, &classifier, options, device)?;
     let fake = Gaussian::fit(samples.features.view());
 
     let mut class_histogram = vec![0usize; 10];
@@ -149,7 +161,34 @@ pub fn evaluate(run: &Path, options: &EvalOptions) -> Result<EvalReport, EvalErr
         continuous,
         class_coverage: entropy_bits(&class_histogram),
         class_histogram,
+        encoder_accuracy: encoder.as_ref().and_then(|e| e.real.categorical.first()).map(|s| s.accuracy),
+        encoder,
+        q_accuracy: q.as_ref().and_then(|q| q.categorical.first()).map(|s| s.accuracy),
+        q,
     })
+}
+
+/// Trains the post-hoc encoder on `trained`'s generator, scores it on the real test digits and
+/// caches the score in `run/encoder.json`.
+fn train_encoder(
+    run: &Path,
+    trained: &run::TrainedGenerator,
+    recipe: &EncoderConfig,
+    codes: &RealCodes,
+    on_step: &mut dyn FnMut(usize),
+) -> Result<EncoderScore, EvalError> {
+    let start = Instant::now();
+    let draw = |latent: &Latent| trained.generator.forward(latent.input(&trained.device));
+    let (encoder, final_loss) = encoder::train(&trained.config.latent, recipe, &trained.device, draw, on_step);
+    let score = EncoderScore {
+        recipe: recipe.clone(),
+        iteration: trained.state.iteration,
+        final_loss,
+        train_seconds: start.elapsed().as_secs_f64(),
+        real: codes.score(|images| encoder.forward(images)),
+    };
+    encoder::save(&score, run)?;
+    Ok(score)
 }
 
 /// Writes `report` to `run/eval.json` through a temporary name.
@@ -172,16 +211,47 @@ fn host(tensor: Tensor<2>) -> Vec<f32> {
     tensor.into_data().convert::<f32>().try_into_vec().expect("f32 after convert")
 }
 
-/// Penultimate features `[n, FEATURES]` of the real 28x28 images `range` of `set`.
-fn real_features(classifier: &Classifier, set: &ImageSet, range: Range<usize>, device: &Device) -> Array2<f32> {
-    let rows = range.len();
-    let mut features = Vec::with_capacity(rows * FEATURES);
+/// `network`'s outputs for the real 28x28 images `range` of `set`, row-major.
+fn on_real(set: &ImageSet, range: Range<usize>, device: &Device, network: impl Fn(Tensor<4>) -> Tensor<2>) -> Vec<f32> {
+    let mut outputs = Vec::new();
     for start in range.clone().step_by(CHUNK) {
         let end = (start + CHUNK).min(range.end);
         let images = unit_tensor(set.pixels()[start * 784..end * 784].iter().copied(), [end - start, 1, 28, 28], device);
-        features.extend(host(classifier.features(images)));
+        outputs.extend(host(network(images)));
     }
+    outputs
+}
+
+/// Penultimate features `[n, FEATURES]` of the real 28x28 images `range` of `set`.
+fn real_features(classifier: &Classifier, set: &ImageSet, range: Range<usize>, device: &Device) -> Array2<f32> {
+    let rows = range.len();
+    let features = on_real(set, range, device, |images| classifier.features(images));
     Array2::from_shape_vec((rows, FEATURES), features).expect("rows of FEATURES")
+}
+
+/// The real test digits with what a code predictor is scored against: labels, slant, thickness.
+struct RealCodes<'a> {
+    set: &'a ImageSet,
+    layout: &'a LatentConfig,
+    device: &'a Device,
+    slant: Vec<f64>,
+    thickness: Vec<f64>,
+}
+
+impl<'a> RealCodes<'a> {
+    fn of(set: &'a ImageSet, layout: &'a LatentConfig, device: &'a Device) -> Self {
+        let image = |i| -> Vec<f32> { set.image(i).iter().map(|&b| f32::from(b) / 255.0).collect() };
+        let slant = (0..set.len()).map(|i| slant(&image(i), 28)).collect();
+        let thickness = (0..set.len()).map(|i| thickness(&image(i), 28)).collect();
+        Self { set, layout, device, slant, thickness }
+    }
+
+    /// What `predictor` (images -> `[B, code_size]`, laid out like the codes) reads from them.
+    fn score(&self, predictor: impl Fn(Tensor<4>) -> Tensor<2>) -> RealDigitScore {
+        let outputs = on_real(self.set, 0..self.set.len(), self.device, predictor);
+        let labels = self.set.labels().expect("MNIST has labels");
+        real_digit_score(&outputs, self.layout, labels, &self.slant, &self.thickness)
+    }
 }
 
 /// Generated samples, reduced to what the scores need.
@@ -229,103 +299,17 @@ fn generate(
     Ok(Samples { features, predicted, categories, continuous, slant: slants, thickness: thicknesses })
 }
 
-/// Confusion matrix of (code value, predicted digit) pairs and its best one-to-one matching.
-/// With more than 10 code values, the extra values match nothing and count as wrong.
-fn categorical_score(pairs: impl Iterator<Item = (usize, usize)>, values: usize) -> CategoricalScore {
-    let mut confusion = vec![vec![0usize; 10]; values];
-    let mut total = 0;
-    for (value, digit) in pairs {
-        confusion[value][digit] += 1;
-        total += 1;
-    }
-    // Zero columns past the tenth give every value a distinct column.
-    let weights: Vec<Vec<f64>> = confusion
-        .iter()
-        .map(|row| row.iter().map(|&c| c as f64).chain(std::iter::repeat_n(0.0, values.saturating_sub(10))).collect())
-        .collect();
-    let mapping: Vec<Option<usize>> = max_weight_assignment(&weights).into_iter().map(|d| (d < 10).then_some(d)).collect();
-    let correct: usize = mapping.iter().enumerate().filter_map(|(v, d)| d.map(|d| confusion[v][d])).sum();
-    CategoricalScore { accuracy: correct as f64 / total.max(1) as f64, mapping, confusion }
-}
-
-fn continuous_score(code: &[f64], slant: &[f64], thickness: &[f64]) -> ContinuousScore {
-    let (s, t) = (spearman(code, slant), spearman(code, thickness));
-    let captures = if s.abs().max(t.abs()) < CAPTURE_THRESHOLD {
-        "none"
-    } else if s.abs() >= t.abs() {
-        "slant"
-    } else {
-        "thickness"
-    };
-    ContinuousScore { slant_spearman: s, thickness_spearman: t, captures: captures.into() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::factors::stroke;
 
     #[test]
-    fn categorical_score_matches_codes_to_digits() {
-        // Code value v makes digit (v + 3) mod 10 eight times in ten, (v + 4) mod 10 otherwise.
-        let mut pairs = Vec::new();
-        for v in 0..10 {
-            pairs.extend(std::iter::repeat_n((v, (v + 3) % 10), 8));
-            pairs.extend(std::iter::repeat_n((v, (v + 4) % 10), 2));
-        }
-        let score = categorical_score(pairs.into_iter(), 10);
-        assert_eq!(score.mapping, (0..10).map(|v| Some((v + 3) % 10)).collect::<Vec<_>>());
-        assert!((score.accuracy - 0.8).abs() < 1e-12);
-        assert_eq!(score.confusion[2][5], 8);
-    }
-
-    #[test]
-    fn extra_code_values_match_nothing() {
-        // 12 values: 10 make distinct digits, values 10 and 11 repeat digit 0.
-        let pairs = (0..12).map(|v| (v, v % 10));
-        let score = categorical_score(pairs, 12);
-        assert_eq!(score.mapping.iter().filter(|d| d.is_none()).count(), 2);
-        assert!((score.accuracy - 10.0 / 12.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn continuous_score_names_the_stronger_factor() {
-        let code: Vec<f64> = (0..100).map(|i| i as f64).collect();
-        let rising: Vec<f64> = code.iter().map(|v| v * v).collect();
-        let flat: Vec<f64> = code.iter().map(|v| (v * 7.0) % 13.0).collect();
-        assert_eq!(continuous_score(&code, &rising, &flat).captures, "slant");
-        assert_eq!(continuous_score(&code, &flat, &rising).captures, "thickness");
-        assert_eq!(continuous_score(&code, &flat, &flat).captures, "none");
-    }
-
-    #[test]
-    fn a_code_that_sets_the_stroke_slant_captures_slant_and_an_ignored_code_none() {
-        // A synthetic generator: code 1 sets the slant of a drawn stroke (-30 to 30 degrees),
-        // code 2 is drawn but ignored, and the stroke width varies on its own.
-        let mut rng = Rng::new(4);
-        let (mut c1, mut c2, mut slants, mut thicknesses) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..200 {
-            let (a, b) = (2.0 * rng.uniform() - 1.0, 2.0 * rng.uniform() - 1.0);
-            let image = stroke(30.0 * a, 18.0, 1.5 + 2.0 * rng.uniform());
-            c1.push(a);
-            c2.push(b);
-            slants.push(slant(&image, 28));
-            thicknesses.push(thickness(&image, 28));
-        }
-        let first = continuous_score(&c1, &slants, &thicknesses);
-        assert_eq!(first.captures, "slant", "{first:?}");
-        assert!(first.slant_spearman > 0.95, "{first:?}");
-        let second = continuous_score(&c2, &slants, &thicknesses);
-        assert_eq!(second.captures, "none", "{second:?}");
-    }
-
-    #[test]
-    fn a_categorical_code_the_images_ignore_scores_near_chance() {
-        // The classifier's digits drawn independently of the code's values.
-        let mut rng = Rng::new(5);
-        let pairs: Vec<(usize, usize)> = (0..2000).map(|i| (i % 10, rng.below(10))).collect();
-        let score = categorical_score(pairs.into_iter(), 10);
-        // Chance is 1/10; the best of the 10! matchings picks up some of the noise on top.
-        assert!((0.1..0.13).contains(&score.accuracy), "{}", score.accuracy);
+    fn an_eval_json_written_before_the_encoder_existed_still_loads() {
+        let json = r#"{"iteration": 1800, "epochs": 3.0, "samples": 10000, "seed": 0,
+            "classifier_test_accuracy": 0.99, "categorical": [], "fid": 19.6, "fid_real": 0.3,
+            "continuous": [], "class_coverage": 3.3, "class_histogram": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}"#;
+        let report = EvalReport::load_binary(json.as_bytes()).unwrap();
+        assert_eq!((report.iteration, report.fid), (1800, 19.6));
+        assert!(report.encoder.is_none() && report.encoder_accuracy.is_none() && report.q.is_none());
     }
 }

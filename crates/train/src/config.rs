@@ -215,6 +215,11 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
+    /// Width of InfoGAN's Q head (the code vector's), `None` for the models without one.
+    pub fn q_outputs(&self) -> Option<usize> {
+        matches!(self.regularizer, Regularizer::InfoGan { .. }).then(|| self.latent.code_size())
+    }
+
     /// Reads a config file (a run's `config.json`, or one written by hand), in today's form or
     /// in the form written before [`Regularizer`] existed.
     pub fn read(path: &Path) -> Result<Self, TrainError> {

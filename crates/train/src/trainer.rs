@@ -124,8 +124,7 @@ impl Trainer {
             Regularizer::InfoGan { continuous_weight } => Built::InfoGan { continuous_weight: *continuous_weight },
             Regularizer::Hsic { terms } => Built::Hsic(HsicTerms::new(terms)),
         };
-        let q_outputs = matches!(regularizer, Built::InfoGan { .. }).then(|| config.latent.code_size());
-        let discriminator = DiscriminatorConfig::new(dims).with_q_outputs(q_outputs).init(&mut init, &device);
+        let discriminator = DiscriminatorConfig::new(dims).with_q_outputs(config.q_outputs()).init(&mut init, &device);
         let adam = AdamConfig::new()
             .with_beta_1(config.beta1 as f32)
             .with_beta_2(config.beta2 as f32)

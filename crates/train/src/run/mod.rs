@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::prelude::*;
-use hsic_infogan_models::{Generator, GeneratorConfig, Rng};
+use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Rng};
 
 use crate::{TrainConfig, TrainError, files};
 use checkpoint::TrainState;
@@ -61,4 +61,14 @@ pub fn load_generator(run: &Path, device: Option<&str>) -> Result<TrainedGenerat
     let fresh = GeneratorConfig::new(config.latent.input_size(), state.image).init(&mut Rng::new(0), &device);
     let generator = checkpoint::load_generator(&dir, fresh)?.valid();
     Ok(TrainedGenerator { config, state, generator, device })
+}
+
+/// InfoGAN's Q network from `run`'s checkpoint (D's trunk with the Q head, in eval mode) on the
+/// device `trained` was loaded on; `None` for the models without one.
+pub fn load_q(run: &Path, trained: &TrainedGenerator) -> Result<Option<Discriminator>, TrainError> {
+    let Some(outputs) = trained.config.q_outputs() else {
+        return Ok(None);
+    };
+    let fresh = DiscriminatorConfig::new(trained.state.image).with_q_outputs(Some(outputs)).init(&mut Rng::new(0), &trained.device);
+    Ok(Some(checkpoint::load_discriminator(&checkpoint::find(run)?, fresh)?.valid()))
 }
