@@ -31,8 +31,9 @@ enum Command {
     Train(crate::args::TrainArgs),
     /// Traversal figures, samples and NumPy exports from a run's checkpoint.
     Sample(sample::SampleArgs),
-    /// Score a run (MNIST): categorical-code accuracy, FID, continuous-code factors, class
-    /// coverage; writes RUN/eval.json.
+    /// Score a run (MNIST): categorical-code accuracy on generated samples and, by a post-hoc
+    /// encoder, on the real test digits; FID, continuous-code factors, class coverage; writes
+    /// RUN/eval.json.
     Eval(eval::EvalArgs),
     /// One markdown table of several evaluated runs.
     Compare(eval::CompareArgs),

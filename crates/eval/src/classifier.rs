@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::data::dataset::Dataset;
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
@@ -115,11 +115,30 @@ pub fn accuracy(classifier: &Classifier, set: &ImageSet, device: &Device) -> f64
     correct as f64 / set.len() as f64
 }
 
+/// The network `init()` builds right after `device`'s random numbers are seeded with `seed`,
+/// with every parameter drawn before it returns, under a process-wide lock: Burn draws a
+/// parameter's initial values lazily, at its first use, from one random stream per backend (not
+/// per device), so two trainings started at once (tests run in parallel threads) would otherwise
+/// draw from each other's stream.
+pub(crate) fn seeded(device: &Device, seed: u64, init: impl FnOnce() -> Classifier) -> Classifier {
+    struct DrawNow;
+    impl ModuleVisitor for DrawNow {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let _ = param.val();
+        }
+    }
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    device.seed(seed);
+    let model = init();
+    model.visit(&mut DrawNow);
+    model
+}
+
 /// Adam with learning rate 1e-3 x 0.6^epoch, batches of 128 of randomly shifted images in an
 /// order shuffled by `seed` each epoch; `on_epoch(epoch, mean loss)` after each (1-based) epoch.
 pub fn train(train: &ImageSet, epochs: usize, seed: u64, device: &Device, mut on_epoch: impl FnMut(usize, f64)) -> Classifier {
-    device.seed(seed);
-    let mut model = Classifier::new(device);
+    let mut model = seeded(device, seed, || Classifier::new(device));
     let mut optim = AdamConfig::new().init();
     let loss = CrossEntropyLossConfig::new().init(device);
     for epoch in 0..epochs {

@@ -15,7 +15,7 @@ use hsic_infogan_train::files;
 use hsic_infogan_train::losses::info_loss;
 
 use crate::EvalError;
-use crate::classifier::Classifier;
+use crate::classifier::{Classifier, seeded};
 use crate::scores::RealDigitScore;
 
 /// The encoder's fixed recipe. Every model is scored with the same one.
@@ -61,8 +61,7 @@ pub fn train(
     mut on_step: impl FnMut(usize),
 ) -> (Classifier, f64) {
     let device = device.clone().autodiff();
-    device.seed(recipe.seed);
-    let mut model = Classifier::with_outputs(layout.code_size(), &device);
+    let mut model = seeded(&device, recipe.seed, || Classifier::with_outputs(layout.code_size(), &device));
     let mut optim = AdamConfig::new().init();
     let mut rng = Rng::new(recipe.seed);
     let decay_from = recipe.steps - recipe.steps / 4;
