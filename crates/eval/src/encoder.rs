@@ -65,13 +65,13 @@ pub fn train(
     let mut optim = AdamConfig::new().init();
     let mut rng = Rng::new(recipe.seed);
     let decay_from = recipe.steps - recipe.steps / 4;
-    let tail_from = recipe.steps - (recipe.steps / 10).max(1).min(recipe.steps);
+    let tail = (recipe.steps / 10).max(1).min(recipe.steps);
     let mut tail_sum = 0.0;
     for step in 0..recipe.steps {
         let latent = layout.sample(recipe.batch_size, &mut rng);
         let batch = images(&latent).without_autodiff().autodiff();
         let loss = info_loss(model.forward(batch), &latent, 1.0);
-        if step >= tail_from {
+        if step >= recipe.steps - tail {
             tail_sum += f64::from(loss.clone().into_scalar::<f32>());
         }
         let lr = if step < decay_from { recipe.learning_rate } else { recipe.learning_rate / 10.0 };
@@ -79,7 +79,7 @@ pub fn train(
         model = optim.step(lr, model, grads);
         on_step(step + 1);
     }
-    (model.valid(), tail_sum / (recipe.steps - tail_from).max(1) as f64)
+    (model.valid(), tail_sum / tail.max(1) as f64)
 }
 
 /// `run/encoder.json`.

@@ -3,6 +3,7 @@
 //! then the literature's protocol: the codes the post-hoc encoder (and InfoGAN's Q) read from the
 //! real test digits.
 
+use std::cell::OnceCell;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -229,28 +230,33 @@ fn real_features(classifier: &Classifier, set: &ImageSet, range: Range<usize>, d
     Array2::from_shape_vec((rows, FEATURES), features).expect("rows of FEATURES")
 }
 
-/// The real test digits with what a code predictor is scored against: labels, slant, thickness.
+/// The real test digits with what a code predictor is scored against: labels, and slant and
+/// thickness, measured at the first score (an evaluation without Q or a new encoder needs none).
 struct RealCodes<'a> {
     set: &'a ImageSet,
     layout: &'a LatentConfig,
     device: &'a Device,
-    slant: Vec<f64>,
-    thickness: Vec<f64>,
+    factors: OnceCell<(Vec<f64>, Vec<f64>)>,
 }
 
 impl<'a> RealCodes<'a> {
     fn of(set: &'a ImageSet, layout: &'a LatentConfig, device: &'a Device) -> Self {
-        let image = |i| -> Vec<f32> { set.image(i).iter().map(|&b| f32::from(b) / 255.0).collect() };
-        let slant = (0..set.len()).map(|i| slant(&image(i), 28)).collect();
-        let thickness = (0..set.len()).map(|i| thickness(&image(i), 28)).collect();
-        Self { set, layout, device, slant, thickness }
+        Self { set, layout, device, factors: OnceCell::new() }
     }
 
     /// What `predictor` (images -> `[B, code_size]`, laid out like the codes) reads from them.
     fn score(&self, predictor: impl Fn(Tensor<4>) -> Tensor<2>) -> RealDigitScore {
         let outputs = on_real(self.set, 0..self.set.len(), self.device, predictor);
         let labels = self.set.labels().expect("MNIST has labels");
-        real_digit_score(&outputs, self.layout, labels, &self.slant, &self.thickness)
+        let (slants, thicknesses) = self.factors.get_or_init(|| {
+            (0..self.set.len())
+                .map(|i| {
+                    let image: Vec<f32> = self.set.image(i).iter().map(|&b| f32::from(b) / 255.0).collect();
+                    (slant(&image, 28), thickness(&image, 28))
+                })
+                .unzip()
+        });
+        real_digit_score(&outputs, self.layout, labels, slants, thicknesses)
     }
 }
 
