@@ -8,9 +8,58 @@ use std::time::{Duration, Instant};
 use hsic_infogan_train::run::metrics::Row;
 use hsic_infogan_train::{EpochSummary, Observer, Plan};
 
+/// A line on stderr redrawn in place on a terminal; in a log, each state shown is a line of its
+/// own.
+pub struct StatusLine {
+    tty: bool,
+    drawn: bool,
+}
+
+impl StatusLine {
+    pub fn new() -> Self {
+        Self { tty: std::io::stderr().is_terminal(), drawn: false }
+    }
+
+    /// Whether stderr is a terminal (callers show fewer states in a log).
+    pub fn tty(&self) -> bool {
+        self.tty
+    }
+
+    pub fn show(&mut self, line: &str) {
+        let mut err = std::io::stderr().lock();
+        if self.tty {
+            let _ = write!(err, "\r\x1b[2K{line}");
+            self.drawn = true;
+        } else {
+            let _ = writeln!(err, "{line}");
+        }
+        let _ = err.flush();
+    }
+
+    /// Erases a drawn line before output of its own.
+    pub fn clear(&mut self) {
+        if std::mem::take(&mut self.drawn) {
+            eprint!("\r\x1b[2K");
+        }
+    }
+
+    /// Ends a drawn line, so that its last state stays on screen.
+    pub fn keep(&mut self) {
+        if std::mem::take(&mut self.drawn) {
+            eprintln!();
+        }
+    }
+}
+
+impl Default for StatusLine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 pub struct Progress {
     enabled: bool,
-    tty: bool,
+    line: StatusLine,
     plan: Plan,
     start: Instant,
     last_print: Instant,
@@ -33,17 +82,10 @@ impl Progress {
         let now = Instant::now();
         Self {
             enabled,
-            tty: std::io::stderr().is_terminal(),
+            line: StatusLine::new(),
             plan: Plan { start: 0, total: 0, iters_per_epoch: 1, epochs: 0 },
             start: now,
             last_print: now,
-        }
-    }
-
-    /// Clears the redrawn line on a terminal before a line of its own.
-    fn clear_line(&self) {
-        if self.tty {
-            eprint!("\r\x1b[2K");
         }
     }
 }
@@ -56,7 +98,7 @@ impl Observer for Progress {
     }
 
     fn iteration(&mut self, row: &Row) {
-        if !self.enabled || (!self.tty && self.last_print.elapsed() < LOG_EVERY) {
+        if !self.enabled || (!self.line.tty() && self.last_print.elapsed() < LOG_EVERY) {
             return;
         }
         self.last_print = Instant::now();
@@ -76,13 +118,7 @@ impl Observer for Progress {
             row.reg_loss,
             duration(eta)
         );
-        let mut err = std::io::stderr().lock();
-        if self.tty {
-            let _ = write!(err, "\r\x1b[2K{line}");
-        } else {
-            let _ = writeln!(err, "{line}");
-        }
-        let _ = err.flush();
+        self.line.show(&line);
     }
 
     /// The means over the epoch (or the part of it run so far).
@@ -92,7 +128,7 @@ impl Observer for Progress {
         }
         let sums = &summary.sums;
         let hsic = sums.hsic.map(|hsic| format!(", hsic {:.4}", sums.mean(hsic))).unwrap_or_default();
-        self.clear_line();
+        self.line.clear();
         eprintln!(
             "epoch {}/{}{}: d {:.4}, g {:.4}, reg {:.4}{hsic}; {} iterations in {}, {:.3} s/it{}",
             summary.epoch,
@@ -110,7 +146,7 @@ impl Observer for Progress {
 
     fn stopped(&mut self, iteration: usize) {
         if self.enabled {
-            self.clear_line();
+            self.line.clear();
             eprintln!("stopped at iteration {iteration}: checkpoint written");
         }
     }

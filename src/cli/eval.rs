@@ -2,7 +2,6 @@
 //! factors, class coverage) into `eval.json`, and `hsic-infogan compare`: the scores of several
 //! runs as one markdown table.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -14,6 +13,7 @@ use hsic_infogan_train::run::load_config;
 
 use super::table::{format_table, markdown_table};
 use crate::args::{DataDirArg, EncoderArg, RunDeviceArg};
+use crate::progress::StatusLine;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -48,20 +48,14 @@ pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
     };
     eprintln!("evaluating {} samples from {} ...", options.samples, args.run.display());
     let steps = options.encoder.as_ref().map_or(0, |recipe| recipe.steps);
-    let tty = std::io::stderr().is_terminal();
-    let mut drawn = false;
+    let mut line = StatusLine::new();
     let report = evaluate_with(&args.run, &options, &mut |step| {
-        let text = format!("training the encoder on generated digits: step {step}/{steps}");
-        if tty && (step % 10 == 0 || step == steps) {
-            eprint!("\r\x1b[2K{text}");
-            drawn = true;
-        } else if !tty && (step % 250 == 0 || step == steps) {
-            eprintln!("{text}");
+        let every = if line.tty() { 10 } else { 250 };
+        if step % every == 0 || step == steps {
+            line.show(&format!("training the encoder on generated digits: step {step}/{steps}"));
         }
     });
-    if drawn {
-        eprintln!();
-    }
+    line.keep();
     let report = report.map_err(with_hint)?;
     let path = report::save(&report, &args.run)?;
     print!("{}", format_table(&summary(&report)));
