@@ -19,8 +19,9 @@ use crate::progress::Progress;
 /// `--device` where a command opens a fresh device.
 #[derive(Debug, Clone, Args)]
 pub struct DeviceArg {
-    /// Backend: flex, ndarray, wgpu[:N] or cuda[:N] (what this build compiled).
-    #[arg(long, default_value = "flex")]
+    /// Backend: flex, ndarray, wgpu[:N] or cuda[:N] (what this build compiled; the default is
+    /// the first compiled in of flex, cuda, wgpu, ndarray).
+    #[arg(long, default_value = hsic_infogan_device::default_backend())]
     pub device: String,
 }
 
@@ -215,14 +216,19 @@ pub struct TrainArgs {
     /// Seed of the initial weights, data order and codes [default: 0, or the --config file's].
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Also checkpoint this often inside an epoch, so a killed run loses at most this much:
+    /// 90s, 10m, 1h or minutes (0: after every iteration) [default: 10m, or the run's].
+    #[arg(long, value_name = "DURATION", value_parser = parse_minutes)]
+    pub checkpoint_every: Option<f64>,
     /// Take every setting from this config file (a run's config.json, or one written by hand);
-    /// only --seed, --epochs, --max-iters and --data-dir may change it.
+    /// only --seed, --epochs, --max-iters, --checkpoint-every and --data-dir may change it.
     #[arg(long = "config", value_name = "FILE", conflicts_with_all = Settings::ids_and(&["resume"]))]
     pub config_file: Option<PathBuf>,
     /// Run folder [default: runs/<model>].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Continue the run in this folder (its config.json; --epochs and --max-iters may extend it).
+    /// Continue the run in this folder (its config.json; --epochs and --max-iters may extend it,
+    /// --checkpoint-every change it). A run killed before its first checkpoint starts again.
     #[arg(long, conflicts_with = "out")]
     pub resume: Option<PathBuf>,
     /// No progress line or epoch summaries.
@@ -233,6 +239,21 @@ pub struct TrainArgs {
 /// Paths are stored absolute in `config.json`, so `--resume` works from any directory.
 pub fn absolute(path: &Path) -> String {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
+/// `--checkpoint-every`: `90s`, `10m`, `1.5h` or a bare number of minutes, as minutes.
+fn parse_minutes(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let (number, per_unit) = match trimmed.char_indices().last() {
+        Some((end, 's')) => (&trimmed[..end], 1.0 / 60.0),
+        Some((end, 'm')) => (&trimmed[..end], 1.0),
+        Some((end, 'h')) => (&trimmed[..end], 60.0),
+        _ => (trimmed, 1.0),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value * per_unit),
+        _ => Err(format!("expected a duration such as 90s, 10m or 1h (a bare number is minutes), got `{text}`")),
+    }
 }
 
 fn parse_model(name: &str) -> Result<ModelKind, String> {
@@ -273,6 +294,7 @@ impl TrainArgs {
             .with_lr_d(settings.lr_d)
             .with_lr_g(settings.lr_g)
             .with_seed(self.seed.unwrap_or(0))
+            .with_checkpoint_minutes(self.checkpoint_every)
     }
 
     /// The configuration of a new run: `--config FILE` with the flags that may change it, or
@@ -289,6 +311,9 @@ impl TrainArgs {
         if self.max_iters.is_some() {
             config.max_iters = self.max_iters;
         }
+        if self.checkpoint_every.is_some() {
+            config.checkpoint_minutes = self.checkpoint_every;
+        }
         if let Some(dir) = self.data_dir.absolute() {
             config.data_dir = Some(dir);
         }
@@ -301,7 +326,23 @@ impl TrainArgs {
         let stop = stop_on_ctrl_c()?;
         let mut progress = Progress::new(!self.quiet);
         let summary = match &self.resume {
-            Some(dir) => session::resume(dir, self.epochs, self.max_iters, &stop, &mut progress),
+            // What a run killed before writing its config leaves.
+            Some(dir) if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none()) => {
+                return Err(format!(
+                    "{}: empty, so there is nothing to resume (was the run killed before it \
+                     started?); start the run again with the `train` command that created it",
+                    dir.display()
+                )
+                .into());
+            }
+            Some(dir) => {
+                let changes = session::Changes {
+                    epochs: self.epochs,
+                    max_iters: self.max_iters,
+                    checkpoint_minutes: self.checkpoint_every,
+                };
+                session::resume(dir, changes, &stop, &mut progress)
+            }
             None => {
                 let config = self.new_run_config()?;
                 let out = self.out.clone().unwrap_or_else(|| default_out(&config));
@@ -337,4 +378,19 @@ pub fn report(summary: &RunSummary) -> String {
         text.push_str(&format!("Score an MNIST run with: hsic-infogan eval --run {}\n", summary.run.display()));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoint_intervals_read_seconds_minutes_and_hours() {
+        for (text, minutes) in [("90s", 1.5), ("10m", 10.0), ("1.5h", 90.0), ("3", 3.0), ("0", 0.0), (" 30s ", 0.5)] {
+            assert_eq!(parse_minutes(text), Ok(minutes), "{text}");
+        }
+        for bad in ["", "m", "-1m", "10 minutes", "inf", "1d"] {
+            assert!(parse_minutes(bad).unwrap_err().contains("such as 90s"), "{bad}");
+        }
+    }
 }

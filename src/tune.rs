@@ -160,8 +160,14 @@ pub struct Tuned {
 }
 
 /// Measures every width pair of `options` on `base` (an HSIC-InfoGAN config with one HSIC term,
-/// whose widths and lambda are replaced); best signal first.
-pub fn measure(base: &TrainConfig, data: &TrainingData, options: &TuneOptions) -> Result<Vec<Measurement>, SweepError> {
+/// whose widths and lambda are replaced), calling `on_pair(k, total, widths)` before each; best
+/// signal first.
+pub fn measure(
+    base: &TrainConfig,
+    data: &TrainingData,
+    options: &TuneOptions,
+    mut on_pair: impl FnMut(usize, usize, &Cell),
+) -> Result<Vec<Measurement>, SweepError> {
     options.check()?;
     sweep::check_base(base)?;
     let widths: Vec<Cell> = options
@@ -191,7 +197,9 @@ pub fn measure(base: &TrainConfig, data: &TrainingData, options: &TuneOptions) -
     let mut measurements: Vec<Measurement> = widths
         .iter()
         .zip(&configs)
-        .map(|(width, config)| {
+        .enumerate()
+        .map(|(k, (width, config))| {
+            on_pair(k, widths.len(), width);
             let terms = HsicTerms::new(config.regularizer.hsic_terms());
             let hsic = |x: Tensor<4>, latent: &Latent| terms.forward(x, latent).unweighted;
             let scalar = |t: Tensor<1>| f64::from(t.into_scalar::<f32>());
@@ -308,15 +316,24 @@ pub fn candidates(measurements: &[Measurement], target_ratio: f64, runs: usize, 
     cells
 }
 
-/// Measures, refines with `options.runs` short runs in `out/cells` (a stopped tune resumes
-/// them) and recommends; `None` when `stop` was set during the refinement.
+/// How far the measurements of [`run`] have come.
+pub enum Measuring<'a> {
+    /// Before the width pair `k` (from 0) of `total`.
+    Pair { k: usize, total: usize, widths: &'a Cell },
+    /// All pairs measured, best signal first.
+    Done(&'a [Measurement]),
+}
+
+/// Measures (telling `on_measuring` how far it has come), refines with `options.runs` short runs
+/// in `out/cells` (a stopped tune resumes them) and recommends; `None` when `stop` was set during
+/// the refinement.
 pub fn run(
     base: &TrainConfig,
     options: &TuneOptions,
     out: &Path,
     stop: &AtomicBool,
     observer: &mut dyn Observer,
-    on_measured: impl FnOnce(&[Measurement]),
+    mut on_measuring: impl FnMut(Measuring),
     on_cell: impl FnMut(usize, usize, &Cell),
 ) -> Result<Option<Tuned>, SweepError> {
     if options.runs > 0 && base.dataset != DatasetSpec::Mnist {
@@ -326,8 +343,9 @@ pub fn run(
             base.dataset
         )));
     }
-    let measurements = measure(base, &TrainingData::load(base)?, options)?;
-    on_measured(&measurements);
+    let data = TrainingData::load_with(base, &mut |progress| observer.download(progress))?;
+    let measurements = measure(base, &data, options, |k, total, widths| on_measuring(Measuring::Pair { k, total, widths }))?;
+    on_measuring(Measuring::Done(&measurements));
     let target = target_ratio(&base.regularizer.hsic_terms()[0].hsic.estimator);
     let cells = candidates(&measurements, target, options.runs.max(1), base.seed);
     let mut refined = Vec::new();

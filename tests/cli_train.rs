@@ -1,46 +1,14 @@
 //! `hsic-infogan train` and `sample` end to end, on a small image folder (and MNIST when present).
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
 
 use burn::config::Config;
-use common::{MNIST_DIR, fail, hsic_infogan, mnist_present, text};
+use common::{MNIST_DIR, fail, hsic_infogan, image_folder, metric_rows, mnist_present, run, text, tiny};
 use hsic_infogan_train::TrainConfig;
-
-/// A folder of 24 random 8x8 grey PNGs.
-fn image_folder(dir: &Path) -> String {
-    let mut state = 1u32;
-    for i in 0..24 {
-        let image = image::GrayImage::from_fn(8, 8, |_, _| {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            image::Luma([(state >> 24) as u8])
-        });
-        image.save(dir.join(format!("{i:02}.png"))).unwrap();
-    }
-    format!("folder:{}", dir.display())
-}
-
-fn tiny(dataset: &str, out: &Path, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = ["train", "--dataset", dataset, "--image-size", "8", "--batch-size", "4"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.extend(["--noise", "4", "--categorical", "3", "--out"].iter().map(|s| s.to_string()));
-    args.push(out.display().to_string());
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
-}
-
-fn run(args: &[String]) -> Output {
-    hsic_infogan(&args.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
-fn metric_rows(run: &Path) -> usize {
-    std::fs::read_to_string(run.join("metrics.csv")).map(|t| t.lines().count().saturating_sub(1)).unwrap_or(0)
-}
 
 /// Reads an `.npy` header: (descr, shape).
 fn npy_header(path: &Path) -> String {
@@ -371,6 +339,48 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
         }
         if !matches!(name, "unbiased" | "biased") {
             assert!(values.iter().all(|v| (0.0..=terms.len() as f64).contains(v)), "{name}: {values:?}");
+        }
+    }
+}
+
+#[test]
+fn every_epoch_keeps_its_figures_and_the_animation_plays_them_in_order() {
+    use image::AnimationDecoder;
+    let images = tempfile::tempdir().unwrap();
+    let dataset = image_folder(images.path());
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    // 24 images in batches of 4: 6 iterations per epoch; a high learning rate so epochs differ.
+    let trained = run(&tiny(&dataset, &out, &["--model", "gan", "--epochs", "3", "--lr-g", "0.05", "--quiet"]));
+    assert!(trained.status.success(), "{}", text(&trained));
+    let history = out.join("figures");
+    let mut kept: Vec<String> =
+        std::fs::read_dir(&history).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    kept.sort();
+    let mut expected: Vec<String> = ["samples", "traverse_c1", "traverse_c2"]
+        .iter()
+        .flat_map(|name| (1..=3).map(move |e| format!("epoch_{e:03}_{name}.png")).chain([format!("{name}.gif")]))
+        .collect();
+    expected.sort();
+    assert_eq!(kept, expected);
+    // The last epoch's copy is the figure the run shows now.
+    assert_eq!(std::fs::read(history.join("epoch_003_traverse_c1.png")).unwrap(), std::fs::read(out.join("traverse_c1.png")).unwrap());
+
+    let gif = std::fs::File::open(history.join("traverse_c1.gif")).unwrap();
+    let frames = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(gif)).unwrap().into_frames().collect_frames().unwrap();
+    assert_eq!(frames.len(), 3);
+    let epoch = |e: usize| image::open(history.join(format!("epoch_{e:03}_traverse_c1.png"))).unwrap().into_luma8();
+    // Each frame shows its epoch (up to the GIF palette's rounding), not another one.
+    let distance = |frame: &image::Frame, e: usize| {
+        let grey = image::DynamicImage::ImageRgba8(frame.buffer().clone()).into_luma8();
+        grey.pixels().zip(epoch(e).pixels()).map(|(a, b)| (f64::from(a.0[0]) - f64::from(b.0[0])).abs()).sum::<f64>()
+            / grey.len() as f64
+    };
+    for (k, frame) in frames.iter().enumerate() {
+        let own = distance(frame, k + 1);
+        assert!(own < 2.0, "frame {k}: {own} levels from its epoch");
+        for other in (1..=3).filter(|&e| e != k + 1) {
+            assert!(distance(frame, other) > own, "frame {k} is closer to epoch {other}");
         }
     }
 }

@@ -54,6 +54,7 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert!((scores.class_coverage - entropy).abs() < 1e-9, "{} vs {entropy}", scores.class_coverage);
     // Two iterations make noise, far from real digits, which score a small FID themselves.
     assert!(scores.fid.is_finite() && scores.fid > 5.0 * scores.fid_real, "{} vs {}", scores.fid, scores.fid_real);
+    assert_eq!(scores.fid_features.as_deref(), Some(report::FID_FEATURES));
     // Each continuous code names the factor its |rho| says, at the 0.3 threshold.
     assert_eq!(scores.continuous.len(), 2);
     for code in &scores.continuous {

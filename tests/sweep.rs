@@ -11,6 +11,14 @@ mod common;
 
 use common::{MNIST_DIR, fail, mnist_present, small_classifier, succeed};
 
+/// `sweep.csv`'s header and rows, read by a CSV parser.
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    (header, rows)
+}
+
 fn modified(path: &Path) -> SystemTime {
     std::fs::metadata(path).unwrap().modified().unwrap()
 }
@@ -43,27 +51,50 @@ fn a_2x2_sweep_writes_its_table_and_figures_and_resumes() {
     let (out, args) = mnist_sweep(work.path(), "4,8", "0.5,2");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out_arg = out.display().to_string();
+    let cells = ["sx4_sc1_l0.5_seed0", "sx4_sc1_l2_seed0", "sx8_sc1_l0.5_seed0", "sx8_sc1_l2_seed0"];
+    // Two shards, as two tasks of a job array would run them: each trains its half only.
+    let shard = |spec: &str| succeed(&[&args[..], &["--shard", spec]].concat());
+    let printed = shard("2/2");
+    assert!(printed.contains("[cell 2/2] σx 8 σc 1 λ 2 seed 0") && printed.contains("shard 2/2: 2 cells finished"), "{printed}");
+    let scored = |cell: &str| out.join("cells").join(cell).join("eval.json").is_file();
+    assert_eq!(cells.map(scored), [false, true, false, true]);
+    assert!(!out.join("sweep.csv").exists(), "a shard writes no tables");
+    shard("1/2");
+    assert_eq!(cells.map(scored), [true; 4]);
+    let shard_eval = modified(&out.join("cells").join(cells[3]).join("eval.json"));
+    // Without --shard: every cell is finished, so it only collects them.
     let printed = succeed(&args);
     assert!(printed.contains("[cell 4/4] σx 8 σc 1 λ 2 seed 0"), "{printed}");
-
-    let cells = ["sx4_sc1_l0.5_seed0", "sx4_sc1_l2_seed0", "sx8_sc1_l0.5_seed0", "sx8_sc1_l2_seed0"];
+    assert_eq!(modified(&out.join("cells").join(cells[3]).join("eval.json")), shard_eval);
     for cell in cells {
-        assert!(out.join("cells").join(cell).join("eval.json").is_file(), "{cell} was scored");
         assert!(out.join("cells").join(cell).join("encoder.json").is_file(), "{cell}'s encoder was trained");
     }
-    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
-    let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 5, "{csv}");
-    assert!(lines[0].starts_with(
-        "sigma_x,sigma_c,lambda,seed,iterations,g_loss,hsic,reg_over_g,grad_ratio_start,grad_ratio_end,categorical_accuracy,encoder_accuracy,fid,c1,c2"
-    ));
+
+    let (header, rows) = read_csv(&out.join("sweep.csv"));
+    assert_eq!(rows.len(), 4);
+    assert_eq!(
+        header.join(","),
+        "sigma_x,sigma_c,lambda,seed,iterations,g_loss,hsic,reg_over_g,grad_ratio_start,grad_ratio_end,\
+         categorical_accuracy,encoder_accuracy,fid,c1_captures,c1_slant_rho,c1_thickness_rho,\
+         c2_captures,c2_slant_rho,c2_thickness_rho,seconds,error"
+    );
+    // Plain numbers: accuracies as fractions, no units; factor names in their own columns.
+    let column = |row: &[String], k: usize| row[k].parse::<f64>().unwrap_or_else(|_| panic!("column {k}: {row:?}"));
+    for row in &rows {
+        for k in (0..13).chain([14, 15, 17, 18, 19]) {
+            column(row, k);
+        }
+        assert!((0.0..=1.0).contains(&column(row, 10)) && (0.0..=1.0).contains(&column(row, 11)), "{row:?}");
+        assert!(["slant", "thickness", "none"].contains(&row[13].as_str()), "{row:?}");
+        assert_eq!(row[20], "", "no error");
+    }
     // λ·HSIC / G loss grows with λ at a given width, and at the start (same initial networks)
     // the gradient ratio is exactly 4 times larger for λ 2 than for λ 0.5.
-    let column = |line: &str, k: usize| line.split(',').nth(k).unwrap().parse::<f64>().unwrap();
-    assert!(lines[2].starts_with("4,1,2,0,2,") && column(lines[2], 7) > 2.0 * column(lines[1], 7), "{csv}");
-    let start_ratio = column(lines[2], 8) / column(lines[1], 8);
-    assert!((start_ratio - 4.0).abs() < 0.01, "{csv}");
-    assert!(column(lines[1], 9) > 0.0, "{csv}");
+    assert_eq!(rows[1][..5], ["4", "1", "2", "0", "2"]);
+    assert!(column(&rows[1], 7) > 2.0 * column(&rows[0], 7), "{rows:?}");
+    let start_ratio = column(&rows[1], 8) / column(&rows[0], 8);
+    assert!((start_ratio - 4.0).abs() < 0.01, "{rows:?}");
+    assert!(column(&rows[0], 9) > 0.0, "{rows:?}");
     let table = std::fs::read_to_string(out.join("sweep.md")).unwrap();
     assert_eq!(table.lines().count(), 6, "{table}");
 
@@ -110,15 +141,16 @@ fn a_cell_whose_loss_is_not_finite_is_recorded_as_failed_and_the_sweep_goes_on()
     let why = std::fs::read_to_string(failed.join("failed.txt")).unwrap();
     assert!(why.contains("became -inf at iteration 1") || why.contains("became NaN at iteration 1"), "{why}");
     assert!(out.join("cells/sx8_sc1_l1_seed0/eval.json").is_file(), "the other cell was scored");
-    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
-    let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 3, "{csv}");
-    // The failed cell: no iterations, no loss means, "failed" for every score.
-    let cells: Vec<&str> = lines[1].split(',').collect();
-    assert_eq!(cells[4..8], ["0", "—", "—", "—"], "{csv}");
-    assert_eq!(cells[10..15], ["failed"; 5], "{csv}");
-    assert_eq!(cells[15], "0.0", "{csv}");
-    let scored: Vec<&str> = lines[2].split(',').collect();
-    assert_eq!(scored[4], "2", "{csv}");
-    assert!(scored[10..13].iter().all(|cell| cell.parse::<f64>().is_ok()), "categorical, encoder accuracy and FID: {csv}");
+    let (header, rows) = read_csv(&out.join("sweep.csv"));
+    assert_eq!(rows.len(), 2);
+    // The failed cell: no iterations, empty loss means and scores, the reason in `error`.
+    let failed = &rows[0];
+    assert_eq!(failed[4..8], ["0", "", "", ""], "{failed:?}");
+    assert!(failed[10..header.len() - 2].iter().all(String::is_empty), "{failed:?}");
+    assert_eq!(failed[header.len() - 2], "0");
+    assert_eq!(failed.last().unwrap(), &why);
+    let scored = &rows[1];
+    assert_eq!(scored[4], "2");
+    assert!(scored[10..13].iter().all(|cell| cell.parse::<f64>().is_ok()), "categorical, encoder accuracy and FID: {scored:?}");
+    assert_eq!(scored.last().unwrap(), "");
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use burn::config::Config;
 use hsic::Kernel;
+use hsic_infogan::sweep::Cell;
 use hsic_infogan::tune::{TuneOptions, measure};
 use hsic_infogan_eval::EvalOptions;
 use hsic_infogan_train::{TrainConfig, TrainingData};
@@ -30,7 +31,10 @@ fn real_digits_depend_on_their_class_code_and_a_narrow_image_kernel_misses_it() 
     }
     let base = TrainConfig::new().with_data_dir(Some(MNIST_DIR.into()));
     let data = TrainingData::load(&base).unwrap();
-    let measurements = measure(&base, &data, &options(&[2.0, 8.0], &[1.0], 0)).unwrap();
+    let mut announced = Vec::new();
+    let on_pair = |k, total, widths: &Cell| announced.push((k, total, widths.sigma_x));
+    let measurements = measure(&base, &data, &options(&[2.0, 8.0], &[1.0], 0), on_pair).unwrap();
+    assert_eq!(announced, [(0, 2, 2.0), (1, 2, 8.0)], "each pair announced before it is measured");
     // At sigma_x 2 distinct digits (distances around 10) have kernel values near 0, so K is close
     // to the identity and carries no class structure; at 8 the true pairing stands far above the
     // shuffled one.
@@ -44,7 +48,7 @@ fn real_digits_depend_on_their_class_code_and_a_narrow_image_kernel_misses_it() 
     assert_eq!(wide.gradients.adversarial, narrow.gradients.adversarial);
     assert!(wide.gradients.hsic > 0.0 && wide.lambda_by_gradient(0.65) > 0.0);
 
-    let bad = measure(&base, &data, &TuneOptions { batches: 1, ..options(&[8.0], &[1.0], 0) }).unwrap_err();
+    let bad = measure(&base, &data, &TuneOptions { batches: 1, ..options(&[8.0], &[1.0], 0) }, |_, _, _| {}).unwrap_err();
     assert!(bad.to_string().contains("--batches"), "{bad}");
 }
 

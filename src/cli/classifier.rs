@@ -9,6 +9,7 @@ use hsic_infogan_data::mnist::{self, MnistKind, Split};
 use hsic_infogan_eval::classifier::{self, ClassifierInfo};
 
 use crate::args::{DataDirArg, DeviceArg};
+use crate::progress::showing_downloads;
 
 #[derive(Debug, Subcommand)]
 pub enum ClassifierCommand {
@@ -37,7 +38,8 @@ impl ClassifierCommand {
         if args.epochs == 0 {
             return Err("--epochs must be at least 1".into());
         }
-        let files = mnist::find(MnistKind::Mnist, args.data_dir.data_dir.as_deref())?;
+        let data_dir = args.data_dir.data_dir.as_deref();
+        let files = showing_downloads(|on_download| mnist::find_with(MnistKind::Mnist, data_dir, on_download))?;
         let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);
         let device = hsic_infogan_device::open(&args.device.device)?;
         let mut epoch_start = Instant::now();

@@ -13,6 +13,7 @@ use hsic_infogan_data::{DataError, DatasetSpec, ImageSet};
 
 use super::table::format_table;
 use crate::args::DataDirArg;
+use crate::progress::showing_downloads;
 
 #[derive(Debug, Subcommand)]
 pub enum DataCommand {
@@ -83,7 +84,7 @@ fn info(args: &InfoArgs) -> Result<Report, DataError> {
 }
 
 fn idx_report(kind: MnistKind, data_dir: Option<&Path>) -> Result<Report, DataError> {
-    let files = mnist::find(kind, data_dir)?;
+    let files = showing_downloads(|on_download| mnist::find_with(kind, data_dir, on_download))?;
     let start = Instant::now();
     let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);
     let load_seconds = start.elapsed().as_secs_f64();

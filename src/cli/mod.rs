@@ -3,6 +3,7 @@
 mod classifier;
 mod data;
 mod eval;
+mod export;
 mod sample;
 mod sweep;
 mod table;
@@ -31,6 +32,8 @@ enum Command {
     Train(crate::args::TrainArgs),
     /// Traversal figures, samples and NumPy exports from a run's checkpoint.
     Sample(sample::SampleArgs),
+    /// The generator as safetensors in PyTorch's layout, with its latent layout as JSON.
+    Export(export::ExportArgs),
     /// Score a run (MNIST): categorical-code accuracy on generated samples and, by a post-hoc
     /// encoder, on the real test digits; FID, continuous-code factors, class coverage; writes
     /// RUN/eval.json.
@@ -51,6 +54,7 @@ impl Cli {
             Command::Classifier(command) => command.run(),
             Command::Train(args) => train::run(args),
             Command::Sample(args) => sample::run(args),
+            Command::Export(args) => export::run(args),
             Command::Eval(args) => eval::run(args),
             Command::Compare(args) => eval::compare(args),
             Command::Sweep(args) => sweep::run(args),

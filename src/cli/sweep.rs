@@ -14,7 +14,7 @@ use super::table::markdown_table;
 use crate::args::{DataDirArg, DeviceArg, EncoderArg, EstimatorArg};
 use crate::interrupt::stop_on_ctrl_c;
 use crate::progress::Progress;
-use crate::sweep::{self, CellResult, Grid, SweepError, figures};
+use crate::sweep::{self, CellResult, Grid, Shard, SweepError, figures};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -42,6 +42,10 @@ pub struct SweepArgs {
     encoder: EncoderArg,
     #[arg(long, default_value = "runs/sweep")]
     out: PathBuf,
+    /// Run only share I of N of the cells (a job array's task I of N, all writing to one --out);
+    /// the same command without --shard then collects the finished cells into the tables.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
 }
 
 /// What every short scored run of `sweep` and `tune` shares.
@@ -100,9 +104,32 @@ pub(super) fn sweep_hint(err: SweepError) -> Box<dyn std::error::Error> {
     }
 }
 
-/// Printed before each run.
-pub(super) fn announce(k: usize, total: usize, cell: &sweep::Cell) {
-    eprintln!("[cell {}/{total}] σx {} σc {} λ {} seed {}", k + 1, cell.sigma_x, cell.sigma_c, cell.lambda, cell.seed);
+fn cell_line(k: usize, total: usize, cell: &sweep::Cell) -> String {
+    format!("[cell {}/{total}] σx {} σc {} λ {} seed {}", k + 1, cell.sigma_x, cell.sigma_c, cell.lambda, cell.seed)
+}
+
+/// Prints each cell's line before it runs, for the cells of `out`, with the ETA of the rest once
+/// a cell was trained in this invocation: the mean wall time of the cells trained so far (from
+/// one line to the next, scoring included) times the cells left, this one included. A cell
+/// already scored (one a resumed sweep skips) is not timed; one that failed before is, briefly.
+pub(super) fn announcer(out: &std::path::Path) -> impl FnMut(usize, usize, &sweep::Cell) {
+    let cells = out.join("cells");
+    let mut trained: Vec<f64> = Vec::new();
+    let mut running: Option<std::time::Instant> = None;
+    move |k: usize, total: usize, cell: &sweep::Cell| {
+        trained.extend(running.take().map(|start| start.elapsed().as_secs_f64()));
+        if !hsic_infogan_eval::report::report_path(&cells.join(cell.name())).is_file() {
+            running = Some(std::time::Instant::now());
+        }
+        let eta = match trained.len() {
+            0 => String::new(),
+            n => {
+                let mean = trained.iter().sum::<f64>() / n as f64;
+                format!("  (sweep ETA {})", crate::progress::duration(mean * (total - k) as f64))
+            }
+        };
+        eprintln!("{}{eta}", cell_line(k, total, cell));
+    }
 }
 
 pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -110,14 +137,24 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
     let base = args.runs.base().with_epochs(args.epochs).with_max_iters(args.max_iters);
     let stop = stop_on_ctrl_c()?;
     grid.check()?;
-    let cells = grid.cells();
-    let results = sweep::run(&base, &cells, &args.out, &args.runs.eval(args.encoder.recipe()), &stop, &mut args.runs.progress(), announce);
+    let cells: Vec<_> = grid.cells().into_iter().enumerate().filter(|(k, _)| args.shard.is_none_or(|s| s.owns(*k))).map(|(_, c)| c).collect();
+    let results = sweep::run(&base, &cells, &args.out, &args.runs.eval(args.encoder.recipe()), &stop, &mut args.runs.progress(), announcer(&args.out));
     let Some(results) = results.map_err(sweep_hint)? else {
         eprintln!("Stopped; the same command continues the sweep (finished cells are skipped).");
         return Ok(());
     };
+    if let Some(shard) = args.shard {
+        println!(
+            "shard {}/{}: {} cells finished in {}; run the same command without --shard to collect all cells into the tables",
+            shard.index,
+            shard.count,
+            results.len(),
+            args.out.join("cells").display()
+        );
+        return Ok(());
+    }
     let files = [args.out.join("sweep.csv"), args.out.join("sweep.md"), args.out.join("fig2.png"), args.out.join("accuracy.png")];
-    write_atomic(&files[0], csv(&results))?;
+    write_atomic(&files[0], csv(&results)?)?;
     let table = markdown(&results);
     write_atomic(&files[1], &table)?;
     figures::write_mosaic(&results, &grid, &files[2])?;
@@ -192,18 +229,54 @@ fn row(result: &CellResult, codes: usize) -> Vec<String> {
     row
 }
 
-fn csv(results: &[CellResult]) -> String {
+/// `sweep.csv` for other tools: numbers at full precision (accuracies as fractions), empty cells
+/// where there is no value, each continuous code's factor and both correlations in columns of
+/// their own, and a failed cell's reason in `error`.
+fn csv(results: &[CellResult]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     let codes = continuous_codes(results);
     let mut header: Vec<String> = COLUMNS.iter().map(|(name, _)| name.to_string()).collect();
-    header.extend((1..=codes).map(|j| format!("c{j}")));
-    header.push("seconds".into());
-    let mut text = header.join(",") + "\n";
-    for result in results {
-        let mut row: Vec<String> = row(result, codes).iter().map(|s| s.trim_end_matches('%').replace(',', ";")).collect();
-        row.push(format!("{:.1}", result.seconds));
-        text.push_str(&(row.join(",") + "\n"));
+    for j in 1..=codes {
+        header.extend([format!("c{j}_captures"), format!("c{j}_slant_rho"), format!("c{j}_thickness_rho")]);
     }
-    text
+    header.extend(["seconds".into(), "error".into()]);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header)?;
+    for result in results {
+        writer.write_record(csv_record(result, codes))?;
+    }
+    Ok(writer.into_inner()?)
+}
+
+fn csv_record(result: &CellResult, codes: usize) -> Vec<String> {
+    let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    let report = result.outcome.as_ref().ok();
+    // A cell that failed at its first iteration has no losses to average.
+    let averaged = |value: f64| number((result.iterations > 0).then_some(value));
+    let c = &result.cell;
+    let mut record = vec![
+        c.sigma_x.to_string(),
+        c.sigma_c.to_string(),
+        c.lambda.to_string(),
+        c.seed.to_string(),
+        result.iterations.to_string(),
+        averaged(result.g_loss),
+        averaged(result.hsic),
+        averaged(result.reg_over_g),
+        result.gradients.start.ratio().to_string(),
+        number(result.gradients.end.map(|g| g.ratio())),
+        number(report.and_then(|r| r.categorical.first()).map(|s| s.accuracy)),
+        number(report.and_then(|r| r.encoder_accuracy)),
+        number(report.map(|r| r.fid)),
+    ];
+    for j in 0..codes {
+        let score = report.and_then(|r| r.continuous.get(j));
+        record.push(score.map(|s| s.captures.clone()).unwrap_or_default());
+        record.push(number(score.map(|s| s.slant_spearman)));
+        record.push(number(score.map(|s| s.thickness_spearman)));
+    }
+    record.push(result.seconds.to_string());
+    record.push(result.outcome.as_ref().err().cloned().unwrap_or_default());
+    record
 }
 
 pub(super) fn markdown(results: &[CellResult]) -> String {

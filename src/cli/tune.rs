@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use hsic_infogan_train::files::{save_config, write_atomic};
 
-use super::sweep::{RunArgs, announce, markdown, sweep_hint};
+use super::sweep::{RunArgs, announcer, markdown, sweep_hint};
 use super::table::markdown_table;
 use crate::interrupt::stop_on_ctrl_c;
-use crate::tune::{self, Measurement, TuneOptions, Tuned, target_ratio};
+use crate::progress::StatusLine;
+use crate::tune::{self, Measurement, Measuring, TuneOptions, Tuned, target_ratio};
 
 #[derive(Debug, Args)]
 pub struct TuneArgs {
@@ -66,15 +67,25 @@ pub fn run(args: TuneArgs) -> Result<(), Box<dyn std::error::Error>> {
     let estimator = &base.regularizer.hsic_terms()[0].hsic.estimator;
     let target = target_ratio(estimator);
     let mut report = String::from("# hsic-infogan tune\n\n");
-    let on_measured = |measurements: &[Measurement]| {
-        let section = measurement_section(measurements, target, estimator.name());
-        print!("{section}");
-        report.push_str(&section);
-        if options.runs > 0 {
-            eprintln!("[3/3] {} refinement runs of {} iterations, scored by categorical accuracy ...", options.runs, options.iters);
+    let mut line = StatusLine::new();
+    let on_measuring = |measuring: Measuring| match measuring {
+        Measuring::Pair { k, total, widths } => {
+            line.show(&format!("measuring width pair {}/{total}: σx {} σc {}", k + 1, widths.sigma_x, widths.sigma_c));
+        }
+        Measuring::Done(measurements) => {
+            line.clear();
+            let section = measurement_section(measurements, target, estimator.name());
+            print!("{section}");
+            report.push_str(&section);
+            if options.runs > 0 {
+                eprintln!("[3/3] {} refinement runs of {} iterations, scored by categorical accuracy ...", options.runs, options.iters);
+            }
         }
     };
-    let tuned = tune::run(&base, &options, &args.out, &stop, &mut args.run.progress(), on_measured, announce);
+    let on_cell = announcer(&args.out);
+    let tuned = tune::run(&base, &options, &args.out, &stop, &mut args.run.progress(), on_measuring, on_cell);
+    // Ends the line of a failed measurement before the error.
+    line.keep();
     let tuned = tuned.map_err(sweep_hint)?;
     let Some(tuned) = tuned else {
         eprintln!("Stopped; the same command continues the refinement (finished runs are skipped).");

@@ -87,6 +87,34 @@ impl Grid {
     }
 }
 
+/// `--shard I/N`: the cells at positions k with k mod N = I - 1 of the grid's order, so N
+/// machines (a batch scheduler's job array) sharing the output folder each run a disjoint part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based, as job arrays number their tasks.
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Whether the cell at position `k` of the grid's order is this shard's.
+    pub fn owns(&self, k: usize) -> bool {
+        k % self.count == self.index - 1
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let parsed = text.split_once('/').and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+        match parsed {
+            Some((index, count)) if 1 <= index && index <= count => Ok(Self { index, count }),
+            _ => Err(format!("expected I/N with 1 <= I <= N (e.g. 2/8), got `{text}`")),
+        }
+    }
+}
+
 impl Cell {
     /// Folder name, e.g. `sx8_sc1_l0.5_seed0`.
     pub fn name(&self) -> String {
@@ -194,7 +222,7 @@ pub fn run(
         let dir = out.join("cells").join(cell.name());
         if !report::report_path(&dir).is_file() && !failure_path(&dir).is_file() {
             let trained = if run::config_path(&dir).is_file() {
-                session::resume(&dir, None, None, stop, observer)
+                session::resume(&dir, session::Changes::default(), stop, observer)
             } else {
                 session::start(cell.config(base), &dir, stop, observer)
             };
@@ -236,4 +264,21 @@ fn result(cell: Cell, dir: &Path, config: &TrainConfig, data: &mut Option<Traini
         gradients,
         outcome,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_the_cells_disjointly_and_cover_them() {
+        let shards: Vec<Shard> = ["1/3", "2/3", "3/3"].iter().map(|s| s.parse().unwrap()).collect();
+        for k in 0..10 {
+            assert_eq!(shards.iter().filter(|shard| shard.owns(k)).count(), 1, "cell {k}");
+        }
+        assert!(shards[1].owns(1) && shards[1].owns(4) && !shards[1].owns(2));
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(bad.parse::<Shard>().unwrap_err().contains("expected I/N"), "{bad}");
+        }
+    }
 }

@@ -45,6 +45,41 @@ pub fn text(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
+/// A folder of 24 random 8x8 grey PNGs.
+pub fn image_folder(dir: &Path) -> String {
+    let mut state = 1u32;
+    for i in 0..24 {
+        let image = image::GrayImage::from_fn(8, 8, |_, _| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            image::Luma([(state >> 24) as u8])
+        });
+        image.save(dir.join(format!("{i:02}.png"))).unwrap();
+    }
+    format!("folder:{}", dir.display())
+}
+
+/// `train` on `dataset` with 8x8 images, batch 4, noise 4 and one 3-valued code, into `out`.
+pub fn tiny(dataset: &str, out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["train", "--dataset", dataset, "--image-size", "8", "--batch-size", "4"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--noise", "4", "--categorical", "3", "--out"].iter().map(|s| s.to_string()));
+    args.push(out.display().to_string());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Runs the binary with owned arguments.
+pub fn run(args: &[String]) -> Output {
+    hsic_infogan(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// Rows of a run's `metrics.csv`.
+pub fn metric_rows(run: &Path) -> usize {
+    std::fs::read_to_string(run.join("metrics.csv")).map(|t| t.lines().count().saturating_sub(1)).unwrap_or(0)
+}
+
 /// The first `n` images of a set.
 pub fn head(set: &ImageSet, n: usize) -> ImageSet {
     let [c, h, w] = set.dims();

@@ -25,7 +25,7 @@ fn main() {
         cache: None,
         ..Search::standard(MnistKind::Mnist, Some(&dir.map_or(shared, PathBuf::from)))
     };
-    let place = locate(MnistKind::Mnist, &search).unwrap_or_else(|err| panic!("{err}"));
+    let place = locate(MnistKind::Mnist, &search, &mut |_| {}).unwrap_or_else(|err| panic!("{err}"));
     let shown = std::fs::canonicalize(&place.dir).unwrap_or_else(|_| place.dir.clone());
     let mut seconds = Vec::new();
     for _ in 0..RUNS {

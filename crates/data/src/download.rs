@@ -3,7 +3,7 @@
 //! interrupted or corrupt download leaves no file behind that a later run would trust.
 
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -14,14 +14,27 @@ use crate::DataError;
 /// Larger bodies are refused: no file of these data sets comes near it.
 const MAX_BYTES: u64 = 1 << 30;
 
+/// How far a download has come, reported after every chunk received.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DownloadProgress<'a> {
+    /// The file's name.
+    pub file: &'a str,
+    pub received: u64,
+    /// The size the server announced (`Content-Length`), if it did.
+    pub total: Option<u64>,
+    /// Since the request to the current mirror was sent.
+    pub elapsed: Duration,
+}
+
 /// Downloads `name` from the first of `mirrors` (URL prefixes; `name` is appended) that serves
-/// it with the SHA-256 `sha256` (lowercase hex), into `dir/name`. Shows progress on stderr
-/// when it is a terminal. Each mirror's failure is part of the error if none succeeds.
+/// it with the SHA-256 `sha256` (lowercase hex), into `dir/name`, telling `on_progress` how far
+/// it has come. Each mirror's failure is part of the error if none succeeds.
 pub fn download_verified(
     mirrors: &[String],
     name: &str,
     sha256: &str,
     dir: &Path,
+    on_progress: &mut dyn FnMut(DownloadProgress),
 ) -> Result<PathBuf, DataError> {
     std::fs::create_dir_all(dir).map_err(DataError::io(dir))?;
     let target = dir.join(name);
@@ -35,7 +48,7 @@ pub fn download_verified(
     let mut failures = Vec::new();
     for mirror in mirrors {
         let url = format!("{}/{name}", mirror.trim_end_matches('/'));
-        let result = fetch(&agent, &url, &partial).and_then(|digest| {
+        let result = fetch(&agent, &url, &partial, name, on_progress).and_then(|digest| {
             if digest == sha256 {
                 Ok(())
             } else {
@@ -63,9 +76,17 @@ pub fn download_verified(
     })
 }
 
-/// Streams `url` into `path`, returning the body's SHA-256 in lowercase hex. A body shorter than
-/// its announced `Content-Length` is an error.
-fn fetch(agent: &ureq::Agent, url: &str, path: &Path) -> Result<String, String> {
+/// Streams `url` into `path`, returning the body's SHA-256 in lowercase hex; `on_progress`
+/// follows it as the file `name`. A body shorter than its announced `Content-Length` is an
+/// error.
+fn fetch(
+    agent: &ureq::Agent,
+    url: &str,
+    path: &Path,
+    name: &str,
+    on_progress: &mut dyn FnMut(DownloadProgress),
+) -> Result<String, String> {
+    let start = Instant::now();
     let mut response = agent.get(url).call().map_err(|err| err.to_string())?;
     let announced = response.body().content_length();
     if let Some(announced) = announced.filter(|&n| n > MAX_BYTES) {
@@ -73,7 +94,6 @@ fn fetch(agent: &ureq::Agent, url: &str, path: &Path) -> Result<String, String> 
     }
     let mut body = response.body_mut().with_config().limit(MAX_BYTES).reader();
     let mut file = File::create(path).map_err(|err| format!("{}: {err}", path.display()))?;
-    let mut progress = Progress::new(url, announced);
     let mut hasher = Sha256::new();
     let mut received = 0u64;
     let mut buffer = vec![0u8; 1 << 16];
@@ -88,9 +108,8 @@ fn fetch(agent: &ureq::Agent, url: &str, path: &Path) -> Result<String, String> 
         file.write_all(&buffer[..read])
             .map_err(|err| format!("{}: {err}", path.display()))?;
         received += read as u64;
-        progress.show(received);
+        on_progress(DownloadProgress { file: name, received, total: announced, elapsed: start.elapsed() });
     }
-    progress.finish();
     if let Some(announced) = announced
         && received != announced
     {
@@ -102,43 +121,4 @@ fn fetch(agent: &ureq::Agent, url: &str, path: &Path) -> Result<String, String> 
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect())
-}
-
-/// A one-line progress report on stderr, redrawn at most ten times a second; silent when
-/// stderr is not a terminal.
-struct Progress<'a> {
-    url: &'a str,
-    total: Option<u64>,
-    last_drawn: Option<Instant>,
-}
-
-impl<'a> Progress<'a> {
-    fn new(url: &'a str, total: Option<u64>) -> Self {
-        Self {
-            url,
-            total,
-            last_drawn: None,
-        }
-    }
-
-    fn show(&mut self, received: u64) {
-        let due = self.last_drawn.is_none_or(|at| at.elapsed() >= Duration::from_millis(100));
-        if !due || !std::io::stderr().is_terminal() {
-            return;
-        }
-        let megabytes = |bytes: u64| bytes as f64 / 1e6;
-        let amount = match self.total {
-            Some(total) => format!("{:.1} / {:.1} MB", megabytes(received), megabytes(total)),
-            None => format!("{:.1} MB", megabytes(received)),
-        };
-        eprint!("\r{} {amount}", self.url);
-        self.last_drawn = Some(Instant::now());
-    }
-
-    /// Ends the progress line, if one was drawn.
-    fn finish(&self) {
-        if self.last_drawn.is_some() {
-            eprintln!();
-        }
-    }
 }

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::download::download_verified;
+use crate::download::{DownloadProgress, download_verified};
 use crate::idx::{read_images, read_labels};
 use crate::{DataError, ImageSet};
 
@@ -230,9 +230,13 @@ pub fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
 }
 
 /// The first folder of `search` holding all four files of `kind`; failing that, the cache after
-/// downloading the files it lacks. The error lists the files, the places looked, why the
-/// download failed, and how to provide the data.
-pub fn locate(kind: MnistKind, search: &Search) -> Result<Place, DataError> {
+/// downloading the files it lacks (telling `on_download` how far each has come). The error lists
+/// the files, the places looked, why the download failed, and how to provide the data.
+pub fn locate(
+    kind: MnistKind,
+    search: &Search,
+    on_download: &mut dyn FnMut(DownloadProgress),
+) -> Result<Place, DataError> {
     let files = kind.files();
     let mut looked = Vec::new();
     for place in &search.places {
@@ -254,7 +258,7 @@ pub fn locate(kind: MnistKind, search: &Search) -> Result<Place, DataError> {
         looked.push(format!("{} ({}): {what}", place.dir.display(), place.via));
     }
     let download = match &search.cache {
-        Some(cache) => match download_missing(kind, cache, &search.mirrors) {
+        Some(cache) => match download_missing(kind, cache, &search.mirrors, on_download) {
             Ok(()) => {
                 return Ok(Place {
                     dir: cache.clone(),
@@ -283,10 +287,15 @@ pub fn locate(kind: MnistKind, search: &Search) -> Result<Place, DataError> {
 }
 
 /// Downloads into `cache` each file of `kind` it does not hold yet.
-fn download_missing(kind: MnistKind, cache: &Path, mirrors: &[String]) -> Result<(), DataError> {
+fn download_missing(
+    kind: MnistKind,
+    cache: &Path,
+    mirrors: &[String],
+    on_download: &mut dyn FnMut(DownloadProgress),
+) -> Result<(), DataError> {
     for file in kind.files() {
         if find_file(cache, file.name).is_none() {
-            download_verified(mirrors, file.name, file.sha256, cache)?;
+            download_verified(mirrors, file.name, file.sha256, cache, on_download)?;
         }
     }
     Ok(())
@@ -299,9 +308,19 @@ pub struct Files {
     pub place: Place,
 }
 
-/// [`locate`]s `kind` with the [standard search](Search::standard), `data_dir` first.
+/// [`locate`]s `kind` with the [standard search](Search::standard), `data_dir` first, and
+/// downloads without telling how far it has come.
 pub fn find(kind: MnistKind, data_dir: Option<&Path>) -> Result<Files, DataError> {
-    let place = locate(kind, &Search::standard(kind, data_dir))?;
+    find_with(kind, data_dir, &mut |_| {})
+}
+
+/// [`find`], telling `on_download` how far a download has come.
+pub fn find_with(
+    kind: MnistKind,
+    data_dir: Option<&Path>,
+    on_download: &mut dyn FnMut(DownloadProgress),
+) -> Result<Files, DataError> {
+    let place = locate(kind, &Search::standard(kind, data_dir), on_download)?;
     Ok(Files { kind, place })
 }
 

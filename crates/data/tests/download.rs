@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use burn::data::dataset::Dataset;
 use common::{MNIST_DIR, idx_bytes, real_data, sha256_of};
-use hsic_infogan_data::download::download_verified;
+use hsic_infogan_data::download::{DownloadProgress, download_verified};
 use hsic_infogan_data::mnist::{MnistKind, Place, Search, Split, Via, load_split, locate};
 
 /// What the server does with a request for an existing file.
@@ -135,7 +135,7 @@ fn a_good_download_fills_the_cache_and_the_next_run_uses_it() {
     let server = serve(&shared, Serve::Whole);
     let root = tempfile::tempdir().unwrap();
     let cache = root.path().join("cache");
-    let place = locate(MnistKind::Mnist, &cache_only(&cache, vec![server.url.clone()])).unwrap();
+    let place = locate(MnistKind::Mnist, &cache_only(&cache, vec![server.url.clone()]), &mut |_| {}).unwrap();
     assert_eq!(place, Place { dir: cache.clone(), via: Via::Downloaded });
     assert_eq!(server.requests.load(Ordering::SeqCst), 4);
     let mut names: Vec<&str> = MnistKind::Mnist.files().iter().map(|file| file.name).collect();
@@ -146,7 +146,7 @@ fn a_good_download_fills_the_cache_and_the_next_run_uses_it() {
     }
     assert_eq!(load_split(MnistKind::Mnist, Split::Train, &cache).unwrap().len(), 60_000);
 
-    let again = locate(MnistKind::Mnist, &cache_only(&cache, vec![server.url.clone()])).unwrap();
+    let again = locate(MnistKind::Mnist, &cache_only(&cache, vec![server.url.clone()]), &mut |_| {}).unwrap();
     assert_eq!(again.via, Via::Cache);
     assert_eq!(server.requests.load(Ordering::SeqCst), 4, "no second download");
 }
@@ -162,7 +162,7 @@ fn a_corrupted_body_fails_the_checksum_and_leaves_the_cache_untouched() {
     for name in kept {
         std::fs::copy(shared.join(name), cache.join(name)).unwrap();
     }
-    let err = locate(MnistKind::Mnist, &cache_only(&cache, vec![server.url.clone()])).unwrap_err();
+    let err = locate(MnistKind::Mnist, &cache_only(&cache, vec![server.url.clone()]), &mut |_| {}).unwrap_err();
     let message = err.to_string();
     let expected = mnist_file("train-images-idx3-ubyte.gz").sha256;
     for part in [
@@ -192,7 +192,7 @@ fn a_connection_closed_mid_file_leaves_nothing_behind() {
     let (served, sha256) = generated_file("images.idx");
     let server = serve(served.path(), Serve::CloseHalfway);
     let cache = tempfile::tempdir().unwrap();
-    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path()).unwrap_err();
+    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path(), &mut |_| {}).unwrap_err();
     let message = err.to_string();
     assert!(message.contains(&format!("{}images.idx: ", server.url)), "{message}");
     assert!(
@@ -210,8 +210,13 @@ fn a_failing_mirror_falls_back_to_the_next() {
     let good = serve(served.path(), Serve::Whole);
     let cache = tempfile::tempdir().unwrap();
     let mirrors = vec![broken.url.clone(), format!("{}/", good.url.trim_end_matches('/'))];
-    let path: PathBuf = download_verified(&mirrors, "images.idx", &sha256, cache.path()).unwrap();
+    let mut last = None;
+    let on_progress = &mut |progress: DownloadProgress| {
+        last = Some((progress.file.to_string(), progress.received, progress.total));
+    };
+    let path: PathBuf = download_verified(&mirrors, "images.idx", &sha256, cache.path(), on_progress).unwrap();
     assert_eq!(path, cache.path().join("images.idx"));
+    assert_eq!(last, Some(("images.idx".to_string(), 96, Some(96))), "the whole file from the good mirror");
     assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(served.path().join("images.idx")).unwrap());
     assert_eq!(broken.requests.load(Ordering::SeqCst), 1);
     assert_eq!(good.requests.load(Ordering::SeqCst), 1);
@@ -224,20 +229,20 @@ fn a_missing_file_is_reported_per_mirror_and_the_next_one_serves_it() {
     let empty = tempfile::tempdir().unwrap();
     let without = serve(empty.path(), Serve::Whole);
     let cache = tempfile::tempdir().unwrap();
-    let err = download_verified(std::slice::from_ref(&without.url), "images.idx", &sha256, cache.path()).unwrap_err();
+    let err = download_verified(std::slice::from_ref(&without.url), "images.idx", &sha256, cache.path(), &mut |_| {}).unwrap_err();
     let message = err.to_string();
     assert!(message.contains(&format!("{}images.idx: ", without.url)) && message.contains("404"), "{message}");
     assert_eq!(listing(cache.path()), Vec::<String>::new());
 
     let with = serve(served.path(), Serve::Whole);
-    download_verified(&[without.url.clone(), with.url.clone()], "images.idx", &sha256, cache.path()).unwrap();
+    download_verified(&[without.url.clone(), with.url.clone()], "images.idx", &sha256, cache.path(), &mut |_| {}).unwrap();
     assert_eq!(listing(cache.path()), ["images.idx"]);
 }
 
 #[test]
 fn an_empty_mirror_list_says_so_and_writes_nothing() {
     let cache = tempfile::tempdir().unwrap();
-    let err = download_verified(&[], "images.idx", "00", cache.path()).unwrap_err();
+    let err = download_verified(&[], "images.idx", "00", cache.path(), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("no mirrors to download from"), "{err}");
     assert_eq!(listing(cache.path()), Vec::<String>::new());
 }
@@ -247,7 +252,7 @@ fn a_body_announced_over_the_size_cap_is_refused_before_reading() {
     let (served, sha256) = generated_file("images.idx");
     let server = serve(served.path(), Serve::AnnounceTooMuch);
     let cache = tempfile::tempdir().unwrap();
-    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path()).unwrap_err();
+    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path(), &mut |_| {}).unwrap_err();
     let message = err.to_string();
     assert!(
         message.contains("the server announces 2147483648 bytes, more than the 1073741824-byte limit"),
@@ -265,7 +270,7 @@ fn offline_names_the_files_the_places_and_the_remedies() {
     };
     let root = tempfile::tempdir().unwrap();
     let cache = root.path().join("cache");
-    let err = locate(MnistKind::Mnist, &cache_only(&cache, vec![refused.clone()])).unwrap_err();
+    let err = locate(MnistKind::Mnist, &cache_only(&cache, vec![refused.clone()]), &mut |_| {}).unwrap_err();
     let message = err.to_string();
     for part in [
         "MNIST not found: it needs train-images-idx3-ubyte.gz",

@@ -101,7 +101,7 @@ fn the_first_folder_with_all_four_files_wins() {
         cache: None,
         mirrors: Vec::new(),
     };
-    let place = locate(MnistKind::Mnist, &search).unwrap();
+    let place = locate(MnistKind::Mnist, &search, &mut |_| {}).unwrap();
     assert_eq!(place, Place { dir: complete.clone(), via: Via::Cache });
     let train = load_split(MnistKind::Mnist, Split::Train, &place.dir).unwrap();
     assert_eq!(train.labels().unwrap()[0], 5);
@@ -121,7 +121,7 @@ fn nowhere_and_no_cache_says_where_it_looked_and_what_to_do() {
         cache: None,
         mirrors: Vec::new(),
     };
-    let message = locate(MnistKind::FashionMnist, &search).unwrap_err().to_string();
+    let message = locate(MnistKind::FashionMnist, &search, &mut |_| {}).unwrap_err().to_string();
     for expected in [
         "Fashion-MNIST not found",
         "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz",

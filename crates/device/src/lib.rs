@@ -25,6 +25,15 @@ pub const COMPILED_BACKENDS: &[&str] = &[
     "cuda",
 ];
 
+/// The backend used when none is named: the first compiled in of flex (fastest on a CPU),
+/// cuda, wgpu, ndarray (its convolution backward is too slow to train with).
+pub fn default_backend() -> &'static str {
+    ["flex", "cuda", "wgpu", "ndarray"]
+        .into_iter()
+        .find(|name| COMPILED_BACKENDS.contains(name))
+        .unwrap_or("flex")
+}
+
 /// Every backend this project knows, compiled in or not.
 pub const KNOWN_BACKENDS: &[&str] = &["flex", "ndarray", "wgpu", "cuda"];
 
@@ -172,6 +181,18 @@ mod tests {
         assert!(message.contains("unknown device `tpu`"), "{message}");
         for backend in COMPILED_BACKENDS {
             assert!(message.contains(backend), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_default_backend_is_compiled_in_and_prefers_flex() {
+        let default = default_backend();
+        assert!(COMPILED_BACKENDS.contains(&default), "{default} is not among {COMPILED_BACKENDS:?}");
+        assert!(parse_device(default).is_ok());
+        if COMPILED_BACKENDS.contains(&"flex") {
+            assert_eq!(default, "flex");
+        } else if COMPILED_BACKENDS.contains(&"wgpu") && !COMPILED_BACKENDS.contains(&"cuda") {
+            assert_eq!(default, "wgpu", "wgpu trains, ndarray is too slow to");
         }
     }
 

@@ -27,6 +27,10 @@ use crate::stats::entropy_bits;
 /// The fewest samples an evaluation draws: one per digit.
 pub const MIN_SAMPLES: usize = 10;
 
+/// The features the FIDs are computed on: not Inception-v3's, so the values are comparable
+/// between runs scored here but not with FIDs published elsewhere.
+pub const FID_FEATURES: &str = "hsic-infogan's MNIST classifier, penultimate layer (128 features); not Inception-v3";
+
 /// Images per forward pass.
 const CHUNK: usize = 500;
 
@@ -50,6 +54,9 @@ pub struct EvalReport {
     /// FID of the first `samples` MNIST training images against the test images: what a
     /// generator of perfect digits would score with this many samples.
     pub fid_real: f64,
+    /// What the FIDs are computed on: [`FID_FEATURES`] (`None` in files written before this
+    /// field existed, measured the same way).
+    pub fid_features: Option<String>,
     /// One per continuous code.
     pub continuous: Vec<ContinuousScore>,
     /// Entropy in bits of the predicted-digit histogram: log2(10) = 3.32 when every digit is
@@ -159,6 +166,7 @@ pub fn evaluate_with(run: &Path, options: &EvalOptions, on_encoder_step: &mut dy
         categorical,
         fid: frechet_distance(&real, &fake),
         fid_real: frechet_distance(&real, &floor),
+        fid_features: Some(FID_FEATURES.into()),
         continuous,
         class_coverage: entropy_bits(&class_histogram),
         class_histogram,
@@ -317,5 +325,7 @@ mod tests {
         let report = EvalReport::load_binary(json.as_bytes()).unwrap();
         assert_eq!((report.iteration, report.fid), (1800, 19.6));
         assert!(report.encoder.is_none() && report.encoder_accuracy.is_none() && report.q.is_none());
+        assert_eq!(report.fid_features, None);
+        assert!(FID_FEATURES.contains("not Inception"));
     }
 }

@@ -76,6 +76,19 @@ pub struct Latent {
 }
 
 impl Latent {
+    /// `batch` samples that all have the noise `z` and every code at 0 (categorical value 0), to
+    /// set chosen codes in.
+    pub fn fixed(layout: &LatentConfig, batch: usize, z: &[f32]) -> Self {
+        assert_eq!(z.len(), layout.noise, "noise vector length");
+        Self {
+            layout: layout.clone(),
+            batch,
+            noise: z.repeat(batch),
+            categories: vec![0; batch * layout.categorical.len()],
+            continuous: vec![0.0; batch * layout.continuous],
+        }
+    }
+
     /// The one-hot encoding of the categorical codes, `[batch, one_hot_size]`, row-major.
     pub fn one_hot(&self) -> Vec<f32> {
         let groups = &self.layout.categorical;
@@ -108,8 +121,8 @@ impl Latent {
         matrix(self.codes(), self.batch, self.layout.code_size(), device)
     }
 
-    /// Generator input `[batch, input_size]` = [z | c].
-    pub fn input(&self, device: &Device) -> Tensor<2> {
+    /// The generator's input rows [z | c], `[batch, input_size]`, row-major.
+    pub fn input_values(&self) -> Vec<f32> {
         let codes = self.codes();
         let (n, k) = (self.layout.noise, self.layout.code_size());
         let mut rows = Vec::with_capacity(self.batch * (n + k));
@@ -117,7 +130,12 @@ impl Latent {
             rows.extend_from_slice(&self.noise[b * n..(b + 1) * n]);
             rows.extend_from_slice(&codes[b * k..(b + 1) * k]);
         }
-        matrix(rows, self.batch, n + k, device)
+        rows
+    }
+
+    /// Generator input `[batch, input_size]` = [z | c].
+    pub fn input(&self, device: &Device) -> Tensor<2> {
+        matrix(self.input_values(), self.batch, self.layout.input_size(), device)
     }
 
     /// The categorical codes one-hot, `[batch, one_hot_size]`.
@@ -148,17 +166,9 @@ fn matrix(values: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor
 /// is 0 and all cells share the noise `z`. Returned row-major (`rows * steps` samples).
 pub fn traversal(layout: &LatentConfig, code: usize, steps: usize, z: &[f32]) -> Latent {
     assert!(code < layout.continuous, "continuous code {code} of {}", layout.continuous);
-    assert_eq!(z.len(), layout.noise, "noise vector length");
     let rows = layout.categorical.first().copied().unwrap_or(1);
     let groups = layout.categorical.len();
-    let batch = rows * steps;
-    let mut latent = Latent {
-        layout: layout.clone(),
-        batch,
-        noise: z.repeat(batch),
-        categories: vec![0; batch * groups],
-        continuous: vec![0.0; batch * layout.continuous],
-    };
+    let mut latent = Latent::fixed(layout, rows * steps, z);
     for r in 0..rows {
         for j in 0..steps {
             let b = r * steps + j;

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
+use hsic_infogan_data::download::DownloadProgress;
 use hsic_infogan_data::folder::{Channels, FolderOptions, load_folder};
 use hsic_infogan_data::mnist::{self, MnistKind, Split};
 use hsic_infogan_data::shapes::{SHAPES_LEN, SHAPES_SIZE, ShapesDataset};
@@ -20,10 +21,17 @@ pub enum TrainingData {
 }
 
 impl TrainingData {
-    /// Loads the training split of the configured dataset.
+    /// Loads the training split of the configured dataset, downloading it silently if needed.
     pub fn load(config: &TrainConfig) -> Result<Self, TrainError> {
+        Self::load_with(config, &mut |_| {})
+    }
+
+    /// [`load`](Self::load), telling `on_download` how far a download has come.
+    pub fn load_with(config: &TrainConfig, on_download: &mut dyn FnMut(DownloadProgress)) -> Result<Self, TrainError> {
         let data_dir = config.data_dir.as_deref().map(Path::new);
-        let mnist = |kind| -> Result<Self, TrainError> { Ok(Self::Set(mnist::find(kind, data_dir)?.load(Split::Train)?)) };
+        let mut mnist = |kind| -> Result<Self, TrainError> {
+            Ok(Self::Set(mnist::find_with(kind, data_dir, on_download)?.load(Split::Train)?))
+        };
         match &config.dataset {
             DatasetSpec::Mnist => mnist(MnistKind::Mnist),
             DatasetSpec::FashionMnist => mnist(MnistKind::FashionMnist),

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use burn::prelude::*;
 use hsic_infogan_models::{Generator, LatentConfig, Rng, traversal};
-use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
+use image::codecs::gif::{GifEncoder, Repeat};
+use image::{Delay, DynamicImage, Frame, GrayImage, ImageFormat, RgbImage};
 use plotters::prelude::*;
 
 use crate::run::metrics::Row;
@@ -22,17 +23,26 @@ pub const TRAVERSAL_STEPS: usize = 10;
 /// Lays out `images` (`[N, C, H, W]` values in [0, 1], row-major cells) as a `rows x cols` grid
 /// with grey lines between cells; 1 channel gives a grey image, 3 an RGB one.
 pub fn grid(images: &[f32], dims: [usize; 3], rows: usize, cols: usize) -> DynamicImage {
+    tile(images, dims, rows, cols, PAD)
+}
+
+/// One image (`[C, H, W]` values in [0, 1]) as an 8-bit grey or RGB image.
+pub fn picture(image: &[f32], dims: [usize; 3]) -> DynamicImage {
+    tile(image, dims, 1, 1, 0)
+}
+
+fn tile(images: &[f32], dims: [usize; 3], rows: usize, cols: usize, pad: usize) -> DynamicImage {
     let [channels, height, width] = dims;
     assert!(channels == 1 || channels == 3, "grid: 1 or 3 channels, got {channels}");
     assert_eq!(images.len(), rows * cols * channels * height * width, "grid: image count");
-    let (gw, gh) = (cols * (width + PAD) + PAD, rows * (height + PAD) + PAD);
+    let (gw, gh) = (cols * (width + pad) + pad, rows * (height + pad) + pad);
     let mut pixels = vec![PAD_VALUE; gw * gh * channels];
     for cell in 0..rows * cols {
         let (r, c) = (cell / cols, cell % cols);
         let image = &images[cell * channels * height * width..][..channels * height * width];
         for y in 0..height {
             for x in 0..width {
-                let (gy, gx) = (PAD + r * (height + PAD) + y, PAD + c * (width + PAD) + x);
+                let (gy, gx) = (pad + r * (height + pad) + y, pad + c * (width + pad) + x);
                 for ch in 0..channels {
                     let v = image[(ch * height + y) * width + x];
                     pixels[(gy * gw + gx) * channels + ch] = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
@@ -118,6 +128,60 @@ pub fn write_generator_figures(
     write_samples(generator, &config.latent, dims, config.seed, 10, &samples, device)?;
     paths.push(samples);
     Ok(paths)
+}
+
+/// The folder of the figures' history: `run/figures`.
+pub fn history_dir(run: &Path) -> PathBuf {
+    run.join("figures")
+}
+
+/// Milliseconds each epoch's frame shows in the animations.
+const FRAME_MS: u32 = 500;
+
+/// Keeps epoch `epoch`'s copy of each figure in `figures` (`figures/epoch_NNN_NAME.png`) and
+/// redraws `figures/NAME.gif`, the figure over all epochs kept so far.
+pub fn record_epoch(run: &Path, epoch: usize, figures: &[PathBuf]) -> Result<Vec<PathBuf>, TrainError> {
+    let history = history_dir(run);
+    std::fs::create_dir_all(&history).map_err(TrainError::io(&history))?;
+    let mut animations = Vec::new();
+    for figure in figures {
+        let name = figure.file_stem().and_then(|n| n.to_str()).expect("figures have UTF-8 names");
+        let kept = history.join(format!("epoch_{epoch:03}_{name}.png"));
+        files::write_atomic(&kept, std::fs::read(figure).map_err(TrainError::io(figure))?)?;
+        let mut frames: Vec<PathBuf> = std::fs::read_dir(&history)
+            .map_err(TrainError::io(&history))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| is_frame_of(path, name))
+            .collect();
+        frames.sort();
+        let animation = history.join(format!("{name}.gif"));
+        write_animation(&frames, &animation)?;
+        animations.push(animation);
+    }
+    Ok(animations)
+}
+
+/// Whether `path` is `epoch_NNN_NAME.png`.
+fn is_frame_of(path: &Path, name: &str) -> bool {
+    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+    file.strip_prefix("epoch_")
+        .and_then(|rest| rest.split_once('_'))
+        .is_some_and(|(epoch, rest)| epoch.bytes().all(|b| b.is_ascii_digit()) && rest == format!("{name}.png"))
+}
+
+/// An endlessly looping GIF of the PNG files `frames`, in order.
+pub fn write_animation(frames: &[PathBuf], path: &Path) -> Result<(), TrainError> {
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = GifEncoder::new_with_speed(&mut bytes, 10);
+        encoder.set_repeat(Repeat::Infinite).map_err(|e| TrainError::run(path, e))?;
+        for frame in frames {
+            let image = image::open(frame).map_err(|e| TrainError::run(frame, e))?.into_rgba8();
+            let delay = Delay::from_numer_denom_ms(FRAME_MS, 1);
+            encoder.encode_frame(Frame::from_parts(image, 0, 0, delay)).map_err(|e| TrainError::run(path, e))?;
+        }
+    }
+    files::write_atomic(path, bytes)
 }
 
 /// Registers a system TrueType font for the plots once; `false` if none was found.

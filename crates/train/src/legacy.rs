@@ -58,6 +58,7 @@ impl From<LegacyConfig> for TrainConfig {
             beta2: old.beta2,
             adam_epsilon: old.adam_epsilon,
             seed: old.seed,
+            checkpoint_minutes: None,
         }
     }
 }

@@ -20,6 +20,7 @@
 mod config;
 mod data;
 mod error;
+pub mod export;
 pub mod figures;
 pub mod files;
 mod legacy;
@@ -30,10 +31,12 @@ pub mod session;
 mod trainer;
 
 pub use config::{
-    CodeGroup, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicTerm, ModelKind,
+    CodeGroup, DEFAULT_CHECKPOINT_MINUTES, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicTerm, ModelKind,
     Regularizer, TrainConfig, default_hsic,
 };
 pub use data::TrainingData;
+/// The networks and latent codes, so a user of this library needs no other dependency.
+pub use hsic_infogan_models as models;
 pub use error::TrainError;
 pub use observer::{EpochSummary, Observer, Plan};
 pub use trainer::{GradientNorms, ProbeBatch, RunSummary, Trainer, gradient_norm, mean_gradient_norm};

@@ -3,6 +3,8 @@
 //! there. The program stops a session through the flag it passes to
 //! [`Trainer::fit`](crate::Trainer::fit), e.g. from a Ctrl-C handler.
 
+use hsic_infogan_data::download::DownloadProgress;
+
 use crate::run::metrics::{EpochSums, Row};
 
 /// Where a session starts and ends.
@@ -36,6 +38,8 @@ pub struct EpochSummary {
 /// Receives a session's events; every method does nothing unless overridden, and `()` observes
 /// nothing.
 pub trait Observer {
+    /// While the training data is downloaded, after every chunk received.
+    fn download(&mut self, _progress: DownloadProgress) {}
     /// Before the first iteration.
     fn start(&mut self, _plan: &Plan) {}
     /// After every iteration, with the row just appended to `metrics.csv`.

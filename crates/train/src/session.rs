@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use crate::observer::Observer;
+use crate::run::checkpoint;
 use crate::{RunSummary, TrainConfig, TrainError, Trainer, TrainingData, run};
 
 /// Trains a new run into `out`, which must not already hold one ([`TrainError::RunExists`]).
@@ -12,30 +13,34 @@ pub fn start(config: TrainConfig, out: &Path, stop: &AtomicBool, observer: &mut 
     if run::exists(out) {
         return Err(TrainError::RunExists(out.to_path_buf()));
     }
-    let data = TrainingData::load(&config)?;
+    let data = TrainingData::load_with(&config, &mut |progress| observer.download(progress))?;
     let mut trainer = Trainer::new(config, data)?;
     std::fs::create_dir_all(out).map_err(TrainError::io(out))?;
     run::save_config(trainer.config(), out)?;
     trainer.fit(out, stop, observer)
 }
 
-/// Continues the run in `dir`, optionally to a new number of epochs or total iterations.
-pub fn resume(
-    dir: &Path,
-    epochs: Option<usize>,
-    max_iters: Option<usize>,
-    stop: &AtomicBool,
-    observer: &mut dyn Observer,
-) -> Result<RunSummary, TrainError> {
+/// What a resumed run may change.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Changes {
+    pub epochs: Option<usize>,
+    pub max_iters: Option<usize>,
+    pub checkpoint_minutes: Option<f64>,
+}
+
+/// Continues the run in `dir` with `changes`. A run stopped before its first checkpoint (killed,
+/// say) starts again from its `config.json`.
+pub fn resume(dir: &Path, changes: Changes, stop: &AtomicBool, observer: &mut dyn Observer) -> Result<RunSummary, TrainError> {
     let mut config = run::load_config(dir)?;
-    if let Some(epochs) = epochs {
-        config.epochs = epochs;
-    }
-    if max_iters.is_some() {
-        config.max_iters = max_iters;
-    }
-    let data = TrainingData::load(&config)?;
-    let mut trainer = Trainer::resume(dir, config, data)?;
+    config.epochs = changes.epochs.unwrap_or(config.epochs);
+    config.max_iters = changes.max_iters.or(config.max_iters);
+    config.checkpoint_minutes = changes.checkpoint_minutes.or(config.checkpoint_minutes);
+    config.validate()?;
+    let data = TrainingData::load_with(&config, &mut |progress| observer.download(progress))?;
+    let mut trainer = match checkpoint::find(dir) {
+        Ok(_) => Trainer::resume(dir, config, data)?,
+        Err(_) => Trainer::new(config, data)?,
+    };
     run::save_config(trainer.config(), dir)?;
     trainer.fit(dir, stop, observer)
 }

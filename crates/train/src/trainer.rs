@@ -337,10 +337,15 @@ impl Trainer {
         )
     }
 
-    /// Traversal grids, samples and (when `run` has metrics) the loss curves.
+    /// Traversal grids, samples and (when `run` has metrics) the loss curves; at the end of an
+    /// epoch, also their copies in the figures' history and its animations.
     pub fn write_figures(&self, run: &Path) -> Result<Vec<PathBuf>, TrainError> {
         let device = self.device.clone().inner();
         let mut paths = figures::write_generator_figures(&self.generator.valid(), &self.config, self.data.dims(), run, &device)?;
+        if self.iteration > 0 && self.iteration.is_multiple_of(self.iters_per_epoch) {
+            let animations = figures::record_epoch(run, self.iteration / self.iters_per_epoch, &paths)?;
+            paths.extend(animations);
+        }
         let metrics = run::metrics_path(run);
         if metrics.is_file() {
             let losses = run.join("losses.png");
@@ -351,8 +356,9 @@ impl Trainer {
     }
 
     /// Trains until the planned end or until `stop` is set (then it checkpoints and returns
-    /// early). Checkpoints and figures are written at the end of every epoch and at the end;
-    /// `observer` hears of every iteration and epoch.
+    /// early). Checkpoints and figures are written at the end of every epoch and at the end, and
+    /// a checkpoint every [`TrainConfig::checkpoint_interval`] in between; `observer` hears of every iteration
+    /// and epoch.
     pub fn fit(&mut self, run: &Path, stop: &AtomicBool, observer: &mut dyn Observer) -> Result<RunSummary, TrainError> {
         let wall = Instant::now();
         let total = self.total_iterations();
@@ -367,6 +373,8 @@ impl Trainer {
         let (mut epoch, mut epoch_start) = (EpochSums::default(), Instant::now());
         let mut figures = Vec::new();
         let mut interrupted = false;
+        let every = self.config.checkpoint_interval();
+        let mut last_checkpoint = Instant::now();
         while self.iteration < total {
             if stop.load(Ordering::Relaxed) {
                 interrupted = true;
@@ -390,6 +398,10 @@ impl Trainer {
                 figures = self.write_figures(run)?;
                 observer.epoch(&self.epoch_summary(epoch, epoch_start, done));
                 (epoch, epoch_start) = (EpochSums::default(), Instant::now());
+                last_checkpoint = Instant::now();
+            } else if last_checkpoint.elapsed() >= every {
+                self.save_checkpoint(run)?;
+                last_checkpoint = Instant::now();
             }
         }
         if interrupted {

@@ -81,7 +81,11 @@ impl EpochSums {
 
 /// Reads every row of a metrics file.
 pub fn read(path: &Path) -> Result<Vec<Row>, TrainError> {
-    let text = fs::read_to_string(path).map_err(TrainError::io(path))?;
+    parse(path, &fs::read_to_string(path).map_err(TrainError::io(path))?)
+}
+
+/// The rows of `text`, the contents of the metrics file `path`.
+fn parse(path: &Path, text: &str) -> Result<Vec<Row>, TrainError> {
     let mut lines = text.lines();
     if lines.next() != Some(HEADER) {
         return Err(TrainError::run(path, format!("not a metrics file: the first line should be `{HEADER}`")));
@@ -103,11 +107,14 @@ pub struct MetricsWriter {
 impl MetricsWriter {
     /// Starts a new file, or continues one after iteration `keep_until`: rows past the checkpoint
     /// (written before a crash) are dropped, atomically, so a resumed run does not list them twice.
+    /// A last line cut off by a kill mid-write (no newline) is one of them.
     pub fn open(path: &Path, keep_until: usize) -> Result<Self, TrainError> {
         if keep_until > 0 {
-            let rows: Vec<Row> = read(path)?.into_iter().filter(|r| r.iteration <= keep_until).collect();
+            let mut text = fs::read_to_string(path).map_err(TrainError::io(path))?;
+            text.truncate(text.rfind('\n').map_or(0, |end| end + 1));
+            let kept: Vec<Row> = parse(path, &text)?.into_iter().filter(|r| r.iteration <= keep_until).collect();
             let mut text = format!("{HEADER}\n");
-            for row in rows {
+            for row in kept {
                 text.push_str(&row.to_csv());
                 text.push('\n');
             }
@@ -144,6 +151,13 @@ mod tests {
         let mut writer = MetricsWriter::open(&path, 3).unwrap();
         writer.append(row(4)).unwrap();
         drop(writer);
+        assert_eq!(read(&path).unwrap(), (1..=4).map(row).collect::<Vec<_>>());
+        // A kill in the middle of writing row 5 (after the checkpoint at 4).
+        let mut cut = std::fs::read_to_string(&path).unwrap();
+        cut.push_str("1,5,1.2");
+        std::fs::write(&path, cut).unwrap();
+        assert!(read(&path).is_err());
+        drop(MetricsWriter::open(&path, 4).unwrap());
         assert_eq!(read(&path).unwrap(), (1..=4).map(row).collect::<Vec<_>>());
     }
 }
