@@ -5,7 +5,12 @@
 //! cargo bench --bench train_step                      # all compiled backends
 //! cargo bench --bench train_step -- --backend flex    # one backend
 //! cargo bench --bench train_step -- --quick           # 3 samples per cell
+//! cargo bench --bench train_step -- --against-pytorch python3   # flex beside PyTorch (CPU)
 //! ```
+//!
+//! `--against-pytorch PYTHON` times flex and `benches/pytorch_train_step.py` (the same iteration
+//! in PyTorch, run by PYTHON with as many threads as flex uses) alternately, twice per model,
+//! after 10 warm-up iterations each, and prints both medians and their ratio.
 //!
 //! Each cell is the median of timed [`Trainer::step`] calls after one warm-up step (which also
 //! absorbs autotuning and kernel compilation). A step reads its losses back to the host, so
@@ -14,6 +19,7 @@
 
 mod common;
 
+use std::process::Command;
 use std::time::Duration;
 
 use hsic_infogan::data::ImageSet;
@@ -35,7 +41,10 @@ fn data() -> TrainingData {
 }
 
 fn main() {
-    let options = common::options(&[]);
+    let options = common::options(&["--against-pytorch"]);
+    if let Some(python) = options.values.get("--against-pytorch") {
+        return against_pytorch(python, if options.quick { 2.0 } else { 20.0 });
+    }
     // ndarray and wgpu on a software Vulkan driver take seconds per step: 3 samples there.
     let budget = |backend: &str| match (options.quick, backend) {
         (true, _) => Duration::ZERO,
@@ -50,7 +59,7 @@ fn main() {
             continue;
         }
         let mut gan_seconds = None;
-        for model in [ModelKind::Gan, ModelKind::InfoGan, ModelKind::Hsic] {
+        for model in MODELS {
             let config = TrainConfig::new().with_regularizer(model.regularizer()).with_device(backend.clone());
             let mut trainer = Trainer::new(config, data()).expect("bench configuration");
             let (median, samples) = common::time(budget(backend), 3, || {
@@ -67,5 +76,49 @@ fn main() {
                 seconds / gan
             );
         }
+    }
+}
+
+const MODELS: [ModelKind; 3] = [ModelKind::Gan, ModelKind::InfoGan, ModelKind::Hsic];
+
+/// Median seconds per iteration of PyTorch's step for `model` (its script's last line).
+fn pytorch_seconds(python: &str, model: ModelKind, threads: usize, budget: f64) -> f64 {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pytorch_train_step.py");
+    let output = Command::new(python)
+        .args([script, "--model", model.name(), "--threads", &threads.to_string(), "--seconds", &budget.to_string()])
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e}"));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{script}: {}{}", text, String::from_utf8_lossy(&output.stderr));
+    text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{script} printed `{text}`"))
+}
+
+/// Flex and PyTorch alternately, twice per model: medians in seconds per iteration.
+fn against_pytorch(python: &str, budget: f64) {
+    let found = Command::new(python).args(["-c", "import torch"]).output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        println!("SKIPPED: {python} cannot import torch (pip install torch numpy)");
+        return;
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("flex against PyTorch (CPU, {threads} threads), median s/iter, two alternating rounds");
+    println!("{:<8} {:>15} {:>15} {:>12}", "model", "flex", "pytorch", "flex/pytorch");
+    for model in MODELS {
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..2 {
+            let config = TrainConfig::new().with_regularizer(model.regularizer()).with_device("flex".into());
+            let mut trainer = Trainer::new(config, data()).expect("bench configuration");
+            for _ in 0..9 {
+                trainer.step().expect("finite losses");
+            }
+            let (median, _) = common::time(Duration::from_secs_f64(budget), 3, || {
+                trainer.step().expect("finite losses");
+            });
+            ours.push(median.as_secs_f64());
+            theirs.push(pytorch_seconds(python, model, threads, budget));
+        }
+        let pair = |v: &[f64]| format!("{:.3} {:.3}", v[0], v[1]);
+        let ratio = ours.iter().sum::<f64>() / theirs.iter().sum::<f64>();
+        println!("{:<8} {:>15} {:>15} {:>11.2}x", model.name(), pair(&ours), pair(&theirs), ratio);
     }
 }

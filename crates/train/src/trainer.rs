@@ -226,7 +226,7 @@ impl Trainer {
         if let (Built::InfoGan { continuous_weight }, Some(q)) = (&self.regularizer, d_fake.q) {
             d_loss = d_loss + info_loss(q, &latent, *continuous_weight);
         }
-        let d_value = self.finite("d_loss", &d_loss)?;
+        let d_read = d_loss.clone().detach();
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
         self.discriminator = self.optim_d.step(self.config.lr_d, self.discriminator.clone(), grads);
 
@@ -235,18 +235,25 @@ impl Trainer {
         let out = self.discriminator.clone().no_grad().forward(fake.clone());
         let g_adv = generator_loss(out.logits);
         let (reg, hsic) = self.regularizer(fake, &latent, out.q);
-        let g_value = self.finite("g_loss", &g_adv)?;
-        let reg_value = match &reg {
-            Some(reg) => self.finite("regulariser", reg)?,
-            None => 0.0,
-        };
-        let hsic_value = hsic.map(|h| h.into_scalar::<f32>());
-        let g_loss = match reg {
-            Some(reg) => g_adv + reg,
-            None => g_adv,
+        let g_loss = match &reg {
+            Some(reg) => g_adv.clone() + reg.clone(),
+            None => g_adv.clone(),
         };
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.optim_g.step(self.config.lr_g, self.generator.clone(), grads);
+
+        // The row's values in one read from the device (a sync each on a GPU), checked on the
+        // host. A non-finite value ends the run before anything is written, so the networks this
+        // step updated are never saved.
+        let has_reg = reg.is_some();
+        let mut read = vec![d_read, g_adv.detach()];
+        read.extend(reg.map(Tensor::detach));
+        read.extend(hsic.map(Tensor::detach));
+        let values = Tensor::cat(read, 0).into_data().try_to_vec::<f32>().expect("f32 losses");
+        let d_value = self.finite("d_loss", values[0])?;
+        let g_value = self.finite("g_loss", values[1])?;
+        let reg_value = if has_reg { self.finite("regulariser", values[2])? } else { 0.0 };
+        let hsic_value = values.get(3).copied();
 
         self.iteration += 1;
         Ok(Row {
@@ -300,8 +307,7 @@ impl Trainer {
         }
     }
 
-    fn finite(&self, name: &str, loss: &Tensor<1>) -> Result<f32, TrainError> {
-        let value = loss.clone().into_scalar::<f32>();
+    fn finite(&self, name: &str, value: f32) -> Result<f32, TrainError> {
         if value.is_finite() {
             Ok(value)
         } else {

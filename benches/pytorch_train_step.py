@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""One training iteration of GAN, InfoGAN or HSIC-InfoGAN in PyTorch on the CPU, the same
+iteration as `cargo bench --bench train_step` times (which runs this script beside its own
+timing with `-- --against-pytorch`):
+
+    pip install torch numpy
+    python benches/pytorch_train_step.py --model hsic --threads 2 --seconds 20
+
+Same networks (InfoGAN appendix C.1, MNIST), initialisation (weights N(0, 0.02), biases 0, batch
+norm gamma N(1, 0.02)), batch (100 random 28x28 images, 62 + 10 + 2 latent), losses and Adam
+settings as `hsic_infogan_train::Trainer::step`: a D step on a real and a detached fake batch,
+then a G step with D's parameters frozen; the three loss values read back to the host. Prints the
+median seconds per iteration after 10 warm-up iterations, as `median_seconds S samples N`.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+
+try:
+    import torch
+    from torch import nn
+    from torch.nn.functional import cross_entropy, leaky_relu, one_hot, softplus
+except ImportError as missing:
+    sys.exit(f"{missing}: install PyTorch with `pip install torch numpy`")
+
+BATCH, NOISE, CATEGORIES, CONTINUOUS = 100, 62, 10, 2
+CODES = CATEGORIES + CONTINUOUS
+SLOPE = 0.1
+
+
+def init(module):
+    """DCGAN/InfoGAN initialisation."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(layer.weight, 0.0, 0.02)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(layer.weight, 1.0, 0.02)
+            nn.init.zeros_(layer.bias)
+    return module
+
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.bn1 = nn.Linear(NOISE + CODES, 1024, bias=False), nn.BatchNorm1d(1024)
+        self.fc2, self.bn2 = nn.Linear(1024, 7 * 7 * 128, bias=False), nn.BatchNorm1d(7 * 7 * 128)
+        self.up1, self.bn3 = nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64)
+        self.up2 = nn.ConvTranspose2d(64, 1, 4, 2, 1)
+
+    def forward(self, latent):
+        x = torch.relu(self.bn2(self.fc2(torch.relu(self.bn1(self.fc1(latent))))))
+        x = torch.relu(self.bn3(self.up1(x.view(-1, 128, 7, 7))))
+        return torch.sigmoid(self.up2(x))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, q_head):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 64, 4, 2, 1)
+        self.conv2, self.bn2 = nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128)
+        self.fc1, self.bn3 = nn.Linear(7 * 7 * 128, 1024, bias=False), nn.BatchNorm1d(1024)
+        self.fc2 = nn.Linear(1024, 1)
+        self.q = nn.Sequential(nn.Linear(1024, 128, bias=False), nn.BatchNorm1d(128), nn.LeakyReLU(SLOPE), nn.Linear(128, CODES)) if q_head else None
+
+    def forward(self, images):
+        x = leaky_relu(self.conv1(images), SLOPE)
+        x = leaky_relu(self.bn2(self.conv2(x)), SLOPE)
+        trunk = leaky_relu(self.bn3(self.fc1(x.flatten(1))), SLOPE)
+        return self.fc2(trunk).view(-1), (self.q(trunk) if self.q is not None else None)
+
+
+def info_loss(q, categories, continuous, weight=0.1):
+    """Cross-entropy of the categorical code plus weight x 0.5 (c - mu)^2 (mean over the batch)."""
+    nll = ((q[:, CATEGORIES:] - continuous) ** 2).sum() / (2 * BATCH)
+    return cross_entropy(q[:, :CATEGORIES], categories) + weight * nll
+
+
+def cka(x, y, sigma_x=8.0, sigma_y=1.0):
+    """tr(KHLH) / sqrt(tr(KHKH) tr(LHLH)) with Gaussian kernels (the project's default HSIC)."""
+    def centred_gram(a, sigma):
+        k = torch.exp(-torch.cdist(a, a).pow(2) / (2 * sigma**2))
+        return k - k.mean(0, keepdim=True) - k.mean(1, keepdim=True) + k.mean()
+
+    k, l = centred_gram(x.flatten(1), sigma_x), centred_gram(y, sigma_y)
+    return (k * l).sum() / torch.sqrt((k * k).sum() * (l * l).sum())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=["gan", "infogan", "hsic"], default="hsic")
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    parser.add_argument("--seconds", type=float, default=20.0, help="time budget after the warm-up")
+    parser.add_argument("--min-samples", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    g, d = init(Generator()), init(Discriminator(args.model == "infogan"))
+    optim_g = torch.optim.Adam(g.parameters(), lr=1e-3, betas=(0.5, 0.999), eps=1e-8)
+    optim_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+    real_images = torch.randint(0, 256, (2000, 1, 28, 28)).float() / 255
+
+    def step():
+        real = real_images[torch.randint(0, 2000, (BATCH,))]
+        categories = torch.randint(0, CATEGORIES, (BATCH,))
+        continuous = torch.rand(BATCH, CONTINUOUS) * 2 - 1
+        codes = torch.cat([one_hot(categories, CATEGORIES).float(), continuous], 1)
+        fake = g(torch.cat([torch.randn(BATCH, NOISE), codes], 1))
+
+        d.requires_grad_(True)
+        real_logits, _ = d(real)
+        fake_logits, q = d(fake.detach())
+        d_loss = softplus(-real_logits).mean() + softplus(fake_logits).mean()
+        if q is not None:
+            d_loss = d_loss + info_loss(q, categories, continuous)
+        optim_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        optim_d.step()
+
+        d.requires_grad_(False)
+        logits, q = d(fake)
+        g_adv = softplus(-logits).mean()
+        reg = info_loss(q, categories, continuous) if q is not None else (-cka(fake, codes) if args.model == "hsic" else None)
+        g_loss = g_adv + reg if reg is not None else g_adv
+        optim_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        optim_g.step()
+        return d_loss.item(), g_adv.item(), reg.item() if reg is not None else 0.0
+
+    for _ in range(10):
+        step()
+    samples, start = [], time.perf_counter()
+    while len(samples) < args.min_samples or (time.perf_counter() - start < args.seconds and len(samples) < 100):
+        t = time.perf_counter()
+        step()
+        samples.append(time.perf_counter() - t)
+    print(f"median_seconds {statistics.median(samples):.6f} samples {len(samples)}")
+
+
+if __name__ == "__main__":
+    main()
