@@ -9,8 +9,8 @@ use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_eval::encoder::EncoderConfig;
 use hsic_infogan_models::LatentConfig;
 use hsic_infogan_train::{
-    CodeGroup, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicTerm, ModelKind, Regularizer, RunSummary,
-    TrainConfig, TrainError, session,
+    CodeGroup, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicInput, HsicTerm,
+    LambdaSchedule, ModelKind, Regularizer, RunSummary, TrainConfig, TrainError, session,
 };
 
 use crate::interrupt::stop_on_ctrl_c;
@@ -73,8 +73,17 @@ pub enum KernelArg {
     Gaussian,
     /// Gaussian with sigma = median pairwise distance of the batch.
     Median,
-    /// a . b
+    /// a . b (on one-hot codes: the delta kernel, 1 for equal values and 0 otherwise).
     Linear,
+}
+
+/// `--hsic-input`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputArg {
+    /// The flattened images.
+    Pixels,
+    /// D's 1024-wide trunk features of the images (D frozen in the G step).
+    Features,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,9 +162,27 @@ pub struct Settings {
     /// HSIC: use sigma * sqrt(dimension) as the width (the HSIC-Bottleneck convention).
     #[arg(long)]
     pub scale_by_dim: bool,
+    /// HSIC: measure the codes against the images' pixels or D's trunk features (there the
+    /// Euclidean scale differs: `--kernel-x median` sets the width per batch).
+    #[arg(long, value_enum, default_value = "pixels")]
+    pub hsic_input: InputArg,
+    /// HSIC: keep lambda for this many epochs, then decay it (see --lambda-decay, --lambda-floor)
+    /// [default: constant lambda].
+    #[arg(long, value_name = "EPOCHS")]
+    pub lambda_hold: Option<f64>,
+    /// HSIC with --lambda-hold: epochs over which lambda falls linearly to its floor (0: a step).
+    #[arg(long, value_name = "EPOCHS", default_value_t = LambdaSchedule::new(0.0).decay, requires = "lambda_hold")]
+    pub lambda_decay: f64,
+    /// HSIC with --lambda-hold: the final weight as a fraction of lambda.
+    #[arg(long, value_name = "FRACTION", default_value_t = LambdaSchedule::new(0.0).floor, requires = "lambda_hold")]
+    pub lambda_floor: f64,
     /// HSIC: one term for the categorical and one for the continuous codes instead of one joint term.
     #[arg(long)]
     pub hsic_per_group: bool,
+    /// HSIC per group: kernel on the categorical codes (`linear` on one-hot codes is the delta
+    /// kernel) [default: --kernel-c].
+    #[arg(long, value_enum)]
+    pub kernel_cat: Option<KernelArg>,
     /// HSIC per group: kernel width for the categorical codes [default: --sigma-c].
     #[arg(long, allow_negative_numbers = true)]
     pub sigma_cat: Option<f64>,
@@ -168,6 +195,10 @@ pub struct Settings {
     /// HSIC per group: weight of the continuous term [default: --lambda].
     #[arg(long, allow_negative_numbers = true)]
     pub lambda_cont: Option<f64>,
+    /// InfoGAN: weight of the continuous codes' Gaussian NLL next to the categorical
+    /// cross-entropy (the spec's 0.1; the original InfoGAN code uses 1 on MNIST).
+    #[arg(long, default_value_t = DEFAULT_INFO_CONTINUOUS_WEIGHT, allow_negative_numbers = true)]
+    pub info_continuous_weight: f64,
 }
 
 impl Settings {
@@ -179,24 +210,37 @@ impl Settings {
 
     fn regularizer(&self) -> Regularizer {
         let estimator = self.estimator.estimator();
-        let term = |codes, lambda, sigma_c| {
-            HsicTerm::new().with_codes(codes).with_lambda(lambda).with_hsic(
-                HsicConfig::new()
-                    .with_kernel_x(kernel(self.kernel_x, self.sigma_x))
-                    .with_kernel_y(kernel(self.kernel_c, sigma_c))
-                    .with_estimator(estimator.clone())
-                    .with_scale_by_dim(self.scale_by_dim),
-            )
+        let schedule = self.lambda_hold.map(|hold| LambdaSchedule::new(hold).with_decay(self.lambda_decay).with_floor(self.lambda_floor));
+        let input = match self.hsic_input {
+            InputArg::Pixels => None,
+            InputArg::Features => Some(HsicInput::Features),
+        };
+        let term = |codes, lambda, kernel_c, sigma_c| HsicTerm {
+            codes,
+            lambda,
+            hsic: HsicConfig::new()
+                .with_kernel_x(kernel(self.kernel_x, self.sigma_x))
+                .with_kernel_y(kernel(kernel_c, sigma_c))
+                .with_estimator(estimator.clone())
+                .with_scale_by_dim(self.scale_by_dim),
+            input,
+            schedule: schedule.clone(),
         };
         match self.model {
             ModelKind::Hsic if self.hsic_per_group => Regularizer::Hsic {
                 terms: vec![
-                    term(CodeGroup::Categorical, self.lambda_cat.unwrap_or(self.lambda), self.sigma_cat.unwrap_or(self.sigma_c)),
-                    term(CodeGroup::Continuous, self.lambda_cont.unwrap_or(self.lambda), self.sigma_cont.unwrap_or(self.sigma_c)),
+                    term(
+                        CodeGroup::Categorical,
+                        self.lambda_cat.unwrap_or(self.lambda),
+                        self.kernel_cat.unwrap_or(self.kernel_c),
+                        self.sigma_cat.unwrap_or(self.sigma_c),
+                    ),
+                    term(CodeGroup::Continuous, self.lambda_cont.unwrap_or(self.lambda), self.kernel_c, self.sigma_cont.unwrap_or(self.sigma_c)),
                 ],
             },
-            ModelKind::Hsic => Regularizer::Hsic { terms: vec![term(CodeGroup::All, self.lambda, self.sigma_c)] },
-            other => other.regularizer(),
+            ModelKind::Hsic => Regularizer::Hsic { terms: vec![term(CodeGroup::All, self.lambda, self.kernel_c, self.sigma_c)] },
+            ModelKind::InfoGan => Regularizer::InfoGan { continuous_weight: self.info_continuous_weight },
+            ModelKind::Gan => Regularizer::Gan,
         }
     }
 }

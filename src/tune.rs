@@ -23,7 +23,7 @@ use hsic::Estimator;
 use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_eval::EvalOptions;
 use hsic_infogan_models::{Latent, Rng};
-use hsic_infogan_train::losses::HsicTerms;
+use hsic_infogan_train::losses::{HsicInputs, HsicTerms};
 use hsic_infogan_train::{GradientNorms, Observer, TrainConfig, Trainer, TrainingData, mean_gradient_norm};
 
 use crate::sweep::{self, Cell, CellResult, SweepError};
@@ -201,7 +201,7 @@ pub fn measure(
         .map(|(k, (width, config))| {
             on_pair(k, widths.len(), width);
             let terms = HsicTerms::new(config.regularizer.hsic_terms());
-            let hsic = |x: Tensor<4>, latent: &Latent| terms.forward(x, latent).unweighted;
+            let hsic = |x: Tensor<4>, latent: &Latent| terms.forward(HsicInputs::pixels(x), latent, 0.0).unweighted;
             let scalar = |t: Tensor<1>| f64::from(t.into_scalar::<f32>());
             let real = real.as_ref().map(|batches| {
                 let (paired, shuffled): (Vec<f64>, Vec<f64>) = batches

@@ -8,7 +8,7 @@ mod common;
 
 use burn::config::Config;
 use common::{MNIST_DIR, fail, hsic_infogan, image_folder, metric_rows, mnist_present, run, text, tiny};
-use hsic_infogan_train::TrainConfig;
+use hsic_infogan_train::{HsicInput, LambdaSchedule, Regularizer, TrainConfig};
 
 /// Reads an `.npy` header: (descr, shape).
 fn npy_header(path: &Path) -> String {
@@ -54,8 +54,11 @@ fn train_resume_and_sample_a_run() {
 fn bad_flags_fail_with_a_message() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("never").display().to_string();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["train", "--model", "vae"], "unknown model `vae`"),
+        (&["train", "--lambda-hold", "2", "--lambda-floor", "1.5", "--out", &out], "floor must be a fraction of lambda in [0, 1], got 1.5"),
+        (&["train", "--lambda-decay", "2", "--out", &out], "--lambda-hold"),
+        (&["train", "--model", "infogan", "--info-continuous-weight", "-1", "--out", &out], "continuous weight must be a finite number >= 0, got -1"),
         (&["train", "--lambda", "-1", "--out", &out], "lambda must be a finite number >= 0, got -1"),
         (
             &["train", "--estimator", "unbiased", "--batch-size", "3", "--out", &out],
@@ -283,10 +286,10 @@ fn rgb_folder(dir: &Path) -> String {
     format!("folder:{}", dir.display())
 }
 
-/// The `hsic` column of a run's metrics.
-fn hsic_values(run: &Path) -> Vec<f64> {
+/// Column `index` of a run's metrics (4: the regulariser, 5: HSIC).
+fn metric_column(run: &Path, index: usize) -> Vec<f64> {
     let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    text.lines().skip(1).map(|line| line.split(',').nth(5).unwrap().parse().unwrap()).collect()
+    text.lines().skip(1).map(|line| line.split(',').nth(index).unwrap().parse().unwrap()).collect()
 }
 
 #[test]
@@ -321,9 +324,14 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
         ("scale_by_dim", &["--model", "hsic", "--scale-by-dim", "--sigma-x", "0.5"]),
         ("unbiased", &["--model", "hsic", "--estimator", "unbiased", "--lambda", "10"]),
         ("biased", &["--model", "hsic", "--estimator", "biased", "--lambda", "10"]),
+        ("delta_categorical", &["--model", "hsic", "--hsic-per-group", "--kernel-cat", "linear"]),
+        ("features_scheduled", &[
+            "--model", "hsic", "--hsic-input", "features", "--kernel-x", "median", "--lambda", "2",
+            "--lambda-hold", "0", "--lambda-decay", "0.5", "--lambda-floor", "0.25",
+        ]),
     ] {
         let out = train(&folder, name, extra);
-        let values = hsic_values(&out);
+        let values = metric_column(&out, 5);
         assert_eq!(values.len(), 2, "{name}");
         assert!(values.iter().all(|v| v.is_finite()), "{name}: {values:?}");
         let config = TrainConfig::load(out.join("config.json")).unwrap();
@@ -335,12 +343,32 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
                 (&hsic::Kernel::GaussianMedian, &hsic::Kernel::Linear)
             ),
             "scale_by_dim" => assert!(terms[0].hsic.scale_by_dim),
+            "delta_categorical" => assert_eq!(
+                (&terms[0].hsic.kernel_y, &terms[1].hsic.kernel_y),
+                (&hsic::Kernel::Linear, &hsic::Kernel::gaussian(1.0))
+            ),
+            "features_scheduled" => {
+                assert_eq!(terms[0].input, Some(HsicInput::Features));
+                assert_eq!(terms[0].schedule, Some(LambdaSchedule::new(0.0).with_decay(0.5).with_floor(0.25)));
+                // 6 iterations per epoch: the second runs at epoch 1/6, a third of the way down
+                // from 1 to 0.25, so G's loss holds -2 * 1 * HSIC, then -2 * 0.75 * HSIC.
+                let regularizer = metric_column(&out, 4);
+                for (k, factor) in [1.0, 0.75].into_iter().enumerate() {
+                    let expected = -2.0 * factor * values[k];
+                    assert!((regularizer[k] - expected).abs() < 1e-5 * expected.abs(), "iteration {k}: {regularizer:?} {values:?}");
+                }
+            }
             _ => {}
         }
         if !matches!(name, "unbiased" | "biased") {
             assert!(values.iter().all(|v| (0.0..=terms.len() as f64).contains(v)), "{name}: {values:?}");
         }
     }
+
+    // InfoGAN with the original code's continuous weight.
+    let out = train(&folder, "infogan_w1", &["--model", "infogan", "--info-continuous-weight", "1"]);
+    let config = TrainConfig::load(out.join("config.json")).unwrap();
+    assert!(matches!(config.regularizer, Regularizer::InfoGan { continuous_weight } if continuous_weight == 1.0));
 }
 
 #[test]

@@ -141,6 +141,15 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert!(rows[3].contains(&q_cell) && rows[2].contains("| — |"), "{table}");
     assert!(rows[2].starts_with("| hsic | hsic | all: CKA σx 8 σc 1 λ 1 |"), "{table}");
     assert!(rows[3].starts_with("| infogan | infogan | Q head"), "{table}");
+    // Trainable parameters (counted by hand in the train crate's tests): only InfoGAN has a Q head.
+    assert!(rows[0].contains("| parameters (G / D / Q) | s/iter |"), "{table}");
+    assert!(rows[2].contains("| 6.65M / 6.56M / — |") && rows[3].contains("| 6.65M / 6.56M / 0.13M |"), "{table}");
+    // s/iter: the median (here, of two steps: their mean) of metrics.csv's seconds.
+    let metrics = std::fs::read_to_string(Path::new(&hsic).join("metrics.csv")).unwrap();
+    let seconds: Vec<f64> = metrics.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(seconds.len(), 2);
+    let median = format!("| {:.2} |", (seconds[0] + seconds[1]) / 2.0);
+    assert!(rows[2].contains(&format!("/ — {median}")), "{median} in {table}");
 
     // Bad input names the problem.
     assert!(fail(&["eval", "--run", &hsic, "--n", "5"]).contains("--n must be at least 10"));

@@ -9,7 +9,7 @@ use hsic_infogan_eval::report::{self, EvalReport, MIN_SAMPLES};
 use hsic_infogan_eval::scores::{CAPTURE_THRESHOLD, CategoricalScore, ContinuousScore, RealDigitScore};
 use hsic_infogan_eval::{EvalError, EvalOptions, evaluate_with};
 use hsic_infogan_train::files::write_atomic;
-use hsic_infogan_train::run::load_config;
+use hsic_infogan_train::run::{checkpoint, load_config, median_step_seconds, network_sizes};
 
 use super::table::{format_table, markdown_table};
 use crate::args::{DataDirArg, EncoderArg, RunDeviceArg};
@@ -158,7 +158,7 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     let codes = rows.iter().map(|(_, continuous)| continuous.len()).max().unwrap_or(0);
     let mut header: Vec<String> =
-        ["run", "model", "regulariser", "epochs", "categorical accuracy", "encoder accuracy", "Q accuracy", "FID", "class coverage (bits)"]
+        ["run", "model", "regulariser", "epochs", "parameters (G / D / Q)", "s/iter", "categorical accuracy", "encoder accuracy", "Q accuracy", "FID", "class coverage (bits)"]
             .map(String::from)
             .to_vec();
     header.extend((1..=codes).map(|j| format!("c{j} captures (ρ)")));
@@ -177,7 +177,8 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
          between the code values a post-hoc encoder, trained on the run's generated digits, \
          reads from the 10,000 real MNIST test digits and their labels; Q accuracy: the same \
          with InfoGAN's own Q network. A continuous code captures slant or thickness when \
-         |Spearman ρ| ≥ {CAPTURE_THRESHOLD}.\n"
+         |Spearman ρ| ≥ {CAPTURE_THRESHOLD}. Parameters: trainable, in millions, D without \
+         InfoGAN's Q head; s/iter: the median seconds of a training step in `metrics.csv`.\n"
     ));
     print!("{table}");
     write_atomic(&args.out, &table)?;
@@ -191,11 +192,16 @@ fn compare_row(run: &Path) -> Result<(Vec<String>, Vec<String>), Box<dyn std::er
     let config = load_config(run)?;
     let name = run.file_name().map_or_else(|| run.display().to_string(), |n| n.to_string_lossy().into_owned());
     let accuracy: Vec<String> = report.categorical.iter().map(|s| format!("{:.1}%", 100.0 * s.accuracy)).collect();
+    let state = checkpoint::load_state(&checkpoint::find(run)?)?;
+    let sizes = network_sizes(&config, state.image)?;
+    let millions = |n: usize| if n == 0 { "—".to_string() } else { format!("{:.2}M", n as f64 / 1e6) };
     let row = vec![
         name,
         config.regularizer.kind().name().into(),
         config.regularizer.summary(),
         format!("{:.2}", report.epochs),
+        format!("{} / {} / {}", millions(sizes.generator), millions(sizes.discriminator), millions(sizes.q_head)),
+        median_step_seconds(run)?.map_or("—".into(), |s| format!("{s:.2}")),
         if accuracy.is_empty() { "—".into() } else { accuracy.join(" / ") },
         percent(report.encoder_accuracy),
         percent(report.q_accuracy),

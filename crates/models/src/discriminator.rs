@@ -44,6 +44,9 @@ pub struct DOutput {
     pub logits: Tensor<1>,
     /// Q head output `[B, q_outputs]` when the network has one.
     pub q: Option<Tensor<2>>,
+    /// The shared trunk's features `[B, 1024]` (after FC 1024-BN-lReLU), from which the logit
+    /// and Q are read: a learnt representation of the images.
+    pub features: Tensor<2>,
 }
 
 impl DiscriminatorConfig {
@@ -77,6 +80,6 @@ impl Discriminator {
         let q = self.q.as_ref().map(|q| {
             q.fc2.forward(leaky_relu(q.bn1.forward(q.fc1.forward(trunk.clone())), SLOPE))
         });
-        DOutput { logits: self.fc2.forward(trunk).reshape([batch]), q }
+        DOutput { logits: self.fc2.forward(trunk.clone()).reshape([batch]), q, features: trunk }
     }
 }

@@ -115,9 +115,13 @@ impl Regularizer {
                         Estimator::Normalized => "CKA",
                         other => other.name(),
                     };
+                    let schedule = term.schedule.as_ref().map_or(String::new(), |s| {
+                        format!(" → {}λ after {}+{} ep", s.floor, s.hold, s.decay)
+                    });
                     format!(
-                        "{}: {estimator} σx {} σc {} λ {}{}",
+                        "{}: {estimator}{} σx {} σc {} λ {}{schedule}{}",
                         format!("{:?}", term.codes).to_lowercase(),
+                        if term.input() == HsicInput::Features { " on D features" } else { "" },
                         kernel(&term.hsic.kernel_x),
                         kernel(&term.hsic.kernel_y),
                         term.lambda,
@@ -141,6 +145,49 @@ pub enum CodeGroup {
     Continuous,
 }
 
+/// What an HSIC term measures the codes against.
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum HsicInput {
+    /// The flattened generated images, x = vec G(z, c).
+    Pixels,
+    /// D's trunk features of the generated images, x = h_D(G(z, c)) (1024 wide, see
+    /// [`DOutput::features`](hsic_infogan_models::DOutput::features)): a learnt similarity
+    /// instead of the Euclidean distance between images. D's parameters are frozen in the G
+    /// step, so the term's gradient reaches G through D without changing D; D's own loss never
+    /// sees it.
+    Features,
+}
+
+/// A weight that changes with training time: `lambda(e) = lambda * f(e)` at fractional epoch
+/// `e` (iterations done / iterations per epoch), with
+/// f(e) = 1 for e < hold, then linearly down to `floor` over `decay` epochs, then `floor`:
+/// full weight while the codes are learnt, less once they are, so the adversarial loss has
+/// the last word on image quality.
+#[derive(Config, Debug, PartialEq)]
+pub struct LambdaSchedule {
+    /// Epochs at full weight.
+    pub hold: f64,
+    /// Epochs of the linear decay (0: a step down).
+    #[config(default = 1.0)]
+    pub decay: f64,
+    /// Final weight, as a fraction of lambda.
+    #[config(default = 0.1)]
+    pub floor: f64,
+}
+
+impl LambdaSchedule {
+    /// f(e), the fraction of lambda at fractional epoch `epoch`.
+    pub fn factor(&self, epoch: f64) -> f64 {
+        if epoch < self.hold {
+            1.0
+        } else if epoch < self.hold + self.decay {
+            1.0 - (1.0 - self.floor) * (epoch - self.hold) / self.decay
+        } else {
+            self.floor
+        }
+    }
+}
+
 /// Default HSIC settings (see `default_hsic`): weight, and kernel widths for the flattened
 /// images and for the codes.
 pub const DEFAULT_LAMBDA: f64 = 1.0;
@@ -158,6 +205,22 @@ pub struct HsicTerm {
     /// Kernels (images: `kernel_x`, codes: `kernel_y`), estimator and width scaling.
     #[config(default = "default_hsic()")]
     pub hsic: HsicConfig,
+    /// What the codes are measured against [default: pixels; optional so older configs load].
+    pub input: Option<HsicInput>,
+    /// lambda over training time [default: constant].
+    pub schedule: Option<LambdaSchedule>,
+}
+
+impl HsicTerm {
+    /// What the codes are measured against.
+    pub fn input(&self) -> HsicInput {
+        self.input.unwrap_or(HsicInput::Pixels)
+    }
+
+    /// The weight at fractional epoch `epoch`.
+    pub fn lambda_at(&self, epoch: f64) -> f64 {
+        self.lambda * self.schedule.as_ref().map_or(1.0, |s| s.factor(epoch))
+    }
 }
 
 /// The default HSIC of `train --model hsic`: normalised HSIC (CKA) with Gaussian kernels of
@@ -295,6 +358,16 @@ impl TrainConfig {
         let bad = |msg: String| Err(TrainError::Config(format!("HSIC term {i}: {msg}")));
         if !(term.lambda.is_finite() && term.lambda >= 0.0) {
             return bad(format!("lambda must be a finite number >= 0, got {}", term.lambda));
+        }
+        if let Some(schedule) = &term.schedule {
+            for (name, value) in [("hold", schedule.hold), ("decay", schedule.decay)] {
+                if !(value.is_finite() && value >= 0.0) {
+                    return bad(format!("lambda schedule: {name} must be a finite number of epochs >= 0, got {value}"));
+                }
+            }
+            if !(0.0..=1.0).contains(&schedule.floor) {
+                return bad(format!("lambda schedule: floor must be a fraction of lambda in [0, 1], got {}", schedule.floor));
+            }
         }
         let width = match term.codes {
             CodeGroup::All => self.latent.code_size(),

@@ -7,7 +7,7 @@ use burn::tensor::activation::softplus;
 use hsic::{Hsic, flatten_samples};
 use hsic_infogan_models::Latent;
 
-use crate::config::{CodeGroup, HsicTerm};
+use crate::config::{CodeGroup, HsicInput, HsicTerm};
 
 /// D's loss: -E[log D(x)] - E[log(1 - D(G(z, c)))].
 pub fn discriminator_loss(real_logits: Tensor<1>, fake_logits: Tensor<1>) -> Tensor<1> {
@@ -55,30 +55,51 @@ pub fn codes(latent: &Latent, group: CodeGroup, device: &Device) -> Tensor<2> {
 
 /// The HSIC terms of a run, built once.
 pub struct HsicTerms {
-    terms: Vec<(CodeGroup, f64, Hsic)>,
+    terms: Vec<(HsicTerm, Hsic)>,
 }
 
-/// `sum_t lambda_t * HSIC_t` and the unweighted sum of the HSIC values.
+/// `sum_t lambda_t(e) * HSIC_t` and the unweighted sum of the HSIC values.
 pub struct HsicValue {
     pub weighted: Tensor<1>,
     pub unweighted: Tensor<1>,
 }
 
+/// What the HSIC terms may measure the codes against, for one batch of generated images.
+pub struct HsicInputs {
+    /// G(z, c), `[B, C, H, W]`.
+    pub images: Tensor<4>,
+    /// D's trunk features of the same images, `[B, 1024]`, computed with D's parameters
+    /// frozen; needed by terms on [`HsicInput::Features`].
+    pub features: Option<Tensor<2>>,
+}
+
+impl HsicInputs {
+    /// Images alone, for terms on pixels.
+    pub fn pixels(images: Tensor<4>) -> Self {
+        Self { images, features: None }
+    }
+}
+
 impl HsicTerms {
     /// The configs were validated by [`TrainConfig::validate`](crate::TrainConfig::validate).
     pub fn new(terms: &[HsicTerm]) -> Self {
-        let terms = terms.iter().map(|t| (t.codes, t.lambda, t.hsic.init())).collect();
+        let terms = terms.iter().map(|t| (t.clone(), t.hsic.init())).collect();
         Self { terms }
     }
 
-    pub fn forward(&self, images: Tensor<4>, latent: &Latent) -> HsicValue {
-        let device = images.device();
-        let x = flatten_samples(images);
+    /// The terms at fractional epoch `epoch` (which sets each term's scheduled lambda).
+    pub fn forward(&self, inputs: HsicInputs, latent: &Latent, epoch: f64) -> HsicValue {
+        let device = inputs.images.device();
+        let pixels = flatten_samples(inputs.images);
         let mut weighted = Tensor::<1>::zeros([1], &device);
         let mut unweighted = Tensor::<1>::zeros([1], &device);
-        for (group, lambda, hsic) in &self.terms {
-            let value = hsic.forward(x.clone(), codes(latent, *group, &device));
-            weighted = weighted + value.clone().mul_scalar(*lambda);
+        for (term, hsic) in &self.terms {
+            let x = match term.input() {
+                HsicInput::Pixels => pixels.clone(),
+                HsicInput::Features => inputs.features.clone().expect("an HSIC term on D's features is given D's features"),
+            };
+            let value = hsic.forward(x, codes(latent, term.codes, &device));
+            weighted = weighted + value.clone().mul_scalar(term.lambda_at(epoch));
             unweighted = unweighted + value;
         }
         HsicValue { weighted, unweighted }

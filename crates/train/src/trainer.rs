@@ -12,7 +12,7 @@ use hsic_infogan_models::{
     Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, Rng, check_image_dims,
 };
 
-use crate::losses::{HsicTerms, discriminator_loss, generator_loss, info_loss};
+use crate::losses::{HsicInputs, HsicTerms, discriminator_loss, generator_loss, info_loss};
 use crate::observer::{EpochSummary, Observer, Plan};
 use crate::run::checkpoint::{self, Checkpoint, TrainState};
 use crate::run::metrics::{self, EpochSums, MetricsWriter, Row};
@@ -85,6 +85,8 @@ impl GradientNorms {
 pub struct ProbeBatch {
     pub latent: Latent,
     pub fake: Tensor<4>,
+    /// D's trunk features of `fake` (D frozen), for HSIC terms on features.
+    pub features: Tensor<2>,
     /// G's adversarial loss on `fake`, through D.
     pub adversarial: Tensor<1>,
 }
@@ -234,7 +236,7 @@ impl Trainer {
         // parameters are frozen for it, so the backward pass skips their weight gradients.
         let out = self.discriminator.clone().no_grad().forward(fake.clone());
         let g_adv = generator_loss(out.logits);
-        let (reg, hsic) = self.regularizer(fake, &latent, out.q);
+        let (reg, hsic) = self.regularizer(HsicInputs { images: fake, features: Some(out.features) }, &latent, out.q);
         let g_loss = match &reg {
             Some(reg) => g_adv.clone() + reg.clone(),
             None => g_adv.clone(),
@@ -277,8 +279,8 @@ impl Trainer {
             .map(|_| {
                 let latent = self.config.latent.sample(self.config.batch_size, &mut rng);
                 let fake = generator.forward(latent.input(&self.device)).detach().require_grad();
-                let adversarial = generator_loss(discriminator.forward(fake.clone()).logits);
-                ProbeBatch { latent, fake, adversarial }
+                let out = discriminator.forward(fake.clone());
+                ProbeBatch { latent, fake, features: out.features, adversarial: generator_loss(out.logits) }
             })
             .collect()
     }
@@ -290,17 +292,26 @@ impl Trainer {
         let probes = self.probe(batches);
         Some(GradientNorms {
             adversarial: mean_gradient_norm(&probes, |batch| batch.adversarial.clone()),
-            hsic: mean_gradient_norm(&probes, |batch| hsic.forward(batch.fake.clone(), &batch.latent).weighted),
+            hsic: mean_gradient_norm(&probes, |batch| {
+                let inputs = HsicInputs { images: batch.fake.clone(), features: Some(batch.features.clone()) };
+                hsic.forward(inputs, &batch.latent, self.epoch()).weighted
+            }),
         })
     }
 
+    /// Training time so far in epochs (iterations done / iterations per epoch), which sets a
+    /// scheduled lambda.
+    fn epoch(&self) -> f64 {
+        self.iteration as f64 / self.iters_per_epoch as f64
+    }
+
     /// The term added to G's loss, and the unweighted HSIC value for the metrics. `q` is Q's
-    /// output on `fake`, which D has exactly when the model is InfoGAN.
-    fn regularizer(&self, fake: Tensor<4>, latent: &Latent, q: Option<Tensor<2>>) -> (Option<Tensor<1>>, Option<Tensor<1>>) {
+    /// output on the fake images, which D has exactly when the model is InfoGAN.
+    fn regularizer(&self, fake: HsicInputs, latent: &Latent, q: Option<Tensor<2>>) -> (Option<Tensor<1>>, Option<Tensor<1>>) {
         match (&self.regularizer, q) {
             (Built::InfoGan { continuous_weight }, Some(q)) => (Some(info_loss(q, latent, *continuous_weight)), None),
             (Built::Hsic(hsic), _) => {
-                let value = hsic.forward(fake, latent);
+                let value = hsic.forward(fake, latent, self.epoch());
                 (Some(-value.weighted), Some(value.unweighted.detach()))
             }
             _ => (None, None),

@@ -11,7 +11,7 @@ use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_models::LatentConfig;
 use hsic_infogan_train::run::{self, metrics};
-use hsic_infogan_train::{CodeGroup, HsicTerm, Regularizer, TrainConfig, Trainer, files};
+use hsic_infogan_train::{CodeGroup, HsicInput, HsicTerm, LambdaSchedule, Regularizer, TrainConfig, Trainer, files};
 
 use common::data;
 
@@ -100,4 +100,31 @@ fn todays_config_round_trips_and_a_file_that_is_none_is_named() {
     assert!(err.contains(&path.display().to_string()) && err.contains("not a training config"), "{err}");
     let missing = run::load_config(&dir.path().join("nothing")).err().unwrap().to_string();
     assert!(missing.contains("not a run folder"), "{missing}");
+}
+
+#[test]
+fn the_variants_round_trip_and_tables_name_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    let term = HsicTerm::new()
+        .with_hsic(hsic_infogan_train::default_hsic().with_kernel_x(Kernel::GaussianMedian))
+        .with_input(Some(HsicInput::Features))
+        .with_schedule(Some(LambdaSchedule::new(2.0).with_decay(3.0).with_floor(0.25)));
+    let config = expected(Regularizer::Hsic { terms: vec![term] });
+    files::save_config(&config, &path).unwrap();
+    same(&TrainConfig::read(&path).unwrap(), &config);
+    assert_eq!(config.regularizer.summary(), "all: CKA on D features σx median σc 1 λ 1 → 0.25λ after 2+3 ep");
+    let infogan = Regularizer::InfoGan { continuous_weight: 1.0 };
+    assert_eq!(infogan.summary(), "Q head, continuous weight 1");
+
+    // A floor outside [0, 1] or a negative duration is refused, naming the setting.
+    for (schedule, needle) in [
+        (LambdaSchedule::new(1.0).with_floor(1.5), "floor must be a fraction of lambda in [0, 1], got 1.5"),
+        (LambdaSchedule::new(-1.0), "hold must be a finite number of epochs >= 0, got -1"),
+        (LambdaSchedule::new(1.0).with_decay(f64::NAN), "decay must be a finite number of epochs >= 0, got NaN"),
+    ] {
+        let term = HsicTerm::new().with_schedule(Some(schedule));
+        let err = expected(Regularizer::Hsic { terms: vec![term] }).validate().unwrap_err().to_string();
+        assert!(err.contains(needle) && err.contains("HSIC term 0"), "{err}");
+    }
 }

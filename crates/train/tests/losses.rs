@@ -1,12 +1,15 @@
-//! InfoGAN's Q loss against values worked out by hand from its definition, and its gradient
-//! reaching the networks the trainer updates with it.
+//! InfoGAN's Q loss against values worked out by hand from its definition; the HSIC terms
+//! against a float64 brute-force HSIC of the input they are set to read, weighted by their
+//! schedule; and the gradients of both reaching the networks the trainer updates with them.
 
 mod common;
 
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use hsic_infogan_models::{DiscriminatorConfig, GeneratorConfig, Latent, LatentConfig, Rng};
-use hsic_infogan_train::losses::info_loss;
+use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, LatentConfig, Rng};
+use hsic::{Estimator, HsicConfig, Kernel};
+use hsic_infogan_train::losses::{HsicInputs, HsicTerms, info_loss};
+use hsic_infogan_train::{HsicInput, HsicTerm, LambdaSchedule};
 
 use common::DIMS;
 
@@ -47,12 +50,7 @@ fn q_loss_is_the_categorical_cross_entropies_plus_the_weighted_gaussian_nll() {
 
 #[test]
 fn q_gradient_reaches_q_in_the_d_step_and_g_in_the_g_step() {
-    let device = Device::flex().autodiff();
-    let layout = LatentConfig::new().with_noise(4).with_categorical(vec![3]).with_continuous(2);
-    let mut rng = Rng::new(3);
-    let generator = GeneratorConfig::new(layout.input_size(), DIMS).init(&mut rng, &device);
-    let discriminator = DiscriminatorConfig::new(DIMS).with_q_outputs(Some(layout.code_size())).init(&mut rng, &device);
-    let latent = layout.sample(8, &mut rng);
+    let Networks { device, generator, discriminator, latent } = networks(true);
     // Burn's tape is consumed by a backward pass: every pass below runs its own forward.
     let fake = || generator.forward(latent.input(&device));
 
@@ -65,7 +63,30 @@ fn q_gradient_reaches_q_in_the_d_step_and_g_in_the_g_step() {
     let frozen = discriminator.clone().no_grad();
     let g_step = || info_loss(frozen.forward(fake()).q.expect("a Q head"), &latent, 1.0).backward();
     assert!(GradientsParams::from_grads(g_step(), &discriminator).is_empty(), "the G step reached D");
-    let to_g = GradientsParams::from_grads(g_step(), &generator);
+    every_tensor_has_a_gradient(&generator, g_step());
+}
+
+/// A small G and D (with InfoGAN's Q head if `q`) on an autodiff device, and a batch of 8 codes.
+struct Networks {
+    device: Device,
+    generator: Generator,
+    discriminator: Discriminator,
+    latent: Latent,
+}
+
+fn networks(q: bool) -> Networks {
+    let device = Device::flex().autodiff();
+    let layout = LatentConfig::new().with_noise(4).with_categorical(vec![3]).with_continuous(2);
+    let mut rng = Rng::new(3);
+    let generator = GeneratorConfig::new(layout.input_size(), DIMS).init(&mut rng, &device);
+    let discriminator = DiscriminatorConfig::new(DIMS).with_q_outputs(q.then(|| layout.code_size())).init(&mut rng, &device);
+    let latent = layout.sample(8, &mut rng);
+    Networks { device, generator, discriminator, latent }
+}
+
+/// Every trainable tensor of `generator` has a gradient in `grads`.
+fn every_tensor_has_a_gradient(generator: &Generator, grads: burn::tensor::Gradients) {
+    let to_g = GradientsParams::from_grads(grads, generator);
     let mut tensors = 0;
     generator.visit(&mut CountParams(&mut tensors));
     assert_eq!(to_g.len(), tensors, "G's parameter tensors with a gradient");
@@ -80,4 +101,83 @@ impl burn::module::ModuleVisitor for CountParams<'_> {
             *self.0 += 1;
         }
     }
+}
+
+/// The biased HSIC with linear kernels, (m-1)^-2 tr(K H L H), K = X Xᵀ and L = Y Yᵀ, by brute
+/// force in f64 (rows are samples).
+fn linear_hsic(x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
+    let m = x.len();
+    let gram = |rows: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        let dot = |a: &Vec<f64>, b: &Vec<f64>| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+        rows.iter().map(|a| rows.iter().map(|b| dot(a, b)).collect()).collect()
+    };
+    let centre = |k: Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+        let row: Vec<f64> = k.iter().map(|r| r.iter().sum::<f64>() / m as f64).collect();
+        let all = row.iter().sum::<f64>() / m as f64;
+        (0..m).map(|i| (0..m).map(|j| k[i][j] - row[i] - row[j] + all).collect()).collect()
+    };
+    let (k, l) = (centre(gram(x)), centre(gram(y)));
+    // tr(HKH HLH) = sum_ij (HKH)_ij (HLH)_ij, and H is idempotent.
+    let trace: f64 = (0..m).flat_map(|i| (0..m).map(move |j| (i, j))).map(|(i, j)| k[i][j] * l[i][j]).sum();
+    trace / ((m - 1) * (m - 1)) as f64
+}
+
+fn rows(values: &[f64], width: usize) -> Vec<Vec<f64>> {
+    values.chunks(width).map(<[f64]>::to_vec).collect()
+}
+
+fn tensor(values: &[f64], shape: [usize; 2], device: &Device) -> Tensor<2> {
+    let flat: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+    Tensor::from_data(TensorData::new(flat, shape), device)
+}
+
+#[test]
+fn hsic_terms_read_pixels_or_d_features_and_weigh_them_by_the_schedule() {
+    let device = Device::flex();
+    let layout = LatentConfig::new().with_noise(2).with_categorical(vec![3]).with_continuous(2);
+    let mut rng = Rng::new(9);
+    let (batch, pixels_wide, features_wide) = (6, DIMS.iter().product::<usize>(), 5);
+    let latent = layout.sample(batch, &mut rng);
+    let pixels: Vec<f64> = (0..batch * pixels_wide).map(|_| rng.uniform()).collect();
+    let features: Vec<f64> = (0..batch * features_wide).map(|_| rng.normal()).collect();
+    let codes: Vec<f64> = latent.codes().into_iter().map(f64::from).collect();
+    let code_rows = rows(&codes, layout.code_size());
+    let on_pixels = linear_hsic(&rows(&pixels, pixels_wide), &code_rows);
+    let on_features = linear_hsic(&rows(&features, features_wide), &code_rows);
+
+    let linear = HsicConfig::new().with_kernel_x(Kernel::Linear).with_kernel_y(Kernel::Linear).with_estimator(Estimator::Biased);
+    // Pixels: lambda 2, full for 1 epoch, then down to a quarter over 2 epochs; D features:
+    // lambda 0.5 throughout.
+    let schedule = LambdaSchedule::new(1.0).with_decay(2.0).with_floor(0.25);
+    let terms = HsicTerms::new(&[
+        HsicTerm::new().with_lambda(2.0).with_hsic(linear.clone()).with_schedule(Some(schedule)),
+        HsicTerm::new().with_lambda(0.5).with_hsic(linear).with_input(Some(HsicInput::Features)),
+    ]);
+    let [c, h, w] = DIMS;
+    for (epoch, factor) in [(0.0, 1.0), (0.99, 1.0), (2.0, 0.625), (3.0, 0.25), (40.0, 0.25)] {
+        let inputs = HsicInputs {
+            images: tensor(&pixels, [batch, pixels_wide], &device).reshape([batch, c, h, w]),
+            features: Some(tensor(&features, [batch, features_wide], &device)),
+        };
+        let value = terms.forward(inputs, &latent, epoch);
+        let (weighted, unweighted) = (value.weighted.into_scalar::<f32>() as f64, value.unweighted.into_scalar::<f32>() as f64);
+        let expected = 2.0 * factor * on_pixels + 0.5 * on_features;
+        assert!((weighted - expected).abs() < 1e-4 * expected, "epoch {epoch}: {weighted} vs {expected}");
+        let sum = on_pixels + on_features;
+        assert!((unweighted - sum).abs() < 1e-4 * sum, "epoch {epoch}: {unweighted} vs {sum}");
+    }
+}
+
+#[test]
+fn hsic_on_d_features_trains_g_through_a_frozen_d() {
+    let Networks { device, generator, discriminator, latent } = networks(false);
+    let discriminator = discriminator.no_grad();
+    let terms = HsicTerms::new(&[HsicTerm::new().with_input(Some(HsicInput::Features))]);
+    let step = || {
+        let images = generator.forward(latent.input(&device));
+        let features = discriminator.forward(images.clone()).features;
+        terms.forward(HsicInputs { images, features: Some(features) }, &latent, 0.0).weighted.backward()
+    };
+    assert!(GradientsParams::from_grads(step(), &discriminator).is_empty(), "the term reached D");
+    every_tensor_has_a_gradient(&generator, step());
 }

@@ -370,3 +370,19 @@ fn a_flex_run_samples_and_resumes_on_wgpu() {
     assert!(rows.iter().all(|r| r.d_loss.is_finite() && r.g_loss.is_finite()), "{rows:?}");
     assert_eq!(checkpoint::load_state(&checkpoint::find(dir.path()).unwrap()).unwrap().iteration, 12);
 }
+
+#[test]
+fn network_sizes_are_the_mnist_architecture_counted_by_hand() {
+    use hsic_infogan_train::run::{NetworkSizes, network_sizes};
+    // G: FC 74->1024 (no bias) + BN, FC 1024->49*128 + BN, up-conv 128->64 4x4 + BN,
+    // up-conv 64->1 4x4 with bias. BN has gamma and beta; its running statistics are not trained.
+    let generator = 74 * 1024 + 2 * 1024 + 1024 * 6272 + 2 * 6272 + 128 * 64 * 16 + 2 * 64 + 64 * 16 + 1;
+    // D: conv 1->64 4x4 with bias, conv 64->128 4x4 + BN, FC 6272->1024 + BN, FC 1024->1 with bias.
+    let discriminator = 16 * 64 + 64 + 64 * 128 * 16 + 2 * 128 + 6272 * 1024 + 2 * 1024 + 1024 + 1;
+    // Q: FC 1024->128 + BN, FC 128->12 with bias.
+    let q_head = 1024 * 128 + 2 * 128 + 128 * 12 + 12;
+    let mnist = [1, 28, 28];
+    let sizes = |model: ModelKind| network_sizes(&TrainConfig::new().with_regularizer(model.regularizer()), mnist).unwrap();
+    assert_eq!(sizes(ModelKind::InfoGan), NetworkSizes { generator, discriminator, q_head });
+    assert_eq!(sizes(ModelKind::Hsic), NetworkSizes { generator, discriminator, q_head: 0 });
+}

@@ -72,3 +72,55 @@ pub fn load_q(run: &Path, trained: &TrainedGenerator) -> Result<Option<Discrimin
     let fresh = DiscriminatorConfig::new(trained.state.image).with_q_outputs(Some(outputs)).init(&mut Rng::new(0), &trained.device);
     Ok(Some(checkpoint::load_discriminator(&checkpoint::find(run)?, fresh)?.valid()))
 }
+
+/// Trainable parameters of a run's networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkSizes {
+    pub generator: usize,
+    /// D without InfoGAN's Q head.
+    pub discriminator: usize,
+    /// InfoGAN's Q head (FC 128-BN-lReLU, FC codes); 0 for the models without one.
+    pub q_head: usize,
+}
+
+/// The sizes of the networks `config` builds for images of shape `image`, counted on freshly
+/// initialised copies (parameters that take a gradient: not batch norm's running statistics,
+/// which Burn's `num_params` includes).
+pub fn network_sizes(config: &TrainConfig, image: [usize; 3]) -> Result<NetworkSizes, TrainError> {
+    let device = hsic_infogan_device::open(hsic_infogan_device::default_backend())?;
+    let d = |q_outputs| trainable(&DiscriminatorConfig::new(image).with_q_outputs(q_outputs).init(&mut Rng::new(0), &device));
+    let discriminator = d(None);
+    Ok(NetworkSizes {
+        generator: trainable(&GeneratorConfig::new(config.latent.input_size(), image).init(&mut Rng::new(0), &device)),
+        discriminator,
+        q_head: config.q_outputs().map_or(0, |outputs| d(Some(outputs)) - discriminator),
+    })
+}
+
+/// The number of values in a module's tensors that require a gradient (on an autodiff device).
+fn trainable<M: Module>(module: &M) -> usize {
+    struct Count(usize);
+    impl burn::module::ModuleVisitor for Count {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            let value = param.val();
+            if value.is_require_grad() {
+                self.0 += value.shape().num_elements();
+            }
+        }
+    }
+    let mut count = Count(0);
+    module.visit(&mut count);
+    count.0
+}
+
+/// The median seconds per training step in a run's `metrics.csv` (steps only, over every
+/// session of the run; steps that shared the machine with other work count as they ran).
+pub fn median_step_seconds(run: &Path) -> Result<Option<f64>, TrainError> {
+    let mut seconds: Vec<f64> = metrics::read(&metrics_path(run))?.iter().map(|row| row.seconds).collect();
+    if seconds.is_empty() {
+        return Ok(None);
+    }
+    seconds.sort_by(f64::total_cmp);
+    let mid = seconds.len() / 2;
+    Ok(Some(if seconds.len() % 2 == 1 { seconds[mid] } else { (seconds[mid - 1] + seconds[mid]) / 2.0 }))
+}
