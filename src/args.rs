@@ -86,6 +86,25 @@ pub enum InputArg {
     Features,
 }
 
+impl InputArg {
+    /// As stored in a config: None is pixels, so configs written before the field load.
+    fn input(self) -> Option<HsicInput> {
+        match self {
+            Self::Pixels => None,
+            Self::Features => Some(HsicInput::Features),
+        }
+    }
+
+    /// The image kernel without `--kernel-x`: pixels in [0, 1] have a fixed scale (sigma_x = 8
+    /// was tuned on them); D's features do not, and their scale moves as D trains.
+    fn default_kernel(self) -> KernelArg {
+        match self {
+            Self::Pixels => KernelArg::Gaussian,
+            Self::Features => KernelArg::Median,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EstimatorArg {
     /// (m-1)^-2 tr(KHLH), the paper's eq. 5.
@@ -150,9 +169,9 @@ pub struct Settings {
     /// HSIC: kernel width for the codes.
     #[arg(long, default_value_t = DEFAULT_SIGMA_C, allow_negative_numbers = true)]
     pub sigma_c: f64,
-    /// HSIC: kernel on the images.
-    #[arg(long, value_enum, default_value = "gaussian")]
-    pub kernel_x: KernelArg,
+    /// HSIC: kernel on the images [default: gaussian on pixels, median on D's features].
+    #[arg(long, value_enum)]
+    pub kernel_x: Option<KernelArg>,
     /// HSIC: kernel on the codes.
     #[arg(long, value_enum, default_value = "gaussian")]
     pub kernel_c: KernelArg,
@@ -162,8 +181,9 @@ pub struct Settings {
     /// HSIC: use sigma * sqrt(dimension) as the width (the HSIC-Bottleneck convention).
     #[arg(long)]
     pub scale_by_dim: bool,
-    /// HSIC: measure the codes against the images' pixels or D's trunk features (there the
-    /// Euclidean scale differs: `--kernel-x median` sets the width per batch).
+    /// HSIC: measure the codes against the images' pixels or D's trunk features (whose
+    /// Euclidean scale differs from the pixels': there the image kernel's width defaults to the
+    /// batch median).
     #[arg(long, value_enum, default_value = "pixels")]
     pub hsic_input: InputArg,
     /// HSIC: keep lambda for this many epochs, then decay it (see --lambda-decay, --lambda-floor)
@@ -179,21 +199,27 @@ pub struct Settings {
     /// HSIC: one term for the categorical and one for the continuous codes instead of one joint term.
     #[arg(long)]
     pub hsic_per_group: bool,
+    /// HSIC per group: what the categorical term measures the codes against [default: --hsic-input].
+    #[arg(long, value_enum, requires = "hsic_per_group")]
+    pub hsic_input_cat: Option<InputArg>,
+    /// HSIC per group: what the continuous term measures the codes against [default: --hsic-input].
+    #[arg(long, value_enum, requires = "hsic_per_group")]
+    pub hsic_input_cont: Option<InputArg>,
     /// HSIC per group: kernel on the categorical codes (`linear` on one-hot codes is the delta
     /// kernel) [default: --kernel-c].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, requires = "hsic_per_group")]
     pub kernel_cat: Option<KernelArg>,
     /// HSIC per group: kernel width for the categorical codes [default: --sigma-c].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, requires = "hsic_per_group")]
     pub sigma_cat: Option<f64>,
     /// HSIC per group: kernel width for the continuous codes [default: --sigma-c].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, requires = "hsic_per_group")]
     pub sigma_cont: Option<f64>,
     /// HSIC per group: weight of the categorical term [default: --lambda].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, requires = "hsic_per_group")]
     pub lambda_cat: Option<f64>,
     /// HSIC per group: weight of the continuous term [default: --lambda].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, requires = "hsic_per_group")]
     pub lambda_cont: Option<f64>,
     /// InfoGAN: weight of the continuous codes' Gaussian NLL next to the categorical
     /// cross-entropy (the spec's 0.1; the original InfoGAN code uses 1 on MNIST).
@@ -211,19 +237,15 @@ impl Settings {
     fn regularizer(&self) -> Regularizer {
         let estimator = self.estimator.estimator();
         let schedule = self.lambda_hold.map(|hold| LambdaSchedule::new(hold).with_decay(self.lambda_decay).with_floor(self.lambda_floor));
-        let input = match self.hsic_input {
-            InputArg::Pixels => None,
-            InputArg::Features => Some(HsicInput::Features),
-        };
-        let term = |codes, lambda, kernel_c, sigma_c| HsicTerm {
+        let term = |codes, input: InputArg, lambda, kernel_c, sigma_c| HsicTerm {
             codes,
             lambda,
             hsic: HsicConfig::new()
-                .with_kernel_x(kernel(self.kernel_x, self.sigma_x))
+                .with_kernel_x(kernel(self.kernel_x.unwrap_or(input.default_kernel()), self.sigma_x))
                 .with_kernel_y(kernel(kernel_c, sigma_c))
                 .with_estimator(estimator.clone())
                 .with_scale_by_dim(self.scale_by_dim),
-            input,
+            input: input.input(),
             schedule: schedule.clone(),
         };
         match self.model {
@@ -231,14 +253,23 @@ impl Settings {
                 terms: vec![
                     term(
                         CodeGroup::Categorical,
+                        self.hsic_input_cat.unwrap_or(self.hsic_input),
                         self.lambda_cat.unwrap_or(self.lambda),
                         self.kernel_cat.unwrap_or(self.kernel_c),
                         self.sigma_cat.unwrap_or(self.sigma_c),
                     ),
-                    term(CodeGroup::Continuous, self.lambda_cont.unwrap_or(self.lambda), self.kernel_c, self.sigma_cont.unwrap_or(self.sigma_c)),
+                    term(
+                        CodeGroup::Continuous,
+                        self.hsic_input_cont.unwrap_or(self.hsic_input),
+                        self.lambda_cont.unwrap_or(self.lambda),
+                        self.kernel_c,
+                        self.sigma_cont.unwrap_or(self.sigma_c),
+                    ),
                 ],
             },
-            ModelKind::Hsic => Regularizer::Hsic { terms: vec![term(CodeGroup::All, self.lambda, self.kernel_c, self.sigma_c)] },
+            ModelKind::Hsic => {
+                Regularizer::Hsic { terms: vec![term(CodeGroup::All, self.hsic_input, self.lambda, self.kernel_c, self.sigma_c)] }
+            }
             ModelKind::InfoGan => Regularizer::InfoGan { continuous_weight: self.info_continuous_weight },
             ModelKind::Gan => Regularizer::Gan,
         }

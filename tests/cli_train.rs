@@ -54,8 +54,10 @@ fn train_resume_and_sample_a_run() {
 fn bad_flags_fail_with_a_message() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("never").display().to_string();
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 11] = [
         (&["train", "--model", "vae"], "unknown model `vae`"),
+        (&["train", "--hsic-input-cont", "pixels", "--out", &out], "--hsic-per-group"),
+        (&["train", "--lambda-cat", "2", "--out", &out], "--hsic-per-group"),
         (&["train", "--lambda-hold", "2", "--lambda-floor", "1.5", "--out", &out], "floor must be a fraction of lambda in [0, 1], got 1.5"),
         (&["train", "--lambda-decay", "2", "--out", &out], "--lambda-hold"),
         (&["train", "--model", "infogan", "--info-continuous-weight", "-1", "--out", &out], "continuous weight must be a finite number >= 0, got -1"),
@@ -325,8 +327,9 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
         ("unbiased", &["--model", "hsic", "--estimator", "unbiased", "--lambda", "10"]),
         ("biased", &["--model", "hsic", "--estimator", "biased", "--lambda", "10"]),
         ("delta_categorical", &["--model", "hsic", "--hsic-per-group", "--kernel-cat", "linear"]),
+        ("features_cat_pixels_cont", &["--model", "hsic", "--hsic-per-group", "--hsic-input-cat", "features"]),
         ("features_scheduled", &[
-            "--model", "hsic", "--hsic-input", "features", "--kernel-x", "median", "--lambda", "2",
+            "--model", "hsic", "--hsic-input", "features", "--lambda", "2",
             "--lambda-hold", "0", "--lambda-decay", "0.5", "--lambda-floor", "0.25",
         ]),
     ] {
@@ -347,8 +350,13 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
                 (&terms[0].hsic.kernel_y, &terms[1].hsic.kernel_y),
                 (&hsic::Kernel::Linear, &hsic::Kernel::gaussian(1.0))
             ),
+            // Each term's image kernel defaults to its input's: median on features, sigma_x on pixels.
+            "features_cat_pixels_cont" => assert_eq!(
+                [(terms[0].input, &terms[0].hsic.kernel_x), (terms[1].input, &terms[1].hsic.kernel_x)],
+                [(Some(HsicInput::Features), &hsic::Kernel::GaussianMedian), (None, &hsic::Kernel::gaussian(8.0))]
+            ),
             "features_scheduled" => {
-                assert_eq!(terms[0].input, Some(HsicInput::Features));
+                assert_eq!((terms[0].input, &terms[0].hsic.kernel_x), (Some(HsicInput::Features), &hsic::Kernel::GaussianMedian));
                 assert_eq!(terms[0].schedule, Some(LambdaSchedule::new(0.0).with_decay(0.5).with_floor(0.25)));
                 // 6 iterations per epoch: the second runs at epoch 1/6, a third of the way down
                 // from 1 to 0.25, so G's loss holds -2 * 1 * HSIC, then -2 * 0.75 * HSIC.
