@@ -62,6 +62,10 @@ fn eval_scores_runs_and_compare_tabulates_them() {
         let expected = if s.max(t) < hsic_infogan_eval::scores::CAPTURE_THRESHOLD { "none" } else if s >= t { "slant" } else { "thickness" };
         assert_eq!(code.captures, expected, "{code:?}");
     }
+    // Per continuous code, a share of the (here 300) draws whose digit changes along it.
+    let change = scores.digit_change.as_ref().expect("measured");
+    assert!(change.len() == 2 && change.iter().all(|c| (0.0..=1.0).contains(c) && ((c * 300.0).round() - c * 300.0).abs() < 1e-9), "{change:?}");
+    assert!(printed.contains("continuous code 2: digit changes from -1 to +1") && printed.contains("of 300 draws"), "{printed}");
 
     // The literature's protocol: the encoder's code values for the 10,000 real test digits,
     // matched to their labels; HSIC-InfoGAN has no Q to score.
@@ -141,6 +145,8 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert!(rows[3].contains(&q_cell) && rows[2].contains("| — |"), "{table}");
     assert!(rows[2].starts_with("| hsic | hsic | all: CKA σx 8 σc 1 λ 1 |"), "{table}");
     assert!(rows[3].starts_with("| infogan | infogan | Q head"), "{table}");
+    let digit_cell = format!("; digit {:.0}% |", 100.0 * change[1]);
+    assert!(rows[2].ends_with(&digit_cell), "{digit_cell} in {table}");
     // Trainable parameters (counted by hand in the train crate's tests): only InfoGAN has a Q head.
     assert!(rows[0].contains("| parameters (G / D / Q) | s/iter |"), "{table}");
     assert!(rows[2].contains("| 6.65M / 6.56M / — |") && rows[3].contains("| 6.65M / 6.56M / 0.13M |"), "{table}");

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use hsic_infogan_eval::report::{self, EvalReport, MIN_SAMPLES};
+use hsic_infogan_eval::report::{self, CHANGE_DRAWS, EvalReport, MIN_SAMPLES};
 use hsic_infogan_eval::scores::{CAPTURE_THRESHOLD, CategoricalScore, ContinuousScore, RealDigitScore};
 use hsic_infogan_eval::{EvalError, EvalOptions, evaluate_with};
 use hsic_infogan_train::files::write_atomic;
@@ -89,6 +89,12 @@ fn summary(report: &EvalReport) -> Vec<Vec<String>> {
         vec!["classifier".into(), format!("{:.2}% MNIST test accuracy", 100.0 * report.classifier_test_accuracy)],
     ];
     rows.extend(code_rows("", &report.categorical, &report.continuous));
+    for (j, change) in report.digit_change.iter().flatten().enumerate() {
+        rows.push(vec![
+            format!("continuous code {}: digit changes from -1 to +1", j + 1),
+            format!("{:.1}% of {} draws", 100.0 * change, CHANGE_DRAWS.min(report.samples)),
+        ]);
+    }
     rows.push(vec![
         "FID (classifier features)".into(),
         format!("{:.2} (real training digits: {:.2})", report.fid, report.fid_real),
@@ -177,7 +183,8 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
          between the code values a post-hoc encoder, trained on the run's generated digits, \
          reads from the 10,000 real MNIST test digits and their labels; Q accuracy: the same \
          with InfoGAN's own Q network. A continuous code captures slant or thickness when \
-         |Spearman ρ| ≥ {CAPTURE_THRESHOLD}. Parameters: trainable, in millions, D without \
+         |Spearman ρ| ≥ {CAPTURE_THRESHOLD}; digit: the share of {CHANGE_DRAWS} draws whose \
+         digit changes between the code at -1 and at +1 (z and the other codes fixed). Parameters: trainable, in millions, D without \
          InfoGAN's Q head; s/iter: the median seconds of a training step in `metrics.csv`.\n"
     ));
     print!("{table}");
@@ -208,7 +215,8 @@ fn compare_row(run: &Path) -> Result<(Vec<String>, Vec<String>), Box<dyn std::er
         format!("{:.2}", report.fid),
         format!("{:.2}", report.class_coverage),
     ];
-    Ok((row, report.continuous.iter().map(captured).collect()))
+    let change = |j: usize| report.digit_change.as_ref().and_then(|c| c.get(j)).map_or(String::new(), |c| format!("; digit {:.0}%", 100.0 * c));
+    Ok((row, report.continuous.iter().enumerate().map(|(j, score)| captured(score) + &change(j)).collect()))
 }
 
 /// `83.5%`, or `—` for a score not measured.
