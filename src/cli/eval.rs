@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use hsic_infogan_eval::report::{self, CHANGE_DRAWS, EvalReport, MIN_SAMPLES};
+use hsic_infogan_eval::report::{self, CHANGE_DRAWS, EvalReport, MIN_SAMPLES, change_draws};
 use hsic_infogan_eval::scores::{CAPTURE_THRESHOLD, CategoricalScore, ContinuousScore, RealDigitScore};
 use hsic_infogan_eval::{EvalError, EvalOptions, evaluate_with};
 use hsic_infogan_train::files::write_atomic;
@@ -92,7 +92,7 @@ fn summary(report: &EvalReport) -> Vec<Vec<String>> {
     for (j, change) in report.digit_change.iter().flatten().enumerate() {
         rows.push(vec![
             format!("continuous code {}: digit changes from -1 to +1", j + 1),
-            format!("{:.1}% of {} draws", 100.0 * change, CHANGE_DRAWS.min(report.samples)),
+            format!("{:.1}% of {} draws", 100.0 * change, change_draws(report.samples)),
         ]);
     }
     rows.push(vec![
@@ -184,8 +184,8 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
          reads from the 10,000 real MNIST test digits and their labels; Q accuracy: the same \
          with InfoGAN's own Q network. A continuous code captures slant or thickness when \
          |Spearman ρ| ≥ {CAPTURE_THRESHOLD}; digit: the share of {CHANGE_DRAWS} draws whose \
-         digit changes between the code at -1 and at +1 (z and the other codes fixed). Parameters: trainable, in millions, D without \
-         InfoGAN's Q head; s/iter: the median seconds of a training step in `metrics.csv`.\n"
+         digit changes between the code at -1 and at +1 (z and the other codes fixed). \
+         Parameters: trainable, in millions, D without InfoGAN's Q head; s/iter: the median seconds of a training step in `metrics.csv`.\n"
     ));
     print!("{table}");
     write_atomic(&args.out, &table)?;

@@ -38,6 +38,11 @@ const CHUNK: usize = 500;
 /// smaller): at 1,000 its standard error is at most 1.6 points.
 pub const CHANGE_DRAWS: usize = 1000;
 
+/// The draws [`EvalReport::digit_change`] is measured over in an evaluation of `samples`.
+pub fn change_draws(samples: usize) -> usize {
+    CHANGE_DRAWS.min(samples)
+}
+
 /// Everything `eval` measures, saved as the run's `eval.json`.
 #[derive(Config, Debug)]
 pub struct EvalReport {
@@ -152,7 +157,7 @@ pub fn evaluate_with(run: &Path, options: &EvalOptions, on_encoder_step: &mut dy
     let samples = generate(generator, &config.latent, &classifier, options, device)?;
     let digit_change = digit_change(
         &config.latent,
-        CHANGE_DRAWS.min(options.samples),
+        change_draws(options.samples),
         &mut Rng::new(options.seed),
         |latent| generator.forward(latent.input(device)),
         |images| digits(&classifier, images),

@@ -28,7 +28,7 @@ fn reference(k: &Matrix) -> Vec<f64> {
     (0..m).flat_map(|i| (0..m).map(move |j| (i, j))).map(|(i, j)| (0..m).map(|l| hk[i][l] * h(l, j)).sum()).collect()
 }
 
-/// The largest absolute difference between `centred` and the reference, for sizes that are and
+/// The largest absolute difference between what `centre` gives and the reference, for sizes that are and
 /// are not multiples of a GPU workgroup.
 fn worst_error(centre: impl Fn(Tensor<2>) -> Tensor<2>, device: &Device) -> f64 {
     let mut rng = Rng::new(7);
