@@ -79,6 +79,21 @@ impl Estimator {
             Self::Normalized => cka(k, l),
         }
     }
+
+    /// The estimate from the centred sums `S = (<HKH, HLH>, <HKH, HKH>, <HLH, HLH>)` of `m`
+    /// samples (what the fused kernels give).
+    ///
+    /// # Panics
+    /// For [`Unbiased`](Self::Unbiased), which needs U-centred sums.
+    #[cfg(any(feature = "wgpu", feature = "cuda"))]
+    pub(crate) fn estimate_from_centred_sums(&self, sums: Tensor<1>, m: usize) -> Tensor<1> {
+        let sum = |index| sums.clone().narrow(0, index, 1);
+        match self {
+            Self::Biased => biased_from_inner(sum(0), m),
+            Self::Normalized => cka_from_inners(sum(0), sum(1), sum(2)),
+            Self::Unbiased => panic!("the unbiased estimator needs U-centred sums"),
+        }
+    }
 }
 
 /// The batch size `m` of two `[m, m]` Gram matrices, or the error saying they are not square
@@ -119,7 +134,12 @@ pub fn u_center(k: Tensor<2>) -> Tensor<2> {
 /// centred: equal to `sum((HKH) o L)` in exact arithmetic, but about 100x more accurate in f32.
 pub fn hsic_biased(k: Tensor<2>, l: Tensor<2>) -> Tensor<1> {
     let [m, _] = k.dims();
-    inner(center(k), center(l)) / ((m as f64 - 1.0).powi(2))
+    biased_from_inner(inner(center(k), center(l)), m)
+}
+
+/// Eq. (5)'s normalisation of `<HKH, HLH>` over `m` samples: `/ (m - 1)^2`.
+fn biased_from_inner(inner: Tensor<1>, m: usize) -> Tensor<1> {
+    inner / ((m as f64 - 1.0).powi(2))
 }
 
 /// Song et al. (2012), eq. (5):
@@ -135,11 +155,14 @@ pub fn hsic_unbiased(k: Tensor<2>, l: Tensor<2>) -> Tensor<1> {
 /// under each square root so that a batch with no variation in one input gives 0 (not 0/0) and
 /// finite gradients.
 pub fn cka(k: Tensor<2>, l: Tensor<2>) -> Tensor<1> {
-    const EPS: f64 = 1e-12;
     let (k, l) = (center(k), center(l));
-    let norm_k = (inner(k.clone(), k.clone()) + EPS).sqrt();
-    let norm_l = (inner(l.clone(), l.clone()) + EPS).sqrt();
-    inner(k, l) / (norm_k * norm_l)
+    cka_from_inners(inner(k.clone(), l.clone()), inner(k.clone(), k), inner(l.clone(), l))
+}
+
+/// CKA from `<HKH, HLH>`, `<HKH, HKH>` and `<HLH, HLH>`.
+fn cka_from_inners(kl: Tensor<1>, kk: Tensor<1>, ll: Tensor<1>) -> Tensor<1> {
+    const EPS: f64 = 1e-12;
+    kl / ((kk + EPS).sqrt() * (ll + EPS).sqrt())
 }
 
 /// `sum(A o B)`, reduced by rows first: a two-level sum keeps f32 rounding near `sqrt(m)` terms.

@@ -2,6 +2,8 @@
 
 mod error;
 pub mod estimator;
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+pub mod fused;
 mod gamma;
 pub mod independence;
 pub mod kernel;

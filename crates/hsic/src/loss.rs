@@ -85,6 +85,17 @@ impl Hsic {
         y: Tensor<DY>,
     ) -> Result<Tensor<1>, HsicError> {
         let (x, y, dtype) = paired_samples(x, y, |m| self.estimator.check_samples(m))?;
+        #[cfg(any(feature = "wgpu", feature = "cuda"))]
+        if let Some(estimate) = crate::fused::estimate(
+            &self.kernel_x,
+            &self.kernel_y,
+            &self.estimator,
+            self.scale_by_dim,
+            &x,
+            &y,
+        ) {
+            return Ok(estimate.cast(dtype));
+        }
         let k = self.kernel_x.gram(x, self.scale_by_dim);
         let l = self.kernel_y.gram(y, self.scale_by_dim);
         Ok(self.estimator.estimate(k, l).cast(dtype))

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::reference::{RefKernel, estimate, resolve};
-use common::{Backend, Matrix, Rng, backends, rounded, scalar, tensor, values};
+use common::reference::{estimate, finite_difference, resolve};
+use common::{Backend, Rng, backends, rounded, scalar, tensor, values};
 use hsic::{Estimator, HsicConfig, Kernel};
 
 const ESTIMATORS: [Estimator; 3] = [Estimator::Biased, Estimator::Unbiased, Estimator::Normalized];
@@ -71,32 +71,6 @@ fn values_match_float64_reference_on_random_shapes() {
         }
         println!("{name}: worst relative error {:e} ({})", worst.0, worst.1);
     }
-}
-
-/// `d reference / d x` by central differences in f64, with the kernel widths held at their
-/// values for the unperturbed inputs (the crate treats the median width as a constant).
-fn finite_difference(
-    estimator: &Estimator,
-    (kx, ky): (RefKernel, RefKernel),
-    x: &Matrix,
-    y: &Matrix,
-    wrt_x: bool,
-) -> Vec<f64> {
-    const H: f64 = 1e-5;
-    let target = if wrt_x { x } else { y };
-    let mut gradient = Vec::new();
-    for i in 0..target.len() {
-        for j in 0..target[0].len() {
-            let shifted = |delta: f64| {
-                let mut t = target.clone();
-                t[i][j] += delta;
-                let (x, y) = if wrt_x { (&t, y) } else { (x, &t) };
-                estimate(estimator, kx, ky, x, y)
-            };
-            gradient.push((shifted(H) - shifted(-H)) / (2.0 * H));
-        }
-    }
-    gradient
 }
 
 #[test]
