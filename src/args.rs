@@ -75,6 +75,10 @@ pub enum KernelArg {
     Median,
     /// a . b (on one-hot codes: the delta kernel, 1 for equal values and 0 otherwise).
     Linear,
+    /// Codes only, joint term: the delta kernel on the one-hot categorical codes times a
+    /// Gaussian (--sigma-c) on the continuous codes, so the continuous codes are asked to matter
+    /// within each category rather than across them.
+    Product,
 }
 
 /// `--hsic-input`.
@@ -241,8 +245,8 @@ impl Settings {
             codes,
             lambda,
             hsic: HsicConfig::new()
-                .with_kernel_x(kernel(self.kernel_x.unwrap_or(input.default_kernel()), self.sigma_x))
-                .with_kernel_y(kernel(kernel_c, sigma_c))
+                .with_kernel_x(kernel(self.kernel_x.unwrap_or(input.default_kernel()), self.sigma_x, 0))
+                .with_kernel_y(kernel(kernel_c, sigma_c, self.categorical.iter().sum()))
                 .with_estimator(estimator.clone())
                 .with_scale_by_dim(self.scale_by_dim),
             input: input.input(),
@@ -335,11 +339,14 @@ fn parse_model(name: &str) -> Result<ModelKind, String> {
     name.parse()
 }
 
-fn kernel(arg: KernelArg, sigma: f64) -> Kernel {
+/// The kernel `arg` names, with width `sigma`; a product splits after the `one_hot` columns of
+/// the categorical codes.
+fn kernel(arg: KernelArg, sigma: f64, one_hot: usize) -> Kernel {
     match arg {
         KernelArg::Gaussian => Kernel::gaussian(sigma),
         KernelArg::Median => Kernel::GaussianMedian,
         KernelArg::Linear => Kernel::Linear,
+        KernelArg::Product => Kernel::product(one_hot, Kernel::Linear, Kernel::gaussian(sigma)),
     }
 }
 

@@ -54,7 +54,7 @@ fn train_resume_and_sample_a_run() {
 fn bad_flags_fail_with_a_message() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("never").display().to_string();
-    let cases: [(&[&str], &str); 11] = [
+    let cases: [(&[&str], &str); 13] = [
         (&["train", "--model", "vae"], "unknown model `vae`"),
         (&["train", "--hsic-input-cont", "pixels", "--out", &out], "--hsic-per-group"),
         (&["train", "--lambda-cat", "2", "--out", &out], "--hsic-per-group"),
@@ -67,6 +67,8 @@ fn bad_flags_fail_with_a_message() {
             "batch size 3 is below the unbiased HSIC estimator's minimum of 4",
         ),
         (&["train", "--dataset", "folder:/nonexistent/images", "--out", &out], "/nonexistent/images"),
+        (&["train", "--kernel-c", "product", "--continuous", "0", "--out", &out], "product kernel split at column 10 needs samples wider than 10"),
+        (&["train", "--kernel-x", "product", "--out", &out], "a product kernel splits the codes"),
         (&["sample", "--run", "/nonexistent/run"], "not a run folder"),
         (&["classifier", "train", "--epochs", "0"], "--epochs must be at least 1"),
     ];
@@ -327,6 +329,7 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
         ("unbiased", &["--model", "hsic", "--estimator", "unbiased", "--lambda", "10"]),
         ("biased", &["--model", "hsic", "--estimator", "biased", "--lambda", "10"]),
         ("delta_categorical", &["--model", "hsic", "--hsic-per-group", "--kernel-cat", "linear"]),
+        ("product", &["--model", "hsic", "--kernel-c", "product", "--sigma-c", "0.5"]),
         ("features_cat_pixels_cont", &["--model", "hsic", "--hsic-per-group", "--hsic-input-cat", "features"]),
         ("features_scheduled", &[
             "--model", "hsic", "--hsic-input", "features", "--lambda", "2",
@@ -346,6 +349,12 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
                 (&hsic::Kernel::GaussianMedian, &hsic::Kernel::Linear)
             ),
             "scale_by_dim" => assert!(terms[0].hsic.scale_by_dim),
+            // The delta kernel on the one-hot columns (one per class of the folder) times a
+            // Gaussian on the continuous codes.
+            "product" => assert_eq!(
+                terms[0].hsic.kernel_y,
+                hsic::Kernel::product(config.latent.one_hot_size(), hsic::Kernel::Linear, hsic::Kernel::gaussian(0.5))
+            ),
             "delta_categorical" => assert_eq!(
                 (&terms[0].hsic.kernel_y, &terms[1].hsic.kernel_y),
                 (&hsic::Kernel::Linear, &hsic::Kernel::gaussian(1.0))

@@ -28,6 +28,17 @@ pub enum HsicError {
     NoPermutations,
     /// Random-feature HSIC asked for no features.
     NoFeatures,
+    /// A product kernel whose split leaves no column on one side of the samples.
+    ProductSplit {
+        argument: &'static str,
+        split: usize,
+        width: usize,
+    },
+    /// A kernel that this computation does not support.
+    UnsupportedKernel {
+        argument: &'static str,
+        what: &'static str,
+    },
     /// Samples of another width than the random features were drawn for.
     SampleWidth {
         input: &'static str,
@@ -61,6 +72,14 @@ impl fmt::Display for HsicError {
             ),
             Self::NoPermutations => write!(f, "a permutation test needs at least 1 permutation, got 0"),
             Self::NoFeatures => write!(f, "random-feature HSIC needs at least 1 feature, got 0"),
+            Self::ProductSplit { argument, split, width } => write!(
+                f,
+                "{argument}: a product kernel split at column {split} needs samples wider than \
+                 {split} (and split > 0), got {width} values per sample"
+            ),
+            Self::UnsupportedKernel { argument, what } => {
+                write!(f, "{argument}: {what}")
+            }
             Self::SampleWidth { input, expected, got } => write!(
                 f,
                 "{input}'s samples flatten to {got} values, but the random features were drawn \

@@ -17,8 +17,19 @@ pub enum Kernel {
     /// than half of the pairs coincide the median is 0 and the mean pair distance is used instead;
     /// if every sample is the same, `sigma = 1` (any width then gives the same all-ones Gram matrix).
     GaussianMedian,
-    /// `k(a, b) = <a, b>`.
+    /// `k(a, b) = <a, b>`. On one-hot columns this is the delta kernel: 1 for the same
+    /// category, 0 otherwise.
     Linear,
+    /// The product `k(a, b) = k_head(a[..split], b[..split]) * k_tail(a[split..], b[split..])`
+    /// of a kernel on the first `split` columns and one on the rest: two samples count as
+    /// similar only when both parts are. HSIC with it measures dependence on the pair of parts
+    /// jointly; e.g. the delta kernel on a one-hot categorical code times a Gaussian on
+    /// continuous codes asks for dependence on the continuous codes *within* each category.
+    Product {
+        split: usize,
+        head: Box<Kernel>,
+        tail: Box<Kernel>,
+    },
 }
 
 impl Kernel {
@@ -27,14 +38,38 @@ impl Kernel {
         Self::Gaussian { sigma }
     }
 
+    /// The product of `head` on the first `split` columns and `tail` on the rest.
+    pub fn product(split: usize, head: Kernel, tail: Kernel) -> Self {
+        Self::Product {
+            split,
+            head: Box::new(head),
+            tail: Box::new(tail),
+        }
+    }
+
     /// Checks the kernel's parameters; `argument` names it in the error (e.g. `"kernel_x"`).
     pub fn validate(&self, argument: &'static str) -> Result<(), HsicError> {
-        match *self {
-            Self::Gaussian { sigma } if !(sigma.is_finite() && sigma > 0.0) => {
+        match self {
+            &Self::Gaussian { sigma } if !(sigma.is_finite() && sigma > 0.0) => {
                 Err(HsicError::InvalidSigma {
                     argument,
                     value: sigma,
                 })
+            }
+            Self::Product { head, tail, .. } => {
+                head.validate(argument)?;
+                tail.validate(argument)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks that samples `width` values wide fit the kernel (a product's split must leave
+    /// columns on both sides); `argument` names the input in the error.
+    pub fn check_width(&self, width: usize, argument: &'static str) -> Result<(), HsicError> {
+        match self {
+            &Self::Product { split, .. } if split == 0 || split >= width => {
+                Err(HsicError::ProductSplit { argument, split, width })
             }
             _ => Ok(()),
         }
@@ -50,7 +85,8 @@ impl Kernel {
     /// With `scale_by_dim`, a fixed width becomes `sigma * sqrt(d)` (the HSIC-Bottleneck convention).
     ///
     /// # Panics
-    /// If the kernel's width is not a finite positive number.
+    /// If the kernel's width is not a finite positive number, or a product's split leaves no
+    /// column on one side.
     pub fn gram(&self, x: Tensor<2>, scale_by_dim: bool) -> Tensor<2> {
         match *self {
             Self::Gaussian { sigma } => {
@@ -68,6 +104,18 @@ impl Kernel {
                 gaussian_gram(distances, sigma)
             }
             Self::Linear => x.clone().matmul(x.transpose()),
+            Self::Product {
+                split,
+                ref head,
+                ref tail,
+            } => {
+                let [_, d] = x.dims();
+                if let Err(err) = self.check_width(d, "x") {
+                    panic!("{err}");
+                }
+                let head = head.gram(x.clone().narrow(1, 0, split), scale_by_dim);
+                head * tail.gram(x.narrow(1, split, d - split), scale_by_dim)
+            }
         }
     }
 }

@@ -63,6 +63,12 @@ impl RandomFeatureHsicConfig {
         device: &Device,
     ) -> Result<RandomFeatureHsic, HsicError> {
         Kernel::validate_pair(&self.kernel_x, &self.kernel_y)?;
+        for (kernel, argument) in [(&self.kernel_x, "kernel_x"), (&self.kernel_y, "kernel_y")] {
+            if matches!(kernel, Kernel::Product { .. }) {
+                let what = "random features are drawn for Gaussian and linear kernels, not products";
+                return Err(HsicError::UnsupportedKernel { argument, what });
+            }
+        }
         if self.features == 0 {
             return Err(HsicError::NoFeatures);
         }
@@ -165,6 +171,7 @@ impl FeatureMap {
     ) -> Self {
         let draw = match kernel {
             Kernel::Linear => None,
+            Kernel::Product { .. } => unreachable!("try_init turns products away"),
             Kernel::Gaussian { .. } | Kernel::GaussianMedian => {
                 let w: Vec<f32> = (0..width * features).map(|_| rng.normal() as f32).collect();
                 let b: Vec<f32> = (0..features)

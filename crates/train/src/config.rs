@@ -100,11 +100,6 @@ impl Regularizer {
     /// In a few words, for tables: e.g. `all: CKA σx 8 σc 1 λ 1` for HSIC-InfoGAN,
     /// `Q head, continuous weight 0.1` for InfoGAN.
     pub fn summary(&self) -> String {
-        let kernel = |kernel: &Kernel| match kernel {
-            Kernel::Gaussian { sigma } => format!("{sigma}"),
-            Kernel::GaussianMedian => "median".into(),
-            Kernel::Linear => "linear".into(),
-        };
         match self {
             Self::Gan => "none".into(),
             Self::InfoGan { continuous_weight } => format!("Q head, continuous weight {continuous_weight}"),
@@ -122,8 +117,8 @@ impl Regularizer {
                         "{}: {estimator}{} σx {} σc {} λ {}{schedule}{}",
                         format!("{:?}", term.codes).to_lowercase(),
                         if term.input() == HsicInput::Features { " on D features" } else { "" },
-                        kernel(&term.hsic.kernel_x),
-                        kernel(&term.hsic.kernel_y),
+                        kernel_summary(&term.hsic.kernel_x),
+                        kernel_summary(&term.hsic.kernel_y),
                         term.lambda,
                         if term.hsic.scale_by_dim { " (σ × √d)" } else { "" }
                     )
@@ -220,6 +215,16 @@ impl HsicTerm {
     /// The weight at fractional epoch `epoch`.
     pub fn lambda_at(&self, epoch: f64) -> f64 {
         self.lambda * self.schedule.as_ref().map_or(1.0, |s| s.factor(epoch))
+    }
+}
+
+/// A kernel in a few characters: its width, `median`, `linear`, or `head×tail` for a product.
+fn kernel_summary(kernel: &Kernel) -> String {
+    match kernel {
+        Kernel::Gaussian { sigma } => format!("{sigma}"),
+        Kernel::GaussianMedian => "median".into(),
+        Kernel::Linear => "linear".into(),
+        Kernel::Product { head, tail, .. } => format!("{}×{}", kernel_summary(head), kernel_summary(tail)),
     }
 }
 
@@ -378,6 +383,10 @@ impl TrainConfig {
             return Err(TrainError::Config(format!("HSIC term {i} measures {:?} codes, but the latent has none", term.codes)));
         }
         term.hsic.try_init().map_err(|e| TrainError::Config(format!("HSIC term {i}: {e}")))?;
+        if matches!(term.hsic.kernel_x, Kernel::Product { .. }) {
+            return bad("kernel_x: a product kernel splits the codes (--kernel-c product), not the images".into());
+        }
+        term.hsic.kernel_y.check_width(width, "kernel_y").map_err(|e| TrainError::Config(format!("HSIC term {i}: {e}")))?;
         let needed = term.hsic.estimator.min_samples();
         if self.batch_size < needed {
             return Err(TrainError::Config(format!(

@@ -40,6 +40,7 @@ pub fn resolve(kernel: &Kernel, x: &Matrix, scale_by_dim: bool) -> RefKernel {
             RefKernel::Gaussian(median)
         }
         Kernel::Linear => RefKernel::Linear,
+        Kernel::Product { .. } => panic!("resolve a product kernel's parts one by one"),
     }
 }
 
@@ -102,13 +103,16 @@ fn unbiased(k: &Matrix, l: &Matrix) -> f64 {
 }
 
 pub fn estimate(estimator: &Estimator, kx: RefKernel, ky: RefKernel, x: &Matrix, y: &Matrix) -> f64 {
-    let (k, l) = (gram(kx, x), gram(ky, y));
-    let m = x.len() as f64;
+    estimate_from_grams(estimator, &gram(kx, x), &gram(ky, y))
+}
+
+pub fn estimate_from_grams(estimator: &Estimator, k: &Matrix, l: &Matrix) -> f64 {
+    let m = k.len() as f64;
     match estimator {
-        Estimator::Biased => trace_khlh(&k, &l) / ((m - 1.0) * (m - 1.0)),
-        Estimator::Unbiased => unbiased(&k, &l),
+        Estimator::Biased => trace_khlh(k, l) / ((m - 1.0) * (m - 1.0)),
+        Estimator::Unbiased => unbiased(k, l),
         Estimator::Normalized => {
-            trace_khlh(&k, &l) / (trace_khlh(&k, &k) * trace_khlh(&l, &l)).sqrt()
+            trace_khlh(k, l) / (trace_khlh(k, k) * trace_khlh(l, l)).sqrt()
         }
     }
 }
