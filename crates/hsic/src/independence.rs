@@ -140,8 +140,7 @@ impl IndependenceTest {
         y: Tensor<DY>,
     ) -> Result<TestOutcome, HsicError> {
         let (x, y, _) = paired_samples(x, y, |m| self.null.check_samples(m))?;
-        self.kernel_x.check_width(x.dims()[1], "kernel_x")?;
-        self.kernel_y.check_width(y.dims()[1], "kernel_y")?;
+        Kernel::check_pair_widths(&self.kernel_x, &self.kernel_y, &x, &y)?;
         let (k, l) = (self.kernel_x.gram(x, false), self.kernel_y.gram(y, false));
         Ok(match self.null {
             NullDistribution::Gamma => gamma_test(k, l),

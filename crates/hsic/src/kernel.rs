@@ -81,6 +81,18 @@ impl Kernel {
         kernel_y.validate("kernel_y sigma")
     }
 
+    /// [`check_width`](Self::check_width) for the two kernels of a configuration and their
+    /// inputs' sample rows `x` and `y` (`[m, d]`).
+    pub(crate) fn check_pair_widths(
+        kernel_x: &Kernel,
+        kernel_y: &Kernel,
+        x: &Tensor<2>,
+        y: &Tensor<2>,
+    ) -> Result<(), HsicError> {
+        kernel_x.check_width(x.dims()[1], "kernel_x")?;
+        kernel_y.check_width(y.dims()[1], "kernel_y")
+    }
+
     /// The `[m, m]` Gram matrix `K_ij = k(x_i, x_j)` of the rows of `x` (`[m, d]`).
     /// With `scale_by_dim`, a fixed width becomes `sigma * sqrt(d)` (the HSIC-Bottleneck convention).
     ///
@@ -90,12 +102,7 @@ impl Kernel {
     pub fn gram(&self, x: Tensor<2>, scale_by_dim: bool) -> Tensor<2> {
         match *self {
             Self::Gaussian { sigma } => {
-                let [_, d] = x.dims();
-                let width = if scale_by_dim {
-                    sigma * (d as f64).sqrt()
-                } else {
-                    sigma
-                };
+                let width = fixed_width(sigma, x.dims()[1], scale_by_dim);
                 gaussian_gram(squared_distances(x), width)
             }
             Self::GaussianMedian => {
@@ -118,6 +125,12 @@ impl Kernel {
             }
         }
     }
+}
+
+/// The width of a fixed Gaussian kernel on `d`-wide samples: `sigma`, or `sigma * sqrt(d)` with
+/// `scale_by_dim` (the HSIC-Bottleneck convention).
+pub(crate) fn fixed_width(sigma: f64, d: usize, scale_by_dim: bool) -> f64 {
+    if scale_by_dim { sigma * (d as f64).sqrt() } else { sigma }
 }
 
 /// Pairwise squared Euclidean distances `D_ij = ||x_i||^2 + ||x_j||^2 - 2 <x_i, x_j>` of the rows

@@ -85,8 +85,7 @@ impl Hsic {
         y: Tensor<DY>,
     ) -> Result<Tensor<1>, HsicError> {
         let (x, y, dtype) = paired_samples(x, y, |m| self.estimator.check_samples(m))?;
-        self.kernel_x.check_width(x.dims()[1], "kernel_x")?;
-        self.kernel_y.check_width(y.dims()[1], "kernel_y")?;
+        Kernel::check_pair_widths(&self.kernel_x, &self.kernel_y, &x, &y)?;
         #[cfg(any(feature = "wgpu", feature = "cuda"))]
         if let Some(estimate) = crate::fused::estimate(
             &self.kernel_x,

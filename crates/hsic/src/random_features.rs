@@ -24,6 +24,7 @@ use burn::prelude::*;
 
 use crate::loss::paired_samples;
 use crate::rng::SplitMix64;
+use crate::kernel::fixed_width;
 use crate::{Estimator, HsicError, Kernel, median_distance, squared_distances};
 
 /// The median heuristic looks at the first this many samples of the batch (its `O(n^2)` pairs).
@@ -204,8 +205,7 @@ impl FeatureMap {
             return Ok(x);
         };
         let sigma = match self.kernel {
-            Kernel::Gaussian { sigma } if self.scale_by_dim => sigma * (d as f64).sqrt(),
-            Kernel::Gaussian { sigma } => sigma,
+            Kernel::Gaussian { sigma } => fixed_width(sigma, d, self.scale_by_dim),
             _ => median_distance(squared_distances(
                 x.clone().slice(0..m.min(MEDIAN_SUBSAMPLE)),
             )),

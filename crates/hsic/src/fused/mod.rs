@@ -27,6 +27,7 @@ use burn::backend::Dispatch;
 use burn::prelude::*;
 use burn::tensor::DType;
 
+use crate::kernel::fixed_width;
 use crate::{Estimator, Kernel};
 
 mod autodiff;
@@ -102,10 +103,8 @@ pub(crate) fn estimate(
     if matches!(estimator, Estimator::Unbiased) || !runs_on(x) || y.dtype() != DType::F32 {
         return None;
     }
-    let width = |sigma: f64, x: &Tensor<2>| {
-        if scale_by_dim { sigma * (x.dims()[1] as f64).sqrt() } else { sigma }
-    };
-    let m = x.dims()[0];
-    let sums = gaussian_centred_sums(x.clone(), y.clone(), width(*sigma_x, x), width(*sigma_y, y));
+    let [m, d_x] = x.dims();
+    let (sigma_x, sigma_y) = (fixed_width(*sigma_x, d_x, scale_by_dim), fixed_width(*sigma_y, y.dims()[1], scale_by_dim));
+    let sums = gaussian_centred_sums(x.clone(), y.clone(), sigma_x, sigma_y);
     Some(estimator.estimate_from_centred_sums(sums, m))
 }
