@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+pub mod adam;
 mod config;
 mod data;
 mod error;

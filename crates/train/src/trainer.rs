@@ -6,12 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use hsic_infogan_models::{
     Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, Rng, check_image_dims,
 };
 
+use crate::adam::{self, AdamSettings};
 use crate::losses::{HsicInputs, HsicTerms, discriminator_loss, generator_loss, info_loss};
 use crate::observer::{EpochSummary, Observer, Plan};
 use crate::run::checkpoint::{self, Checkpoint, TrainState};
@@ -127,10 +128,11 @@ impl Trainer {
             Regularizer::Hsic { terms } => Built::Hsic(HsicTerms::new(terms)),
         };
         let discriminator = DiscriminatorConfig::new(dims).with_q_outputs(config.q_outputs()).init(&mut init, &device);
-        let adam = AdamConfig::new()
-            .with_beta_1(config.beta1 as f32)
-            .with_beta_2(config.beta2 as f32)
-            .with_epsilon(config.adam_epsilon as f32);
+        let adam = AdamSettings {
+            beta_1: config.beta1 as f32,
+            beta_2: config.beta2 as f32,
+            epsilon: config.adam_epsilon as f32,
+        };
         Ok(Self {
             rng: Rng::fork(config.seed, LATENT_STREAM),
             config,
@@ -138,8 +140,8 @@ impl Trainer {
             data,
             generator,
             discriminator,
-            optim_g: adam.init(),
-            optim_d: adam.init(),
+            optim_g: adam::optimizer(adam),
+            optim_d: adam::optimizer(adam),
             regularizer,
             iteration: 0,
             iters_per_epoch,
