@@ -116,5 +116,5 @@ fn coefficients_fold_both_bias_corrections() {
     let epsilon = 1e-8 * (1.0 - b2.powi(3)).sqrt();
     assert!((f64::from(c.factor) - factor).abs() < 1e-4 * factor, "{} against {factor}", c.factor);
     assert!((f64::from(c.epsilon) - epsilon).abs() < 1e-4 * epsilon, "{} against {epsilon}", c.epsilon);
-    assert_eq!((c.keep_1, c.keep_2, c.lr), (0.5, 1.0 - 0.999f32, 2e-4f32));
+    assert_eq!((c.keep_1(), c.keep_2(), c.lr), (0.5, 1.0 - 0.999f32, 2e-4f32));
 }

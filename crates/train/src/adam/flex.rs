@@ -42,7 +42,7 @@ impl AdamOps for Flex {
         epsilon: f32,
         lr: f32,
     ) -> (FlexTensor, FlexTensor, FlexTensor) {
-        let c = Coefficients { beta_1, beta_2, keep_1: 1.0 - beta_1, keep_2: 1.0 - beta_2, factor, epsilon, lr };
+        let c = Coefficients { beta_1, beta_2, factor, epsilon, lr };
         // Buffers that hold exactly the elements, in order (copies only where one is strided); a
         // shared one (the parameter, which the caller's module still holds) is copied on write.
         let (mut param, grad, mut m, mut v) =

@@ -84,9 +84,6 @@ impl Optimizer for FusedAdam {
 pub struct Coefficients {
     pub beta_1: f32,
     pub beta_2: f32,
-    /// `1 - beta_1`, `1 - beta_2`.
-    pub keep_1: f32,
-    pub keep_2: f32,
     /// `c = sqrt(1 - beta_2^t) / (1 - beta_1^t)`.
     pub factor: f32,
     /// `eps * sqrt(1 - beta_2^t)`.
@@ -101,19 +98,27 @@ impl Coefficients {
         Self {
             beta_1: settings.beta_1,
             beta_2: settings.beta_2,
-            keep_1: 1.0 - settings.beta_1,
-            keep_2: 1.0 - settings.beta_2,
             factor: correction_2 / (1.0 - settings.beta_1.powi(time)),
             epsilon: settings.epsilon * correction_2,
             lr: lr as f32,
         }
     }
 
+    /// `1 - beta_1`, the weight of the new gradient in `m`.
+    pub fn keep_1(&self) -> f32 {
+        1.0 - self.beta_1
+    }
+
+    /// `1 - beta_2`, the weight of the new squared gradient in `v`.
+    pub fn keep_2(&self) -> f32 {
+        1.0 - self.beta_2
+    }
+
     /// One element: `(p, m, v)` after the step.
     #[inline(always)]
     pub fn apply(&self, p: f32, g: f32, m: f32, v: f32) -> (f32, f32, f32) {
-        let m = m * self.beta_1 + g * self.keep_1;
-        let v = v * self.beta_2 + (g * g) * self.keep_2;
+        let m = m * self.beta_1 + g * self.keep_1();
+        let v = v * self.beta_2 + (g * g) * self.keep_2();
         let delta = ((m * self.factor) / (v.sqrt() + self.epsilon)) * self.lr;
         (p - delta, m, v)
     }
