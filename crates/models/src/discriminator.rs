@@ -5,9 +5,8 @@
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
-use burn::tensor::activation::leaky_relu;
 
-use crate::Rng;
+use crate::{Rng, leaky_relu};
 use crate::init::{batch_norm, conv, linear};
 
 const SLOPE: f64 = 0.1;

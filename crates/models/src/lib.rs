@@ -8,11 +8,13 @@ mod discriminator;
 mod generator;
 mod init;
 mod latent;
+mod leaky_relu;
 mod rng;
 
 pub use discriminator::{DOutput, Discriminator, DiscriminatorConfig};
 pub use generator::{Generator, GeneratorConfig};
 pub use latent::{Latent, LatentConfig, traversal};
+pub use leaky_relu::{leaky_relu, leaky_relu_fuses_on};
 pub use rng::Rng;
 
 /// Image shape `[channels, height, width]` errors: InfoGAN's networks halve the side twice.

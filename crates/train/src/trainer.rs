@@ -31,8 +31,10 @@ pub struct Trainer {
     config: TrainConfig,
     device: Device,
     data: TrainingData,
-    generator: Generator,
-    discriminator: Discriminator,
+    /// The networks; `None` only within [`step`](Self::step), while an optimiser owns one: moved
+    /// to it rather than cloned, so the fused Adam updates parameters nothing else holds in place.
+    generator: Option<Generator>,
+    discriminator: Option<Discriminator>,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
     regularizer: Built,
@@ -104,6 +106,11 @@ pub fn mean_gradient_norm(batches: &[ProbeBatch], mut loss: impl FnMut(&ProbeBat
     sum / batches.len().max(1) as f64
 }
 
+/// The network in `slot`, moved out (see [`Trainer`]'s fields).
+fn taken<M>(slot: &mut Option<M>) -> M {
+    slot.take().expect("a network is taken once per update")
+}
+
 impl Trainer {
     /// A fresh run: networks initialised from `config.seed`.
     pub fn new(config: TrainConfig, data: TrainingData) -> Result<Self, TrainError> {
@@ -138,8 +145,8 @@ impl Trainer {
             config,
             device,
             data,
-            generator,
-            discriminator,
+            generator: Some(generator),
+            discriminator: Some(discriminator),
             optim_g: adam::optimizer(adam),
             optim_d: adam::optimizer(adam),
             regularizer,
@@ -168,8 +175,8 @@ impl Trainer {
                 ),
             ));
         }
-        trainer.generator = checkpoint::load_generator(&dir, trainer.generator)?;
-        trainer.discriminator = checkpoint::load_discriminator(&dir, trainer.discriminator)?;
+        trainer.generator = Some(checkpoint::load_generator(&dir, taken(&mut trainer.generator))?);
+        trainer.discriminator = Some(checkpoint::load_discriminator(&dir, taken(&mut trainer.discriminator))?);
         (trainer.optim_g, trainer.optim_d) = checkpoint::load_optimizers(&dir, trainer.optim_g, trainer.optim_d)?;
         trainer.rng = Rng::new(state.rng);
         trainer.iteration = state.iteration;
@@ -195,11 +202,11 @@ impl Trainer {
     }
 
     pub fn generator(&self) -> &Generator {
-        &self.generator
+        self.generator.as_ref().expect("G is only taken within a step")
     }
 
     pub fn discriminator(&self) -> &Discriminator {
-        &self.discriminator
+        self.discriminator.as_ref().expect("D is only taken within a step")
     }
 
     /// The indices of the next batch: epoch `e` visits the images in the order of an
@@ -221,30 +228,32 @@ impl Trainer {
         let indices = self.next_batch_indices();
         let real = self.data.batch(&indices, &self.device);
         let latent = self.config.latent.sample(self.config.batch_size, &mut self.rng);
-        let fake = self.generator.forward(latent.input(&self.device));
+        let fake = self.generator().forward(latent.input(&self.device));
 
         // D step: max_D E[log D(x)] + E[log(1 - D(G(z, c)))] (+ InfoGAN's -L_I for Q).
-        let d_real = self.discriminator.forward(real);
-        let d_fake = self.discriminator.forward(fake.clone().detach());
+        let d_real = self.discriminator().forward(real);
+        let d_fake = self.discriminator().forward(fake.clone().detach());
         let mut d_loss = discriminator_loss(d_real.logits, d_fake.logits);
         if let (Built::InfoGan { continuous_weight }, Some(q)) = (&self.regularizer, d_fake.q) {
             d_loss = d_loss + info_loss(q, &latent, *continuous_weight);
         }
         let d_read = d_loss.clone().detach();
-        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
-        self.discriminator = self.optim_d.step(self.config.lr_d, self.discriminator.clone(), grads);
+        let grads = GradientsParams::from_grads(d_loss.backward(), self.discriminator());
+        let discriminator = taken(&mut self.discriminator);
+        self.discriminator = Some(self.optim_d.step(self.config.lr_d, discriminator, grads));
 
         // G step: non-saturating -E[log D(G(z, c))] plus the regulariser. D's (and Q's)
         // parameters are frozen for it, so the backward pass skips their weight gradients.
-        let out = self.discriminator.clone().no_grad().forward(fake.clone());
+        let out = self.discriminator().clone().no_grad().forward(fake.clone());
         let g_adv = generator_loss(out.logits);
         let (reg, hsic) = self.regularizer(HsicInputs { images: fake, features: Some(out.features) }, &latent, out.q);
         let g_loss = match &reg {
             Some(reg) => g_adv.clone() + reg.clone(),
             None => g_adv.clone(),
         };
-        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
-        self.generator = self.optim_g.step(self.config.lr_g, self.generator.clone(), grads);
+        let grads = GradientsParams::from_grads(g_loss.backward(), self.generator());
+        let generator = taken(&mut self.generator);
+        self.generator = Some(self.optim_g.step(self.config.lr_g, generator, grads));
 
         // The row's values in one read from the device (a sync each on a GPU), checked on the
         // host. A non-finite value ends the run before anything is written, so the networks this
@@ -275,7 +284,7 @@ impl Trainer {
     /// the run's state, batch-norm statistics included, is left as it was), from a host stream
     /// of their own: every call on the same networks sees the same batches.
     pub fn probe(&self, batches: usize) -> Vec<ProbeBatch> {
-        let (generator, discriminator) = (self.generator.valid().train(), self.discriminator.valid().train().no_grad());
+        let (generator, discriminator) = (self.generator().valid().train(), self.discriminator().valid().train().no_grad());
         let mut rng = Rng::fork(self.config.seed, GRADIENT_STREAM);
         (0..batches)
             .map(|_| {
@@ -347,8 +356,8 @@ impl Trainer {
         checkpoint::save(
             run,
             Checkpoint {
-                generator: &self.generator,
-                discriminator: &self.discriminator,
+                generator: self.generator(),
+                discriminator: self.discriminator(),
                 optim_g: &self.optim_g,
                 optim_d: &self.optim_d,
                 state: &state,
@@ -360,7 +369,7 @@ impl Trainer {
     /// epoch, also their copies in the figures' history and its animations.
     pub fn write_figures(&self, run: &Path) -> Result<Vec<PathBuf>, TrainError> {
         let device = self.device.clone().inner();
-        let mut paths = figures::write_generator_figures(&self.generator.valid(), &self.config, self.data.dims(), run, &device)?;
+        let mut paths = figures::write_generator_figures(&self.generator().valid(), &self.config, self.data.dims(), run, &device)?;
         if self.iteration > 0 && self.iteration.is_multiple_of(self.iters_per_epoch) {
             let animations = figures::record_epoch(run, self.iteration / self.iters_per_epoch, &paths)?;
             paths.extend(animations);

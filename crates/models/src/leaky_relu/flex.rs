@@ -1,0 +1,92 @@
+//! Leaky ReLU's forward and backward passes on flex, as a backend extension with its autodiff step.
+
+use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::ops::ActivationOps;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{AutodiffBackend, Backend, Dispatch, DispatchDevice, backend_extension};
+use burn::prelude::*;
+use burn_flex::{Flex, FlexTensor};
+use rayon::prelude::*;
+
+/// Elements per parallel task of the backward pass.
+const CHUNK: usize = 1 << 16;
+
+/// Leaky ReLU through [`LeakyReluOps`] (flex only, see [`runs_on`]); `x` is f32.
+pub(super) fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f32) -> Tensor<D> {
+    Tensor::from_dispatch(Dispatch::leaky_relu_forward(x.into_dispatch(), slope))
+}
+
+/// Whether [`LeakyReluOps`] runs on `device`: flex, with or without autodiff.
+pub(super) fn runs_on(device: &Device) -> bool {
+    matches!(device.clone().inner().as_dispatch(), DispatchDevice::Flex(_))
+}
+
+#[backend_extension(Flex, Autodiff)]
+pub trait LeakyReluOps: Backend {
+    /// `y = x` where `x >= 0`, `slope * x` elsewhere.
+    fn leaky_relu_forward(x: FloatTensor<Self>, slope: f32) -> FloatTensor<Self>;
+
+    /// `dx = grad` where `x >= 0`, `slope * grad` elsewhere.
+    fn leaky_relu_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>, slope: f32) -> FloatTensor<Self>;
+}
+
+impl LeakyReluOps for Flex {
+    fn leaky_relu_forward(x: FlexTensor, slope: f32) -> FlexTensor {
+        <Flex as ActivationOps<Flex>>::leaky_relu(x, slope.into())
+    }
+
+    fn leaky_relu_backward(x: FlexTensor, grad: FlexTensor, slope: f32) -> FlexTensor {
+        // The gradient is the step's own buffer (written in place unless something else holds
+        // it); the input is only read.
+        let (x, mut grad) = (x.to_contiguous(), grad.to_contiguous());
+        let x: &[f32] = x.as_slice().expect("contiguous");
+        grad.storage_mut::<f32>().par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(g, x)| {
+            for (g, &x) in g.iter_mut().zip(x) {
+                if x < 0.0 {
+                    *g *= slope;
+                }
+            }
+        });
+        grad
+    }
+}
+
+/// The backward step of [`LeakyReluOps::leaky_relu_forward`]; its state is the input and slope.
+#[derive(Debug)]
+struct LeakyReluBackward;
+
+impl<B: Backend + LeakyReluOps> Backward<B, 1> for LeakyReluBackward {
+    type State = (FloatTensor<B>, f32);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [parent] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let (x, slope) = ops.state;
+        if let Some(node) = parent {
+            grads.register::<B>(node.id, B::leaky_relu_backward(x, grad, slope));
+        }
+    }
+}
+
+impl<B: Backend + LeakyReluOps, C: CheckpointStrategy> LeakyReluOps for Autodiff<B, C> {
+    fn leaky_relu_forward(x: FloatTensor<Self>, slope: f32) -> FloatTensor<Self> {
+        let node = x.node();
+        let x = x.into_primitive();
+        match LeakyReluBackward.prepare::<C>([node]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let y = B::leaky_relu_forward(x.clone(), slope);
+                prep.finish((x, slope), y)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::leaky_relu_forward(x, slope)),
+        }
+    }
+
+    /// Not differentiable itself (no second derivatives): runs on the inner backend.
+    fn leaky_relu_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>, slope: f32) -> FloatTensor<Self> {
+        Self::from_inner(B::leaky_relu_backward(Self::inner(x), Self::inner(grad), slope))
+    }
+}

@@ -1,0 +1,82 @@
+//! The flex leaky ReLU against Burn's composition (bit for bit) and against the formula in f64.
+
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use hsic_infogan_models::{Rng, leaky_relu, leaky_relu_fuses_on};
+
+const SLOPE: f64 = 0.1;
+
+fn autodiff_flex() -> Device {
+    hsic_infogan_device::parse_device("flex").unwrap().autodiff()
+}
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().try_to_vec().unwrap()
+}
+
+/// `n` draws from N(0, 1), with exact zeros and both signs of zero mixed in.
+fn samples(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed);
+    (0..n).map(|i| match i % 97 { 0 => 0.0, 1 => -0.0, _ => rng.normal() as f32 }).collect()
+}
+
+/// `(y, dL/dx)` of `L = sum(w * act(x))` for `x` of shape `[rows, cols]`, read as its transpose
+/// when `transposed` (a strided input).
+fn run(
+    act: impl Fn(Tensor<2>) -> Tensor<2>,
+    x: &[f32],
+    w: &[f32],
+    [rows, cols]: [usize; 2],
+    transposed: bool,
+    device: &Device,
+) -> (Vec<f32>, Vec<f32>) {
+    let x = if transposed {
+        Tensor::<2>::from_data(TensorData::new(x.to_vec(), [cols, rows]), device).transpose()
+    } else {
+        Tensor::<2>::from_data(TensorData::new(x.to_vec(), [rows, cols]), device)
+    }
+    .require_grad();
+    let y = act(x.clone());
+    let w = Tensor::<2>::from_data(TensorData::new(w.to_vec(), [rows, cols]), device);
+    let grads = (y.clone() * w).sum().backward();
+    (values(y), values(x.grad(&grads).expect("a gradient")))
+}
+
+#[test]
+fn flex_passes_are_burns_composition_bit_for_bit() {
+    let device = autodiff_flex();
+    assert!(leaky_relu_fuses_on(&device), "flex under autodiff takes the fused passes");
+    // 300 x 700 spans several parallel chunks.
+    let shape = [300, 700];
+    let (x, w) = (samples(shape[0] * shape[1], 1), samples(shape[0] * shape[1], 2));
+    for transposed in [false, true] {
+        let ours = run(|x| leaky_relu(x, SLOPE), &x, &w, shape, transposed, &device);
+        let burn = run(|x| burn::tensor::activation::leaky_relu(x, SLOPE), &x, &w, shape, transposed, &device);
+        assert_eq!(ours, burn, "transposed input: {transposed}");
+    }
+}
+
+#[test]
+fn flex_passes_follow_the_formula_in_f64() {
+    let device = autodiff_flex();
+    let shape = [40, 50];
+    let (x, w) = (samples(2000, 3), samples(2000, 4));
+    let (y, dx) = run(|x| leaky_relu(x, SLOPE), &x, &w, shape, false, &device);
+    for i in 0..x.len() {
+        let (xi, wi) = (x[i] as f64, w[i] as f64);
+        let (y_ref, dx_ref) = if xi < 0.0 { (SLOPE * xi, SLOPE * wi) } else { (xi, wi) };
+        assert!((y[i] as f64 - y_ref).abs() <= 1e-7 * y_ref.abs().max(1.0), "y[{i}] {} vs {y_ref}", y[i]);
+        assert!((dx[i] as f64 - dx_ref).abs() <= 1e-7 * dx_ref.abs().max(1.0), "dx[{i}] {} vs {dx_ref}", dx[i]);
+    }
+}
+
+#[test]
+fn without_autodiff_it_is_the_forward_alone() {
+    let device = hsic_infogan_device::parse_device("flex").unwrap();
+    assert!(leaky_relu_fuses_on(&device));
+    let x = samples(1000, 5);
+    let t = Tensor::<1>::from_data(TensorData::new(x.clone(), [1000]), &device);
+    let burn = values(burn::tensor::activation::leaky_relu(t.clone(), SLOPE));
+    assert_eq!(values(leaky_relu(t.clone(), SLOPE)), burn);
+    assert_eq!(values(t), x, "the caller's input is untouched");
+}
