@@ -44,7 +44,7 @@ impl AdamOps for Flex {
     ) -> (FlexTensor, FlexTensor, FlexTensor) {
         let c = Coefficients { beta_1, beta_2, factor, epsilon, lr };
         // Buffers that hold exactly the elements, in order (copies only where one is strided); a
-        // shared one (the parameter, which the caller's module still holds) is copied on write.
+        // shared one is copied on write (the trainer moves its networks in, so theirs are not).
         let (mut param, grad, mut m, mut v) =
             (param.to_contiguous(), grad.to_contiguous(), moment_1.to_contiguous(), moment_2.to_contiguous());
         let g: &[f32] = grad.as_slice().expect("contiguous");
