@@ -299,15 +299,21 @@ pub struct TrainArgs {
     /// 90s, 10m, 1h or minutes (0: after every iteration) [default: 10m, or the run's].
     #[arg(long, value_name = "DURATION", value_parser = parse_minutes)]
     pub checkpoint_every: Option<f64>,
+    /// Keep snapshots of the networks at the ends of the last N epochs (the final one included)
+    /// in RUN/epochs/epoch-K/; `eval` scores them too and averages their scores [default: 0, or
+    /// the run's].
+    #[arg(long, value_name = "N")]
+    pub keep_epochs: Option<usize>,
     /// Take every setting from this config file (a run's config.json, or one written by hand);
-    /// only --seed, --epochs, --max-iters, --checkpoint-every and --data-dir may change it.
+    /// only --seed, --epochs, --max-iters, --checkpoint-every, --keep-epochs and --data-dir may
+    /// change it.
     #[arg(long = "config", value_name = "FILE", conflicts_with_all = Settings::ids_and(&["resume"]))]
     pub config_file: Option<PathBuf>,
     /// Run folder [default: runs/<model>].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Continue the run in this folder (its config.json; --epochs and --max-iters may extend it,
-    /// --checkpoint-every change it). A run killed before its first checkpoint starts again.
+    /// --checkpoint-every and --keep-epochs change it). A run killed before its first checkpoint starts again.
     #[arg(long, conflicts_with = "out")]
     pub resume: Option<PathBuf>,
     /// No progress line or epoch summaries.
@@ -377,6 +383,7 @@ impl TrainArgs {
             .with_lr_g(settings.lr_g)
             .with_seed(self.seed.unwrap_or(0))
             .with_checkpoint_minutes(self.checkpoint_every)
+            .with_keep_epochs(self.keep_epochs.unwrap_or(0))
     }
 
     /// The configuration of a new run: `--config FILE` with the flags that may change it, or
@@ -395,6 +402,9 @@ impl TrainArgs {
         }
         if self.checkpoint_every.is_some() {
             config.checkpoint_minutes = self.checkpoint_every;
+        }
+        if let Some(keep) = self.keep_epochs {
+            config.keep_epochs = keep;
         }
         if let Some(dir) = self.data_dir.absolute() {
             config.data_dir = Some(dir);
@@ -422,6 +432,7 @@ impl TrainArgs {
                     epochs: self.epochs,
                     max_iters: self.max_iters,
                     checkpoint_minutes: self.checkpoint_every,
+                    keep_epochs: self.keep_epochs,
                 };
                 session::resume(dir, changes, &stop, &mut progress)
             }

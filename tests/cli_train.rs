@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use burn::config::Config;
-use common::{MNIST_DIR, fail, hsic_infogan, image_folder, metric_rows, mnist_present, run, text, tiny};
+use common::{MNIST_DIR, fail, hsic_infogan, image_folder, metric_rows, mnist_present, run, succeed, text, tiny};
 use hsic_infogan_train::{HsicInput, LambdaSchedule, Regularizer, TrainConfig};
 
 /// Reads an `.npy` header: (descr, shape).
@@ -386,6 +386,34 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
     let out = train(&folder, "infogan_w1", &["--model", "infogan", "--info-continuous-weight", "1"]);
     let config = TrainConfig::load(out.join("config.json")).unwrap();
     assert!(matches!(config.regularizer, Regularizer::InfoGan { continuous_weight } if continuous_weight == 1.0));
+}
+
+#[test]
+fn keep_epochs_snapshots_the_last_epochs_and_a_resume_can_change_it() {
+    let images = tempfile::tempdir().unwrap();
+    let dataset = image_folder(images.path());
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    let out_str = out.display().to_string();
+    let snapshots = || {
+        let mut names: Vec<String> =
+            std::fs::read_dir(out.join("epochs")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    // 6 iterations per epoch.
+    let trained = run(&tiny(&dataset, &out, &["--model", "gan", "--epochs", "2", "--keep-epochs", "1", "--quiet"]));
+    assert!(trained.status.success(), "{}", text(&trained));
+    assert_eq!(snapshots(), ["epoch-2"]);
+    succeed(&["train", "--resume", &out_str, "--epochs", "4", "--keep-epochs", "2", "--quiet"]);
+    assert_eq!(snapshots(), ["epoch-2", "epoch-3", "epoch-4"]);
+    let config = std::fs::read_to_string(out.join("config.json")).unwrap();
+    assert!(config.contains("\"keep_epochs\": 2"), "{config}");
+    // A snapshot reads like a run.
+    let snapshot = out.join("epochs/epoch-3").display().to_string();
+    let npy = work.path().join("epoch3.npy").display().to_string();
+    succeed(&["sample", "--run", &snapshot, "--n", "3", "--npy", &npy]);
+    assert!(npy_header(Path::new(&npy)).contains("'shape': (3, 1, 8, 8)"));
 }
 
 #[test]

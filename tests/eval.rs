@@ -157,6 +157,33 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     let median = format!("| {:.2} |", (seconds[0] + seconds[1]) / 2.0);
     assert!(rows[2].contains(&format!("/ — {median}")), "{median} in {table}");
 
+    // An epoch snapshot from before the checkpoint (`train --keep-epochs`; made here by hand
+    // at iteration 2, then the run trains on): eval scores it too and prints the means over
+    // both, which compare tabulates beside the last scores.
+    let hsic_run = Path::new(&hsic);
+    let hsic_config = hsic_infogan_train::run::load_config(hsic_run).unwrap();
+    hsic_infogan_train::run::save_epoch_snapshot(hsic_run, &hsic_config, 1).unwrap();
+    succeed(&["train", "--resume", &hsic, "--max-iters", "3", "--quiet"]);
+    let printed = eval(&hsic);
+    let (earlier, last) = (report::load(&hsic_run.join("epochs/epoch-1")).unwrap(), report::load(hsic_run).unwrap());
+    assert_eq!((earlier.iteration, last.iteration, earlier.samples), (2, 3, 300));
+    let means = report::epoch_means(hsic_run).unwrap().expect("one snapshot before the checkpoint");
+    assert!((means.fid - (earlier.fid + last.fid) / 2.0).abs() < 1e-12, "{means:?}");
+    let accuracy = (earlier.categorical[0].accuracy + last.categorical[0].accuracy) / 2.0;
+    assert!((means.accuracy[0] - accuracy).abs() < 1e-12, "{means:?}");
+    assert!(printed.contains("mean over the last epochs") && printed.contains(&format!("{:.2}", means.fid)), "{printed}");
+    succeed(&["compare", &hsic, &infogan, "--out", &table_file]);
+    let table = std::fs::read_to_string(&table_file).unwrap();
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with('|')).collect();
+    assert!(rows[0].contains("| FID, last epochs' mean |"), "{table}");
+    let (from, to) = (means.epochs[0], means.epochs[1]);
+    let mean_cell = format!("| {:.2} (epochs {from:.0}-{to:.0}) |", means.fid);
+    assert!(rows[2].contains(&mean_cell) && rows[3].contains("| — | — |"), "{mean_cell} in {table}");
+    // A snapshot scored on other samples than the run is not averaged with it.
+    succeed(&["eval", "--run", &hsic_run.join("epochs/epoch-1").display().to_string(), "--n", "200", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR, "--no-encoder"]);
+    let mixed = fail(&["compare", &hsic, "--out", &table_file]);
+    assert!(mixed.contains("scored on 200 samples (seed 0), the run on 300") && mixed.contains("evaluate the run again"), "{mixed}");
+
     // Bad input names the problem.
     assert!(fail(&["eval", "--run", &hsic, "--n", "5"]).contains("--n must be at least 10"));
     let no_classifier = fail(&["eval", "--run", &hsic, "--classifier", &path("none"), "--data-dir", MNIST_DIR]);

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use hsic_infogan_eval::report::{self, CHANGE_DRAWS, EvalReport, MIN_SAMPLES, change_draws};
+use hsic_infogan_eval::report::{self, CHANGE_DRAWS, EpochMeans, EvalReport, MIN_SAMPLES, change_draws};
 use hsic_infogan_eval::scores::{CAPTURE_THRESHOLD, CategoricalScore, ContinuousScore, RealDigitScore};
 use hsic_infogan_eval::{EvalError, EvalOptions, evaluate_with};
 use hsic_infogan_train::files::write_atomic;
@@ -46,10 +46,26 @@ pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
         classifier: args.classifier,
         encoder: args.encoder.recipe(),
     };
-    eprintln!("evaluating {} samples from {} ...", options.samples, args.run.display());
+    let report = score(&args.run, &options)?;
+    print!("{}", format_table(&summary(&report)));
+    println!("written: {}", report::report_path(&args.run).display());
+    for snapshot in report::snapshots_before(&args.run, report.iteration)? {
+        score(&snapshot, &options)?;
+        println!("written: {}", report::report_path(&snapshot).display());
+    }
+    if let Some(means) = report::epoch_means(&args.run).map_err(with_hint)? {
+        print!("{}", format_table(&mean_rows(&means)));
+    }
+    Ok(())
+}
+
+/// Evaluates `run` (a run or an epoch snapshot) with a status line while the encoder trains,
+/// and writes its `eval.json`.
+fn score(run: &Path, options: &EvalOptions) -> Result<EvalReport, Box<dyn std::error::Error>> {
+    eprintln!("evaluating {} samples from {} ...", options.samples, run.display());
     let steps = options.encoder.as_ref().map_or(0, |recipe| recipe.steps);
     let mut line = StatusLine::new();
-    let report = evaluate_with(&args.run, &options, &mut |step| {
+    let report = evaluate_with(run, options, &mut |step| {
         let every = if line.tty() { 10 } else { 250 };
         if step % every == 0 || step == steps {
             line.show(&format!("training the encoder on generated digits: step {step}/{steps}"));
@@ -57,10 +73,19 @@ pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
     });
     line.keep();
     let report = report.map_err(with_hint)?;
-    let path = report::save(&report, &args.run)?;
-    print!("{}", format_table(&summary(&report)));
-    println!("written: {}", path.display());
-    Ok(())
+    report::save(&report, run)?;
+    Ok(report)
+}
+
+/// The rows of the scores averaged over the last epochs.
+fn mean_rows(means: &EpochMeans) -> Vec<Vec<String>> {
+    let epochs: Vec<String> = means.epochs.iter().map(|e| format!("{e:.2}")).collect();
+    let mut rows = vec![vec!["mean over the last epochs".into(), format!("{} (the epoch snapshots and the checkpoint)", epochs.join(", "))]];
+    for (k, accuracy) in means.accuracy.iter().enumerate() {
+        rows.push(vec![format!("  categorical code {}: accuracy", k + 1), format!("{:.1}%", 100.0 * accuracy)]);
+    }
+    rows.push(vec!["  FID (classifier features)".into(), format!("{:.2}", means.fid)]);
+    rows
 }
 
 /// `err` in the terms of the command line: the flag it is about, or the command that mends it.
@@ -159,14 +184,24 @@ pub struct CompareArgs {
 
 pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mut rows = Vec::new();
+    let mut means = Vec::new();
     for run in &args.runs {
         rows.push(compare_row(run)?);
+        means.push(report::epoch_means(run).map_err(with_hint)?);
     }
     let codes = rows.iter().map(|(_, continuous)| continuous.len()).max().unwrap_or(0);
     let mut header: Vec<String> =
         ["run", "model", "regulariser", "epochs", "parameters (G / D / Q)", "s/iter", "categorical accuracy", "encoder accuracy", "Q accuracy", "FID", "class coverage (bits)"]
             .map(String::from)
             .to_vec();
+    // The means over the last epochs, beside the last checkpoint's scores, when a run kept any.
+    let with_means = means.iter().any(Option::is_some);
+    if with_means {
+        header.extend(["categorical accuracy, last epochs' mean", "FID, last epochs' mean"].map(String::from));
+        for ((row, _), means) in rows.iter_mut().zip(&means) {
+            row.extend(means.as_ref().map_or(["—".into(), "—".into()], mean_cells));
+        }
+    }
     header.extend((1..=codes).map(|j| format!("c{j} captures (ρ)")));
     let body: Vec<Vec<String>> = rows
         .into_iter()
@@ -187,10 +222,32 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
          digit changes between the code at -1 and at +1 (z and the other codes fixed). \
          Parameters: trainable, in millions, D without InfoGAN's Q head; s/iter: the median seconds of a training step in `metrics.csv`.\n"
     ));
+    if with_means {
+        table.push_str(
+            "Last epochs' mean: the scores averaged over the run's checkpoint and the epoch \
+             snapshots before it (`train --keep-epochs`), all scored on the same samples.\n",
+        );
+    }
     print!("{table}");
     write_atomic(&args.out, &table)?;
     eprintln!("written: {}", args.out.display());
     Ok(())
+}
+
+/// The categorical accuracy and FID cells of the last epochs' means, each with the epochs
+/// averaged over: `8.81 (epochs 8-10)`.
+fn mean_cells(means: &EpochMeans) -> [String; 2] {
+    let (first, last) = (means.epochs[0], means.epochs[means.epochs.len() - 1]);
+    let span = format!("(epochs {first:.0}-{last:.0})");
+    [format!("{} {span}", accuracy_cells(&means.accuracy)), format!("{:.2} {span}", means.fid)]
+}
+
+/// `94.5%`, or `94.5% / 80.1%` for several categorical codes; `—` for none.
+fn accuracy_cells(accuracy: &[f64]) -> String {
+    if accuracy.is_empty() {
+        return "—".into();
+    }
+    accuracy.iter().map(|a| format!("{:.1}%", 100.0 * a)).collect::<Vec<_>>().join(" / ")
 }
 
 /// A run's cells up to class coverage, and one cell per continuous code.
@@ -198,7 +255,7 @@ fn compare_row(run: &Path) -> Result<(Vec<String>, Vec<String>), Box<dyn std::er
     let report = report::load(run).map_err(with_hint)?;
     let config = load_config(run)?;
     let name = run.file_name().map_or_else(|| run.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let accuracy: Vec<String> = report.categorical.iter().map(|s| format!("{:.1}%", 100.0 * s.accuracy)).collect();
+    let accuracy: Vec<f64> = report.categorical.iter().map(|s| s.accuracy).collect();
     let state = checkpoint::load_state(&checkpoint::find(run)?)?;
     let sizes = network_sizes(&config, state.image)?;
     let millions = |n: usize| if n == 0 { "—".to_string() } else { format!("{:.2}M", n as f64 / 1e6) };
@@ -209,7 +266,7 @@ fn compare_row(run: &Path) -> Result<(Vec<String>, Vec<String>), Box<dyn std::er
         format!("{:.2}", report.epochs),
         format!("{} / {} / {}", millions(sizes.generator), millions(sizes.discriminator), millions(sizes.q_head)),
         median_step_seconds(run)?.map_or("—".into(), |s| format!("{s:.2}")),
-        if accuracy.is_empty() { "—".into() } else { accuracy.join(" / ") },
+        accuracy_cells(&accuracy),
         percent(report.encoder_accuracy),
         percent(report.q_accuracy),
         format!("{:.2}", report.fid),

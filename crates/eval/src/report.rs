@@ -239,6 +239,61 @@ pub fn load(run: &Path) -> Result<EvalReport, EvalError> {
     EvalReport::load(&path).map_err(|e| EvalError::Run(hsic_infogan_train::TrainError::run(path, e)))
 }
 
+/// The run's epoch snapshots from before its checkpoint at `iteration` (a snapshot at that
+/// iteration holds the checkpoint's own networks), oldest first.
+pub fn snapshots_before(run: &Path, iteration: usize) -> Result<Vec<PathBuf>, EvalError> {
+    let mut earlier = Vec::new();
+    for (_, snapshot) in run::epoch_snapshots(run)? {
+        if run::checkpoint::load_state(&run::checkpoint::find(&snapshot)?)?.iteration < iteration {
+            earlier.push(snapshot);
+        }
+    }
+    Ok(earlier)
+}
+
+/// Scores averaged over a run's last epochs: its checkpoint and the epoch snapshots before it
+/// (`train --keep-epochs`), each evaluated on the same samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochMeans {
+    /// The epochs averaged over, oldest first.
+    pub epochs: Vec<f64>,
+    pub fid: f64,
+    /// Per categorical code.
+    pub accuracy: Vec<f64>,
+}
+
+/// The means over the `eval.json` of `run` and of its snapshots before its checkpoint; `None`
+/// when the run kept no earlier snapshot. A snapshot scored on other samples than the run (or
+/// not scored) is an error that says to evaluate the run again.
+pub fn epoch_means(run: &Path) -> Result<Option<EpochMeans>, EvalError> {
+    let last = load(run)?;
+    let mut reports = Vec::new();
+    for snapshot in snapshots_before(run, last.iteration)? {
+        let report = load(&snapshot).map_err(|_| EvalError::NotEvaluated(snapshot.clone()))?;
+        if (report.samples, report.seed) != (last.samples, last.seed) {
+            return Err(EvalError::Config(format!(
+                "{}: scored on {} samples (seed {}), the run on {} (seed {}): evaluate the run again, which scores its snapshots too",
+                snapshot.display(),
+                report.samples,
+                report.seed,
+                last.samples,
+                last.seed
+            )));
+        }
+        reports.push(report);
+    }
+    if reports.is_empty() {
+        return Ok(None);
+    }
+    reports.push(last);
+    let mean = |value: &dyn Fn(&EvalReport) -> f64| reports.iter().map(value).sum::<f64>() / reports.len() as f64;
+    Ok(Some(EpochMeans {
+        epochs: reports.iter().map(|r| r.epochs).collect(),
+        fid: mean(&|r| r.fid),
+        accuracy: (0..reports[0].categorical.len()).map(|k| mean(&|r| r.categorical[k].accuracy)).collect(),
+    }))
+}
+
 fn host(tensor: Tensor<2>) -> Vec<f32> {
     tensor.into_data().convert::<f32>().try_into_vec().expect("f32 after convert")
 }

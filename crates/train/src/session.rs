@@ -26,6 +26,7 @@ pub struct Changes {
     pub epochs: Option<usize>,
     pub max_iters: Option<usize>,
     pub checkpoint_minutes: Option<f64>,
+    pub keep_epochs: Option<usize>,
 }
 
 /// Continues the run in `dir` with `changes`. A run stopped before its first checkpoint (killed,
@@ -35,6 +36,7 @@ pub fn resume(dir: &Path, changes: Changes, stop: &AtomicBool, observer: &mut dy
     config.epochs = changes.epochs.unwrap_or(config.epochs);
     config.max_iters = changes.max_iters.or(config.max_iters);
     config.checkpoint_minutes = changes.checkpoint_minutes.or(config.checkpoint_minutes);
+    config.keep_epochs = changes.keep_epochs.unwrap_or(config.keep_epochs);
     config.validate()?;
     let data = TrainingData::load_with(&config, &mut |progress| observer.download(progress))?;
     let mut trainer = match checkpoint::find(dir) {

@@ -365,6 +365,15 @@ impl Trainer {
         )
     }
 
+    /// At the end of one of the last [`TrainConfig::keep_epochs`] planned epochs, its snapshot.
+    fn keep_epoch(&self, run: &Path) -> Result<(), TrainError> {
+        let epoch = self.iteration / self.iters_per_epoch;
+        if self.iteration.is_multiple_of(self.iters_per_epoch) && epoch + self.config.keep_epochs > self.config.epochs {
+            run::save_epoch_snapshot(run, &self.config, epoch)?;
+        }
+        Ok(())
+    }
+
     /// Traversal grids, samples and (when `run` has metrics) the loss curves; at the end of an
     /// epoch, also their copies in the figures' history and its animations.
     pub fn write_figures(&self, run: &Path) -> Result<Vec<PathBuf>, TrainError> {
@@ -384,7 +393,8 @@ impl Trainer {
     }
 
     /// Trains until the planned end or until `stop` is set (then it checkpoints and returns
-    /// early). Checkpoints and figures are written at the end of every epoch and at the end, and
+    /// early). Checkpoints and figures are written at the end of every epoch and at the end
+    /// (with the snapshots of the last epochs the config keeps), and
     /// a checkpoint every [`TrainConfig::checkpoint_interval`] in between; `observer` hears of every iteration
     /// and epoch.
     pub fn fit(&mut self, run: &Path, stop: &AtomicBool, observer: &mut dyn Observer) -> Result<RunSummary, TrainError> {
@@ -423,6 +433,7 @@ impl Trainer {
             let done = self.iteration == total;
             if self.iteration.is_multiple_of(self.iters_per_epoch) || done {
                 self.save_checkpoint(run)?;
+                self.keep_epoch(run)?;
                 figures = self.write_figures(run)?;
                 observer.epoch(&self.epoch_summary(epoch, epoch_start, done));
                 (epoch, epoch_start) = (EpochSums::default(), Instant::now());

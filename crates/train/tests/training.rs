@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use burn::module::Module;
 use burn::prelude::*;
 use hsic_infogan_models::Rng;
-use hsic_infogan_train::run::checkpoint;
+use hsic_infogan_train::run::{self, checkpoint};
 use hsic_infogan_train::run::metrics::{self, Row};
 use hsic_infogan_data::ImageSet;
 use hsic_infogan_train::{EpochSummary, ModelKind, Observer, Plan, TrainConfig, TrainError, Trainer, TrainingData, figures};
@@ -295,6 +295,32 @@ fn gradient_norms_scale_with_lambda_and_leave_the_run_untouched() {
         assert_eq!(measured.step().unwrap().g_loss, plain.step().unwrap().g_loss);
     }
     assert_eq!(outputs(&measured), outputs(&plain));
+}
+
+#[test]
+fn the_last_epochs_are_kept_as_snapshots_that_read_like_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    fit(&mut Trainer::new(config(ModelKind::InfoGan).with_epochs(3).with_keep_epochs(2), data()).unwrap(), dir.path());
+    let snapshots = run::epoch_snapshots(dir.path()).unwrap();
+    assert_eq!(snapshots.iter().map(|(epoch, _)| *epoch).collect::<Vec<_>>(), [2, 3]);
+    let kept = std::fs::read_dir(dir.path().join("epochs")).unwrap().count();
+    assert_eq!(kept, 2, "no temporary folder is left behind");
+    for (epoch, snapshot) in &snapshots {
+        let trained = run::load_generator(snapshot, None).unwrap();
+        assert_eq!(trained.state.iteration, 6 * epoch);
+        assert!(run::load_q(snapshot, &trained).unwrap().is_some(), "InfoGAN's Q head is kept with D");
+        assert_eq!(metrics::read(&run::metrics_path(snapshot)).unwrap().len(), 6 * epoch);
+        assert_eq!(run::load_config(snapshot).unwrap().keep_epochs, 2, "the run's config");
+        assert!(!snapshot.join("checkpoint/optim_g.bpk").exists(), "a snapshot is for scoring, not resuming");
+    }
+    // The last epoch's snapshot holds the checkpoint's networks, the one before other ones.
+    let generator = |run: &Path| std::fs::read(run.join("checkpoint/generator.bpk")).unwrap();
+    assert_eq!(generator(&snapshots[1].1), generator(dir.path()));
+    assert_ne!(generator(&snapshots[0].1), generator(dir.path()));
+    // A run that keeps none has none.
+    let plain = tempfile::tempdir().unwrap();
+    fit(&mut Trainer::new(config(ModelKind::Gan).with_epochs(1), data()).unwrap(), plain.path());
+    assert!(run::epoch_snapshots(plain.path()).unwrap().is_empty() && !plain.path().join("epochs").exists());
 }
 
 #[test]

@@ -89,6 +89,15 @@ pub fn save(run: &Path, checkpoint: Checkpoint<'_>) -> Result<(), TrainError> {
     Ok(())
 }
 
+/// Copies the networks and the state (not Adam's states: what `eval` and `sample` read) of the
+/// checkpoint in `dir` into the folder `to`, which must exist.
+pub fn copy_networks(dir: &Path, to: &Path) -> Result<(), TrainError> {
+    for file in [GENERATOR, DISCRIMINATOR, STATE] {
+        fs::copy(dir.join(file), to.join(file)).map_err(TrainError::io(to.join(file)))?;
+    }
+    Ok(())
+}
+
 pub fn load_state(dir: &Path) -> Result<TrainState, TrainError> {
     let path = dir.join(STATE);
     TrainState::load(&path).map_err(|e| TrainError::run(path, e))

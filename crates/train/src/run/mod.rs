@@ -1,5 +1,6 @@
 //! A run is a folder: `config.json` (the [`TrainConfig`]), `metrics.csv` ([`metrics`]),
-//! `checkpoint/` ([`checkpoint`]) and the figures ([`crate::figures`]). This module owns its
+//! `checkpoint/` ([`checkpoint`]), the figures ([`crate::figures`]) and, if it keeps them, the
+//! snapshots of its last epochs (`epochs/epoch-N/`, each read like a run). This module owns its
 //! layout: everything that reads a run (evaluation, sampling, resuming) goes through it.
 //! Training into one is [`crate::session`]'s.
 
@@ -40,6 +41,50 @@ pub fn load_config(run: &Path) -> Result<TrainConfig, TrainError> {
         return Err(TrainError::run(run, "not a run folder: it has no config.json"));
     }
     TrainConfig::read(&path)
+}
+
+/// `run/epochs/epoch-N`: the snapshot of the end of epoch `epoch` ([`TrainConfig::keep_epochs`]).
+pub fn epoch_snapshot_path(run: &Path, epoch: usize) -> PathBuf {
+    run.join("epochs").join(format!("epoch-{epoch}"))
+}
+
+/// Snapshots the run (trained with `config`) as its checkpoint stands at the end of epoch
+/// `epoch`: a folder that reads like a run (config, metrics so far, networks and state; no Adam
+/// states, so it cannot be resumed), written under a temporary name and renamed into place.
+pub fn save_epoch_snapshot(run: &Path, config: &TrainConfig, epoch: usize) -> Result<PathBuf, TrainError> {
+    let to = epoch_snapshot_path(run, epoch);
+    let tmp = to.with_extension("tmp");
+    for dir in [&tmp, &to] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(TrainError::io(dir))?;
+        }
+    }
+    let networks = checkpoint::path(&tmp);
+    std::fs::create_dir_all(&networks).map_err(TrainError::io(&networks))?;
+    save_config(config, &tmp)?;
+    let metrics = metrics_path(run);
+    std::fs::copy(&metrics, metrics_path(&tmp)).map_err(TrainError::io(&metrics))?;
+    checkpoint::copy_networks(&checkpoint::find(run)?, &networks)?;
+    std::fs::rename(&tmp, &to).map_err(TrainError::io(&to))?;
+    Ok(to)
+}
+
+/// The run's epoch snapshots as `(epoch, folder)`, in epoch order (none if it kept none).
+pub fn epoch_snapshots(run: &Path) -> Result<Vec<(usize, PathBuf)>, TrainError> {
+    let dir = run.join("epochs");
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut snapshots = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(TrainError::io(&dir))? {
+        let path = entry.map_err(TrainError::io(&dir))?.path();
+        let epoch = path.file_name().and_then(|n| n.to_str()?.strip_prefix("epoch-")?.parse().ok());
+        if let Some(epoch) = epoch.filter(|_| path.is_dir()) {
+            snapshots.push((epoch, path));
+        }
+    }
+    snapshots.sort();
+    Ok(snapshots)
 }
 
 /// A run's trained generator, in eval mode, with what it was trained with.
