@@ -80,7 +80,8 @@ def info_loss(q, categories, continuous, weight=0.1):
 
 
 def cka(x, y, sigma_x=8.0, sigma_y=1.0):
-    """tr(KHLH) / sqrt(tr(KHKH) tr(LHLH)) with Gaussian kernels (the project's default HSIC)."""
+    """tr(KHLH) / sqrt(tr(KHKH) tr(LHLH)) with Gaussian kernels: the paper's one joint term
+    (`train --hsic-joint --constant-lambda`), which the Rust side of the comparison trains."""
     def centred_gram(a, sigma):
         k = torch.exp(-torch.cdist(a, a).pow(2) / (2 * sigma**2))
         return k - k.mean(0, keepdim=True) - k.mean(1, keepdim=True) + k.mean()

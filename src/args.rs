@@ -10,7 +10,7 @@ use hsic_infogan_eval::encoder::EncoderConfig;
 use hsic_infogan_models::LatentConfig;
 use hsic_infogan_train::{
     CodeGroup, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicInput, HsicTerm,
-    LambdaSchedule, ModelKind, Regularizer, RunSummary, TrainConfig, TrainError, session,
+    LambdaSchedule, ModelKind, Regularizer, RunSummary, TrainConfig, TrainError, default_lambda_schedule, session,
 };
 
 use crate::interrupt::stop_on_ctrl_c;
@@ -164,10 +164,10 @@ pub struct Settings {
     /// Number of continuous codes, U(-1, 1).
     #[arg(long, default_value_t = 2)]
     pub continuous: usize,
-    /// HSIC: weight lambda of the HSIC term.
+    /// HSIC: weight lambda of each HSIC term.
     #[arg(long = "lambda", default_value_t = DEFAULT_LAMBDA, allow_negative_numbers = true)]
     pub lambda: f64,
-    /// HSIC: kernel width for the images (flattened, values in [0, 1]).
+    /// HSIC: kernel width for the images' pixels (flattened, values in [0, 1]).
     #[arg(long, default_value_t = DEFAULT_SIGMA_X, allow_negative_numbers = true)]
     pub sigma_x: f64,
     /// HSIC: kernel width for the codes.
@@ -187,49 +187,58 @@ pub struct Settings {
     pub scale_by_dim: bool,
     /// HSIC: measure the codes against the images' pixels or D's trunk features (whose
     /// Euclidean scale differs from the pixels': there the image kernel's width defaults to the
-    /// batch median).
-    #[arg(long, value_enum, default_value = "pixels")]
-    pub hsic_input: InputArg,
-    /// HSIC: keep lambda for this many epochs, then decay it (see --lambda-decay, --lambda-floor)
-    /// [default: constant lambda].
-    #[arg(long, value_name = "EPOCHS")]
-    pub lambda_hold: Option<f64>,
-    /// HSIC with --lambda-hold: epochs over which lambda falls linearly to its floor (0: a step).
-    #[arg(long, value_name = "EPOCHS", default_value_t = LambdaSchedule::new(0.0).decay, requires = "lambda_hold")]
+    /// batch median) [default: features for the categorical and pixels for the continuous
+    /// codes; pixels with --hsic-joint].
+    #[arg(long, value_enum)]
+    pub hsic_input: Option<InputArg>,
+    /// HSIC: keep lambda for this many epochs, then decay it (see --lambda-decay, --lambda-floor).
+    #[arg(long, value_name = "EPOCHS", default_value_t = default_lambda_schedule().hold)]
+    pub lambda_hold: f64,
+    /// HSIC: epochs over which lambda falls linearly to its floor after --lambda-hold (0: a step).
+    #[arg(long, value_name = "EPOCHS", default_value_t = default_lambda_schedule().decay)]
     pub lambda_decay: f64,
-    /// HSIC with --lambda-hold: the final weight as a fraction of lambda.
-    #[arg(long, value_name = "FRACTION", default_value_t = LambdaSchedule::new(0.0).floor, requires = "lambda_hold")]
+    /// HSIC: the final weight as a fraction of lambda.
+    #[arg(long, value_name = "FRACTION", default_value_t = default_lambda_schedule().floor)]
     pub lambda_floor: f64,
-    /// HSIC: one term for the categorical and one for the continuous codes instead of one joint term.
-    #[arg(long)]
-    pub hsic_per_group: bool,
-    /// HSIC per group: what the categorical term measures the codes against [default: --hsic-input].
-    #[arg(long, value_enum, requires = "hsic_per_group")]
+    /// HSIC: keep lambda constant instead of the schedule (the paper's form).
+    #[arg(long, conflicts_with_all = ["lambda_hold", "lambda_decay", "lambda_floor"])]
+    pub constant_lambda: bool,
+    /// HSIC: one joint term on c = [one-hot | continuous] (the paper's form) instead of one term
+    /// for the categorical and one for the continuous codes.
+    #[arg(long, conflicts_with_all = PER_GROUP)]
+    pub hsic_joint: bool,
+    /// HSIC per group: what the categorical term measures the codes against [default:
+    /// --hsic-input, else features].
+    #[arg(long, value_enum)]
     pub hsic_input_cat: Option<InputArg>,
-    /// HSIC per group: what the continuous term measures the codes against [default: --hsic-input].
-    #[arg(long, value_enum, requires = "hsic_per_group")]
+    /// HSIC per group: what the continuous term measures the codes against [default:
+    /// --hsic-input, else pixels].
+    #[arg(long, value_enum)]
     pub hsic_input_cont: Option<InputArg>,
     /// HSIC per group: kernel on the categorical codes (`linear` on one-hot codes is the delta
     /// kernel) [default: --kernel-c].
-    #[arg(long, value_enum, requires = "hsic_per_group")]
+    #[arg(long, value_enum)]
     pub kernel_cat: Option<KernelArg>,
     /// HSIC per group: kernel width for the categorical codes [default: --sigma-c].
-    #[arg(long, allow_negative_numbers = true, requires = "hsic_per_group")]
+    #[arg(long, allow_negative_numbers = true)]
     pub sigma_cat: Option<f64>,
     /// HSIC per group: kernel width for the continuous codes [default: --sigma-c].
-    #[arg(long, allow_negative_numbers = true, requires = "hsic_per_group")]
+    #[arg(long, allow_negative_numbers = true)]
     pub sigma_cont: Option<f64>,
     /// HSIC per group: weight of the categorical term [default: --lambda].
-    #[arg(long, allow_negative_numbers = true, requires = "hsic_per_group")]
+    #[arg(long, allow_negative_numbers = true)]
     pub lambda_cat: Option<f64>,
     /// HSIC per group: weight of the continuous term [default: --lambda].
-    #[arg(long, allow_negative_numbers = true, requires = "hsic_per_group")]
+    #[arg(long, allow_negative_numbers = true)]
     pub lambda_cont: Option<f64>,
     /// InfoGAN: weight of the continuous codes' Gaussian NLL next to the categorical
     /// cross-entropy (the spec's 0.1; the original InfoGAN code uses 1 on MNIST).
     #[arg(long, default_value_t = DEFAULT_INFO_CONTINUOUS_WEIGHT, allow_negative_numbers = true)]
     pub info_continuous_weight: f64,
 }
+
+/// The flags of the per-group terms, refused beside `--hsic-joint`.
+const PER_GROUP: [&str; 7] = ["hsic_input_cat", "hsic_input_cont", "kernel_cat", "sigma_cat", "sigma_cont", "lambda_cat", "lambda_cont"];
 
 impl Settings {
     /// The ids of all its flags, and `others`.
@@ -240,7 +249,8 @@ impl Settings {
 
     fn regularizer(&self) -> Regularizer {
         let estimator = self.estimator.estimator();
-        let schedule = self.lambda_hold.map(|hold| LambdaSchedule::new(hold).with_decay(self.lambda_decay).with_floor(self.lambda_floor));
+        let schedule =
+            (!self.constant_lambda).then(|| LambdaSchedule::new(self.lambda_hold).with_decay(self.lambda_decay).with_floor(self.lambda_floor));
         let term = |codes, input: InputArg, lambda, kernel_c, sigma_c| HsicTerm {
             codes,
             lambda,
@@ -253,27 +263,27 @@ impl Settings {
             schedule: schedule.clone(),
         };
         match self.model {
-            ModelKind::Hsic if self.hsic_per_group => Regularizer::Hsic {
+            ModelKind::Hsic if self.hsic_joint => Regularizer::Hsic {
+                terms: vec![term(CodeGroup::All, self.hsic_input.unwrap_or(InputArg::Pixels), self.lambda, self.kernel_c, self.sigma_c)],
+            },
+            ModelKind::Hsic => Regularizer::Hsic {
                 terms: vec![
                     term(
                         CodeGroup::Categorical,
-                        self.hsic_input_cat.unwrap_or(self.hsic_input),
+                        self.hsic_input_cat.or(self.hsic_input).unwrap_or(InputArg::Features),
                         self.lambda_cat.unwrap_or(self.lambda),
                         self.kernel_cat.unwrap_or(self.kernel_c),
                         self.sigma_cat.unwrap_or(self.sigma_c),
                     ),
                     term(
                         CodeGroup::Continuous,
-                        self.hsic_input_cont.unwrap_or(self.hsic_input),
+                        self.hsic_input_cont.or(self.hsic_input).unwrap_or(InputArg::Pixels),
                         self.lambda_cont.unwrap_or(self.lambda),
                         self.kernel_c,
                         self.sigma_cont.unwrap_or(self.sigma_c),
                     ),
                 ],
             },
-            ModelKind::Hsic => {
-                Regularizer::Hsic { terms: vec![term(CodeGroup::All, self.hsic_input, self.lambda, self.kernel_c, self.sigma_c)] }
-            }
             ModelKind::InfoGan => Regularizer::InfoGan { continuous_weight: self.info_continuous_weight },
             ModelKind::Gan => Regularizer::Gan,
         }
@@ -383,7 +393,7 @@ impl TrainArgs {
             .with_lr_g(settings.lr_g)
             .with_seed(self.seed.unwrap_or(0))
             .with_checkpoint_minutes(self.checkpoint_every)
-            .with_keep_epochs(self.keep_epochs.unwrap_or(0))
+            .with_keep_epochs(self.keep_epochs)
     }
 
     /// The configuration of a new run: `--config FILE` with the flags that may change it, or
@@ -403,8 +413,8 @@ impl TrainArgs {
         if self.checkpoint_every.is_some() {
             config.checkpoint_minutes = self.checkpoint_every;
         }
-        if let Some(keep) = self.keep_epochs {
-            config.keep_epochs = keep;
+        if self.keep_epochs.is_some() {
+            config.keep_epochs = self.keep_epochs;
         }
         if let Some(dir) = self.data_dir.absolute() {
             config.data_dir = Some(dir);

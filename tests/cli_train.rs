@@ -8,7 +8,7 @@ mod common;
 
 use burn::config::Config;
 use common::{MNIST_DIR, fail, hsic_infogan, image_folder, metric_rows, mnist_present, run, succeed, text, tiny};
-use hsic_infogan_train::{HsicInput, LambdaSchedule, Regularizer, TrainConfig};
+use hsic_infogan_train::{HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig};
 
 /// Reads an `.npy` header: (descr, shape).
 fn npy_header(path: &Path) -> String {
@@ -56,10 +56,10 @@ fn bad_flags_fail_with_a_message() {
     let out = work.path().join("never").display().to_string();
     let cases: [(&[&str], &str); 13] = [
         (&["train", "--model", "vae"], "unknown model `vae`"),
-        (&["train", "--hsic-input-cont", "pixels", "--out", &out], "--hsic-per-group"),
-        (&["train", "--lambda-cat", "2", "--out", &out], "--hsic-per-group"),
+        (&["train", "--hsic-joint", "--hsic-input-cont", "pixels", "--out", &out], "'--hsic-joint' cannot be used with '--hsic-input-cont <HSIC_INPUT_CONT>'"),
+        (&["train", "--hsic-joint", "--lambda-cat", "2", "--out", &out], "'--hsic-joint' cannot be used with '--lambda-cat"),
         (&["train", "--lambda-hold", "2", "--lambda-floor", "1.5", "--out", &out], "floor must be a fraction of lambda in [0, 1], got 1.5"),
-        (&["train", "--lambda-decay", "2", "--out", &out], "--lambda-hold"),
+        (&["train", "--constant-lambda", "--lambda-decay", "2", "--out", &out], "cannot be used with"),
         (&["train", "--model", "infogan", "--info-continuous-weight", "-1", "--out", &out], "continuous weight must be a finite number >= 0, got -1"),
         (&["train", "--lambda", "-1", "--out", &out], "lambda must be a finite number >= 0, got -1"),
         (
@@ -67,7 +67,7 @@ fn bad_flags_fail_with_a_message() {
             "batch size 3 is below the unbiased HSIC estimator's minimum of 4",
         ),
         (&["train", "--dataset", "folder:/nonexistent/images", "--out", &out], "/nonexistent/images"),
-        (&["train", "--kernel-c", "product", "--continuous", "0", "--out", &out], "product kernel split at column 10 needs samples wider than 10"),
+        (&["train", "--hsic-joint", "--kernel-c", "product", "--continuous", "0", "--out", &out], "product kernel split at column 10 needs samples wider than 10"),
         (&["train", "--kernel-x", "product", "--out", &out], "a product kernel splits the codes"),
         (&["sample", "--run", "/nonexistent/run"], "not a run folder"),
         (&["classifier", "train", "--epochs", "0"], "--epochs must be at least 1"),
@@ -323,16 +323,17 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
     let grey = tempfile::tempdir().unwrap();
     let folder = image_folder(grey.path());
     for (name, extra) in [
-        ("per_group", &["--model", "hsic", "--hsic-per-group"][..]),
-        ("median_linear", &["--model", "hsic", "--kernel-x", "median", "--kernel-c", "linear"]),
-        ("scale_by_dim", &["--model", "hsic", "--scale-by-dim", "--sigma-x", "0.5"]),
-        ("unbiased", &["--model", "hsic", "--estimator", "unbiased", "--lambda", "10"]),
-        ("biased", &["--model", "hsic", "--estimator", "biased", "--lambda", "10"]),
-        ("delta_categorical", &["--model", "hsic", "--hsic-per-group", "--kernel-cat", "linear"]),
-        ("product", &["--model", "hsic", "--kernel-c", "product", "--sigma-c", "0.5"]),
-        ("features_cat_pixels_cont", &["--model", "hsic", "--hsic-per-group", "--hsic-input-cat", "features"]),
+        ("default", &["--model", "hsic"][..]),
+        ("paper", &["--model", "hsic", "--hsic-joint", "--constant-lambda"]),
+        ("median_linear", &["--model", "hsic", "--hsic-joint", "--kernel-x", "median", "--kernel-c", "linear"]),
+        ("scale_by_dim", &["--model", "hsic", "--hsic-joint", "--scale-by-dim", "--sigma-x", "0.5"]),
+        ("unbiased", &["--model", "hsic", "--hsic-joint", "--estimator", "unbiased", "--lambda", "10"]),
+        ("biased", &["--model", "hsic", "--hsic-joint", "--estimator", "biased", "--lambda", "10"]),
+        ("delta_categorical", &["--model", "hsic", "--kernel-cat", "linear"]),
+        ("product", &["--model", "hsic", "--hsic-joint", "--kernel-c", "product", "--sigma-c", "0.5"]),
+        ("inputs_swapped", &["--model", "hsic", "--hsic-input-cat", "pixels", "--hsic-input-cont", "features"]),
         ("features_scheduled", &[
-            "--model", "hsic", "--hsic-input", "features", "--lambda", "2",
+            "--model", "hsic", "--hsic-joint", "--hsic-input", "features", "--lambda", "2",
             "--lambda-hold", "0", "--lambda-decay", "0.5", "--lambda-floor", "0.25",
         ]),
     ] {
@@ -343,7 +344,8 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
         let config = TrainConfig::load(out.join("config.json")).unwrap();
         let terms = config.regularizer.hsic_terms();
         match name {
-            "per_group" => assert_eq!(terms.len(), 2, "one term per code group"),
+            "default" => assert_eq!(format!("{:?}", config.regularizer), format!("{:?}", ModelKind::Hsic.regularizer())),
+            "paper" => assert_eq!(format!("{terms:?}"), format!("{:?}", [HsicTerm::new()])),
             "median_linear" => assert_eq!(
                 (&terms[0].hsic.kernel_x, &terms[0].hsic.kernel_y),
                 (&hsic::Kernel::GaussianMedian, &hsic::Kernel::Linear)
@@ -359,10 +361,10 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
                 (&terms[0].hsic.kernel_y, &terms[1].hsic.kernel_y),
                 (&hsic::Kernel::Linear, &hsic::Kernel::gaussian(1.0))
             ),
-            // Each term's image kernel defaults to its input's: median on features, sigma_x on pixels.
-            "features_cat_pixels_cont" => assert_eq!(
+            // Each term's image kernel follows its input: sigma_x on pixels, median on features.
+            "inputs_swapped" => assert_eq!(
                 [(terms[0].input, &terms[0].hsic.kernel_x), (terms[1].input, &terms[1].hsic.kernel_x)],
-                [(Some(HsicInput::Features), &hsic::Kernel::GaussianMedian), (None, &hsic::Kernel::gaussian(8.0))]
+                [(None, &hsic::Kernel::gaussian(8.0)), (Some(HsicInput::Features), &hsic::Kernel::GaussianMedian)]
             ),
             "features_scheduled" => {
                 assert_eq!((terms[0].input, &terms[0].hsic.kernel_x), (Some(HsicInput::Features), &hsic::Kernel::GaussianMedian));

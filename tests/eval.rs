@@ -143,7 +143,7 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert!(rows[0].contains("| encoder accuracy | Q accuracy |"), "{table}");
     let q_cell = format!("| {:.1}% |", 100.0 * q.categorical[0].accuracy);
     assert!(rows[3].contains(&q_cell) && rows[2].contains("| — |"), "{table}");
-    assert!(rows[2].starts_with("| hsic | hsic | all: CKA σx 8 σc 1 λ 1 |"), "{table}");
+    assert!(rows[2].starts_with("| hsic | hsic | categorical: CKA on D features σx median σc 1 λ 1 → 0.1λ after 4+3 ep; continuous: "), "{table}");
     assert!(rows[3].starts_with("| infogan | infogan | Q head"), "{table}");
     let digit_cell = format!("; digit {:.0}% |", 100.0 * change[1]);
     assert!(rows[2].ends_with(&digit_cell), "{digit_cell} in {table}");

@@ -59,7 +59,7 @@ impl From<LegacyConfig> for TrainConfig {
             adam_epsilon: old.adam_epsilon,
             seed: old.seed,
             checkpoint_minutes: None,
-            keep_epochs: 0,
+            keep_epochs: None,
         }
     }
 }

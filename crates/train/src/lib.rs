@@ -33,7 +33,7 @@ mod trainer;
 
 pub use config::{
     CodeGroup, DEFAULT_CHECKPOINT_MINUTES, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule,
-    ModelKind, Regularizer, TrainConfig, default_hsic,
+    ModelKind, Regularizer, TrainConfig, default_hsic, default_hsic_terms, default_lambda_schedule,
 };
 pub use data::TrainingData;
 /// The networks and latent codes, so a user of this library needs no other dependency.

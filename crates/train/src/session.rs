@@ -36,7 +36,7 @@ pub fn resume(dir: &Path, changes: Changes, stop: &AtomicBool, observer: &mut dy
     config.epochs = changes.epochs.unwrap_or(config.epochs);
     config.max_iters = changes.max_iters.or(config.max_iters);
     config.checkpoint_minutes = changes.checkpoint_minutes.or(config.checkpoint_minutes);
-    config.keep_epochs = changes.keep_epochs.unwrap_or(config.keep_epochs);
+    config.keep_epochs = changes.keep_epochs.or(config.keep_epochs);
     config.validate()?;
     let data = TrainingData::load_with(&config, &mut |progress| observer.download(progress))?;
     let mut trainer = match checkpoint::find(dir) {

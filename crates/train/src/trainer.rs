@@ -300,10 +300,11 @@ impl Trainer {
     /// batches; `None` unless the model is HSIC-InfoGAN.
     pub fn gradient_norms(&self, batches: usize) -> Option<GradientNorms> {
         let Built::Hsic(hsic) = &self.regularizer else { return None };
-        let probes = self.probe(batches);
+        // The same batches for each pull, drawn twice: the two losses share D's forward pass
+        // on the fake images, whose graph the first backward pass consumes.
         Some(GradientNorms {
-            adversarial: mean_gradient_norm(&probes, |batch| batch.adversarial.clone()),
-            hsic: mean_gradient_norm(&probes, |batch| {
+            adversarial: mean_gradient_norm(&self.probe(batches), |batch| batch.adversarial.clone()),
+            hsic: mean_gradient_norm(&self.probe(batches), |batch| {
                 let inputs = HsicInputs { images: batch.fake.clone(), features: Some(batch.features.clone()) };
                 hsic.forward(inputs, &batch.latent, self.epoch()).weighted
             }),
@@ -368,7 +369,7 @@ impl Trainer {
     /// At the end of one of the last [`TrainConfig::keep_epochs`] planned epochs, its snapshot.
     fn keep_epoch(&self, run: &Path) -> Result<(), TrainError> {
         let epoch = self.iteration / self.iters_per_epoch;
-        if self.iteration.is_multiple_of(self.iters_per_epoch) && epoch + self.config.keep_epochs > self.config.epochs {
+        if self.iteration.is_multiple_of(self.iters_per_epoch) && epoch + self.config.keep_epochs.unwrap_or(0) > self.config.epochs {
             run::save_epoch_snapshot(run, &self.config, epoch)?;
         }
         Ok(())

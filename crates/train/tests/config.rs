@@ -11,7 +11,7 @@ use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_models::LatentConfig;
 use hsic_infogan_train::run::{self, metrics};
-use hsic_infogan_train::{CodeGroup, HsicInput, HsicTerm, LambdaSchedule, Regularizer, TrainConfig, Trainer, files};
+use hsic_infogan_train::{CodeGroup, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig, Trainer, files};
 
 use common::data;
 
@@ -100,6 +100,33 @@ fn todays_config_round_trips_and_a_file_that_is_none_is_named() {
     assert!(err.contains(&path.display().to_string()) && err.contains("not a training config"), "{err}");
     let missing = run::load_config(&dir.path().join("nothing")).err().unwrap().to_string();
     assert!(missing.contains("not a run folder"), "{missing}");
+}
+
+#[test]
+fn the_default_hsic_infogan_is_one_scheduled_cka_term_per_code_group() {
+    let config = expected(ModelKind::Hsic.regularizer());
+    config.validate().unwrap();
+    assert_eq!(
+        config.regularizer.summary(),
+        "categorical: CKA on D features σx median σc 1 λ 1 → 0.1λ after 4+3 ep; continuous: CKA σx 8 σc 1 λ 1 → 0.1λ after 4+3 ep"
+    );
+    assert_eq!(format!("{:?}", TrainConfig::new().regularizer), format!("{:?}", ModelKind::Hsic.regularizer()));
+    // lambda(e): 1 up to epoch 4, 0.55 at 5.5, 0.1 from 7 on.
+    let term = &config.regularizer.hsic_terms()[0];
+    for (epoch, lambda) in [(0.0, 1.0), (3.9, 1.0), (5.5, 0.55), (7.0, 0.1), (100.0, 0.1)] {
+        assert!((term.lambda_at(epoch) - lambda).abs() < 1e-12, "epoch {epoch}: {}", term.lambda_at(epoch));
+    }
+}
+
+#[test]
+fn a_config_written_before_keep_epochs_loads_and_its_hsic_is_todays_default() {
+    // The config.json of a run (`hs43_s0` of the README's Results) trained on 2026-12-02 with
+    // `--hsic-per-group --hsic-input-cat features --lambda-hold 4 --lambda-decay 3 --lambda-floor 0.1`,
+    // before `keep_epochs` existed and before those settings became the default.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/config_2026-12-02_hs43.json");
+    let config = TrainConfig::read(&path).unwrap();
+    assert_eq!((config.keep_epochs, config.epochs, config.seed), (None, 10, 0));
+    assert_eq!(format!("{:?}", config.regularizer), format!("{:?}", ModelKind::Hsic.regularizer()));
 }
 
 #[test]
