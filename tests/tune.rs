@@ -7,7 +7,7 @@ use hsic::Kernel;
 use hsic_infogan::sweep::Cell;
 use hsic_infogan::tune::{TuneOptions, measure};
 use hsic_infogan_eval::EvalOptions;
-use hsic_infogan_train::{TrainConfig, TrainingData};
+use hsic_infogan_train::{HsicTerm, Regularizer, TrainConfig, TrainingData};
 
 mod common;
 
@@ -29,7 +29,9 @@ fn real_digits_depend_on_their_class_code_and_a_narrow_image_kernel_misses_it() 
     if !mnist_present() {
         return;
     }
-    let base = TrainConfig::new().with_data_dir(Some(MNIST_DIR.into()));
+    // tune measures the paper's one joint term on pixels.
+    let joint = Regularizer::Hsic { terms: vec![HsicTerm::new()] };
+    let base = TrainConfig::new().with_regularizer(joint).with_data_dir(Some(MNIST_DIR.into()));
     let data = TrainingData::load(&base).unwrap();
     let mut announced = Vec::new();
     let on_pair = |k, total, widths: &Cell| announced.push((k, total, widths.sigma_x));
