@@ -313,7 +313,7 @@ pub struct TrainConfig {
     pub checkpoint_minutes: Option<f64>,
     /// Snapshots of the networks at the ends of the last this-many planned epochs (the final
     /// one included), each a folder `epochs/epoch-N/` that `eval` and `sample` read like a run:
-    /// one run's FID moves by up to 15% from one epoch to the next, so a score averaged over
+    /// one run's FID moves by up to 25% from one epoch to the next, so a score averaged over
     /// the last epochs compares settings better than the last checkpoint's alone [default:
     /// none; optional so older configs load].
     pub keep_epochs: Option<usize>,
