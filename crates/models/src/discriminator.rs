@@ -6,8 +6,8 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 
-use crate::{Rng, leaky_relu};
-use crate::init::{batch_norm, conv, linear};
+use crate::{Rng, conv2d, leaky_relu, linear};
+use crate::init::{batch_norm, conv, fully_connected};
 
 const SLOPE: f64 = 0.1;
 
@@ -57,13 +57,13 @@ impl DiscriminatorConfig {
         let conv1 = conv(channels, 64, true, rng, device);
         let conv2 = conv(64, 128, false, rng, device);
         let bn2 = batch_norm(128, rng, device);
-        let fc1 = linear((height / 4) * (width / 4) * 128, 1024, false, rng, device);
+        let fc1 = fully_connected((height / 4) * (width / 4) * 128, 1024, false, rng, device);
         let bn3 = batch_norm(1024, rng, device);
-        let fc2 = linear(1024, 1, true, rng, device);
+        let fc2 = fully_connected(1024, 1, true, rng, device);
         let q = self.q_outputs.map(|outputs| QHead {
-            fc1: linear(1024, 128, false, rng, device),
+            fc1: fully_connected(1024, 128, false, rng, device),
             bn1: batch_norm(128, rng, device),
-            fc2: linear(128, outputs, true, rng, device),
+            fc2: fully_connected(128, outputs, true, rng, device),
         });
         Discriminator { conv1, conv2, bn2, fc1, bn3, fc2, q }
     }
@@ -73,12 +73,12 @@ impl Discriminator {
     /// Images `[B, C, H, W]` in [0, 1] -> logits and, with a Q head, Q's output.
     pub fn forward(&self, images: Tensor<4>) -> DOutput {
         let batch = images.dims()[0];
-        let x = leaky_relu(self.conv1.forward(images), SLOPE);
-        let x = leaky_relu(self.bn2.forward(self.conv2.forward(x)), SLOPE);
-        let trunk = leaky_relu(self.bn3.forward(self.fc1.forward(x.reshape([batch as i32, -1]))), SLOPE);
+        let x = leaky_relu(conv2d(&self.conv1, images), SLOPE);
+        let x = leaky_relu(self.bn2.forward(conv2d(&self.conv2, x)), SLOPE);
+        let trunk = leaky_relu(self.bn3.forward(linear(&self.fc1, x.reshape([batch as i32, -1]))), SLOPE);
         let q = self.q.as_ref().map(|q| {
-            q.fc2.forward(leaky_relu(q.bn1.forward(q.fc1.forward(trunk.clone())), SLOPE))
+            linear(&q.fc2, leaky_relu(q.bn1.forward(linear(&q.fc1, trunk.clone())), SLOPE))
         });
-        DOutput { logits: self.fc2.forward(trunk.clone()).reshape([batch]), q, features: trunk }
+        DOutput { logits: linear(&self.fc2, trunk.clone()).reshape([batch]), q, features: trunk }
     }
 }

@@ -6,8 +6,8 @@ use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
 
-use crate::{Latent, LatentConfig, Rng};
-use crate::init::{batch_norm, linear, up_conv};
+use crate::{Latent, LatentConfig, Rng, conv_transpose2d, linear};
+use crate::init::{batch_norm, fully_connected, up_conv};
 
 #[derive(Config, Debug)]
 pub struct GeneratorConfig {
@@ -38,9 +38,9 @@ impl GeneratorConfig {
         let [channels, height, width] = self.image;
         let cells = (height / 4) * (width / 4);
         Generator {
-            fc1: linear(self.latent_size, 1024, false, rng, device),
+            fc1: fully_connected(self.latent_size, 1024, false, rng, device),
             bn1: batch_norm(1024, rng, device),
-            fc2: linear(1024, cells * 128, false, rng, device),
+            fc2: fully_connected(1024, cells * 128, false, rng, device),
             bn2: batch_norm(cells * 128, rng, device),
             up1: up_conv(128, 64, false, rng, device),
             bn3: batch_norm(64, rng, device),
@@ -55,11 +55,11 @@ impl Generator {
     /// `[B, latent_size]` -> images `[B, C, H, W]` in (0, 1).
     pub fn forward(&self, latent: Tensor<2>) -> Tensor<4> {
         let batch = latent.dims()[0];
-        let x = relu(self.bn1.forward(self.fc1.forward(latent)));
-        let x = relu(self.bn2.forward(self.fc2.forward(x)));
+        let x = relu(self.bn1.forward(linear(&self.fc1, latent)));
+        let x = relu(self.bn2.forward(linear(&self.fc2, x)));
         let x = x.reshape([batch, 128, self.height / 4, self.width / 4]);
-        let x = relu(self.bn3.forward(self.up1.forward(x)));
-        sigmoid(self.up2.forward(x))
+        let x = relu(self.bn3.forward(conv_transpose2d(&self.up1, x)));
+        sigmoid(conv_transpose2d(&self.up2, x))
     }
 
     /// `n` latents drawn from the prior with `rng` and the images they generate, `chunk` at a

@@ -29,7 +29,7 @@ pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
 /// autodiff.
 #[cfg(feature = "flex")]
 pub fn leaky_relu_fuses_on(device: &Device) -> bool {
-    flex::runs_on(device)
+    hsic_infogan_device::is_flex(device)
 }
 
 /// Whether [`leaky_relu`] runs its own passes: never in a build without the `flex` feature.

@@ -7,7 +7,7 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::ops::ActivationOps;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{AutodiffBackend, Backend, Dispatch, DispatchDevice, backend_extension};
+use burn::backend::{AutodiffBackend, Backend, Dispatch, backend_extension};
 use burn::prelude::*;
 use burn_flex::{Flex, FlexTensor};
 use rayon::prelude::*;
@@ -15,14 +15,9 @@ use rayon::prelude::*;
 /// Elements per parallel task of the backward pass.
 const CHUNK: usize = 1 << 16;
 
-/// Leaky ReLU through [`LeakyReluOps`] (flex only, see [`runs_on`]); `x` is f32.
+/// Leaky ReLU through [`LeakyReluOps`] (flex only); `x` is f32.
 pub(super) fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f32) -> Tensor<D> {
     Tensor::from_dispatch(Dispatch::leaky_relu_forward(x.into_dispatch(), slope))
-}
-
-/// Whether [`LeakyReluOps`] runs on `device`: flex, with or without autodiff.
-pub(super) fn runs_on(device: &Device) -> bool {
-    matches!(device.clone().inner().as_dispatch(), DispatchDevice::Flex(_))
 }
 
 #[backend_extension(Flex, Autodiff)]

@@ -133,7 +133,7 @@ fn fused<const D: usize>(tensor: &Tensor<D>, state: &AdamState<D>) -> bool {
 /// feature); elsewhere it is Burn's `Adam`.
 #[cfg(feature = "flex")]
 pub fn fuses_on(device: &Device) -> bool {
-    matches!(device.clone().inner().as_dispatch(), burn::backend::DispatchDevice::Flex(_))
+    hsic_infogan_device::is_flex(device)
 }
 
 /// Whether [`FusedAdam`] fuses its f32 steps on `device`: never in a build without flex.

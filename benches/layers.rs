@@ -1,0 +1,114 @@
+//! Each layer of InfoGAN's MNIST networks at batch 100 on flex: this project's own passes
+//! (`hsic_infogan::models::{conv2d, conv_transpose2d, linear}`) against Burn's layer, forward
+//! alone and forward plus backward (input and weight gradients of `sum(y)`), in one run.
+//!
+//! ```text
+//! cargo bench --bench layers             # 5 s per cell
+//! cargo bench --bench layers -- --quick  # 3 samples per cell
+//! ```
+
+mod common;
+
+use std::time::Duration;
+
+use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
+use burn::nn::{LinearConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use hsic_infogan::device::parse_device;
+use hsic_infogan::models::{conv_transpose2d, conv2d, linear};
+
+/// As in the training binaries (see `train_step`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// A forward pass, ours (`true`) or Burn's, on a batch flattened to `[100, -1]`; the output is
+/// flattened likewise. The layer's weight is a parameter: under autodiff it takes a gradient.
+type Forward = Box<dyn Fn(Tensor<2>, bool) -> Tensor<2>>;
+
+/// A layer: its input shape, and its forward pass on a layer initialised once on a device.
+struct Layer {
+    name: &'static str,
+    input: Vec<usize>,
+    on: Box<dyn Fn(&Device) -> Forward>,
+}
+
+fn layers() -> Vec<Layer> {
+    let conv = |name, [c_in, c_out, side]: [usize; 3]| Layer {
+        name,
+        input: vec![100, c_in, side, side],
+        on: Box::new(move |device| {
+            let layer = Conv2dConfig::new([c_in, c_out], [4, 4])
+                .with_stride([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(device);
+            Box::new(move |x, ours| {
+                let x = x.reshape([100, c_in, side, side]);
+                let y = if ours { conv2d(&layer, x) } else { layer.forward(x) };
+                y.flatten(1, 3)
+            })
+        }),
+    };
+    let up = |name, [c_in, c_out, side]: [usize; 3]| Layer {
+        name,
+        input: vec![100, c_in, side, side],
+        on: Box::new(move |device| {
+            let layer = ConvTranspose2dConfig::new([c_in, c_out], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device);
+            Box::new(move |x, ours| {
+                let x = x.reshape([100, c_in, side, side]);
+                let y = if ours { conv_transpose2d(&layer, x) } else { layer.forward(x) };
+                y.flatten(1, 3)
+            })
+        }),
+    };
+    let dense = |name, [inputs, outputs]: [usize; 2]| Layer {
+        name,
+        input: vec![100, inputs],
+        on: Box::new(move |device| {
+            let layer = LinearConfig::new(inputs, outputs).with_bias(false).init(device);
+            Box::new(move |x, ours| {
+                if ours { linear(&layer, x) } else { layer.forward(x) }
+            })
+        }),
+    };
+    vec![
+        conv("D conv 1->64", [1, 64, 28]),
+        conv("D conv 64->128", [64, 128, 14]),
+        dense("D fc 6272->1024", [6272, 1024]),
+        dense("G fc 1024->6272", [1024, 6272]),
+        up("G up 128->64", [128, 64, 7]),
+        up("G up 64->1", [64, 1, 14]),
+    ]
+}
+
+fn main() {
+    let options = common::options(&[]);
+    let budget = if options.quick { Duration::ZERO } else { Duration::from_secs(5) };
+    let device = parse_device("flex").expect("flex is compiled in");
+    let autodiff = device.clone().autodiff();
+    println!("flex, batch 100, median ms of Burn's layer and of ours, and their ratio");
+    println!("{:<18} {:>9} {:>9} {:>7}   {:>9} {:>9} {:>7}", "layer", "forward", "ours", "", "fwd+bwd", "ours", "");
+    for layer in layers() {
+        let count = layer.input.iter().product::<usize>();
+        let x = Tensor::<1>::random([count], Distribution::Normal(0.0, 1.0), &device);
+        let (rows, cols) = (layer.input[0], count / layer.input[0]);
+        let x = x.reshape([rows, cols]);
+        let (plain, tracked) = ((layer.on)(&device), (layer.on)(&autodiff));
+        let mut cells = Vec::new();
+        for ours in [false, true] {
+            let (forward, _) = common::time(budget, 3, || {
+                drop(plain(x.clone(), ours));
+            });
+            let x = Tensor::<2>::from_data(x.to_data(), &autodiff);
+            let (both, _) = common::time(budget, 3, || {
+                let x = x.clone().require_grad();
+                let y = tracked(x.clone(), ours);
+                let grads = y.sum().backward();
+                assert!(x.grad(&grads).is_some(), "the input's gradient");
+            });
+            cells.push((forward.as_secs_f64() * 1e3, both.as_secs_f64() * 1e3));
+        }
+        let [(f0, b0), (f1, b1)] = [cells[0], cells[1]];
+        println!("{:<18} {f0:>9.2} {f1:>9.2} {:>6.2}x   {b0:>9.2} {b1:>9.2} {:>6.2}x", layer.name, f1 / f0, b1 / b0);
+    }
+}

@@ -1,0 +1,81 @@
+//! The 2-D convolution and transposed convolution of D and G, with passes of their own on flex.
+//!
+//! flex's convolution multiplies one image at a time (`[C_out, C_in k k] x [C_in k k, H' W']`,
+//! 49 columns for D's second layer) and Burn's default backward passes reformulate each gradient
+//! as another convolution with swapped axes. On flex, a backend extension (`flex::ConvOps`) lays
+//! the whole batch out once instead (im2col: one row per output position `(b, y, x)`, one column
+//! per kernel tap `(c, i, j)`) and runs every pass as one large matrix product over it:
+//!
+//! | pass                   | convolution                     | transposed convolution            |
+//! |------------------------|---------------------------------|-----------------------------------|
+//! | forward                | `Y = cols(X) Wᵀ`                | `Y = col2im(X W)`                 |
+//! | input gradient         | `dX = col2im(dY W)`             | `dX = cols(dY) Wᵀ`                |
+//! | weight gradient        | `dW = dYᵀ cols(X)`              | `dW = Xᵀ cols(dY)`                |
+//!
+//! with `X`, `Y`, `dY` as `[B H W, C]` matrices (one row per pixel), `W` as `[C_out, C_in k k]`
+//! (convolution) or `[C_in, C_out k k]` (transposed), and col2im the adjoint of im2col (each row's
+//! taps added back onto the pixels they were read from). The products are [`crate::product`]'s.
+//! The values equal Burn's to float rounding: the sums run in another order. On D's 64→128 layer
+//! (batch 100, 2-core development VM) the forward pass takes 10 ms instead of 20, forward and
+//! backward 29 instead of 51; G's 128→64 transposed layer 31 instead of 45.
+//! Elsewhere (ndarray, wgpu, CUDA, f64), and for groups, dilation or asymmetric padding, the
+//! layers run Burn's own passes.
+
+use burn::nn::conv::{Conv2d, ConvTranspose2d};
+use burn::prelude::*;
+#[cfg(feature = "flex")]
+use burn::{module::Param, nn::PaddingConfig2d, tensor::DType};
+
+#[cfg(feature = "flex")]
+mod flex;
+#[cfg(feature = "flex")]
+mod im2col;
+
+/// `layer.forward(x)`; one batch-wide product per pass for f32 on flex.
+pub fn conv2d(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if let Some(padding) = symmetric_padding(&layer.padding)
+        && layer.groups == 1
+        && layer.dilation == [1, 1]
+        && x.dtype() == DType::F32
+        && hsic_infogan_device::is_flex(&x.device())
+    {
+        let window = im2col::Window { kernel: layer.kernel_size, stride: layer.stride, padding };
+        return with_bias(flex::conv2d(x, layer.weight.val(), window), layer.bias.as_ref());
+    }
+    layer.forward(x)
+}
+
+/// `layer.forward(x)`; one batch-wide product per pass for f32 on flex.
+pub fn conv_transpose2d(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if layer.groups == 1
+        && layer.dilation == [1, 1]
+        && layer.padding_out == [0, 0]
+        && x.dtype() == DType::F32
+        && hsic_infogan_device::is_flex(&x.device())
+    {
+        let window = im2col::Window { kernel: layer.kernel_size, stride: layer.stride, padding: layer.padding };
+        return with_bias(flex::conv_transpose2d(x, layer.weight.val(), window), layer.bias.as_ref());
+    }
+    layer.forward(x)
+}
+
+/// `[top, left]` where the padding is the same on opposite sides.
+#[cfg(feature = "flex")]
+fn symmetric_padding(padding: &PaddingConfig2d) -> Option<[usize; 2]> {
+    match *padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => Some([top, left]),
+        _ => None,
+    }
+}
+
+/// `y + b` with `b` broadcast over batch and pixels.
+#[cfg(feature = "flex")]
+fn with_bias(y: Tensor<4>, bias: Option<&Param<Tensor<1>>>) -> Tensor<4> {
+    match bias {
+        Some(bias) => y + bias.val().reshape([1, -1, 1, 1]),
+        None => y,
+    }
+}
