@@ -36,8 +36,10 @@ impl LeakyReluOps for Flex {
 
     fn leaky_relu_backward(x: FlexTensor, grad: FlexTensor, slope: f32) -> FlexTensor {
         // The gradient is the step's own buffer (written in place unless something else holds
-        // it); the input is only read.
-        let (x, mut grad) = (x.to_contiguous(), grad.to_contiguous());
+        // it); the input is only read. `to_contiguous` borrows: the gradient is moved in first
+        // and dropped, so that the buffer it returns is not still shared with the argument.
+        let owned = |tensor: FlexTensor| tensor.to_contiguous();
+        let (x, mut grad) = (x.to_contiguous(), owned(grad));
         let x: &[f32] = x.as_slice().expect("contiguous");
         grad.storage_mut::<f32>().par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(g, x)| {
             for (g, &x) in g.iter_mut().zip(x) {

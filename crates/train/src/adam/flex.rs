@@ -45,8 +45,10 @@ impl AdamOps for Flex {
         let c = Coefficients { beta_1, beta_2, factor, epsilon, lr };
         // Buffers that hold exactly the elements, in order (copies only where one is strided); a
         // shared one is copied on write (the trainer moves its networks in, so theirs are not).
-        let (mut param, grad, mut m, mut v) =
-            (param.to_contiguous(), grad.to_contiguous(), moment_1.to_contiguous(), moment_2.to_contiguous());
+        // `to_contiguous` borrows: each tensor is moved in first and dropped, so that the buffer
+        // it returns is not still shared with the argument (which would copy all three).
+        let owned = |tensor: FlexTensor| tensor.to_contiguous();
+        let (mut param, grad, mut m, mut v) = (owned(param), owned(grad), owned(moment_1), owned(moment_2));
         let g: &[f32] = grad.as_slice().expect("contiguous");
         param
             .storage_mut::<f32>()
