@@ -7,6 +7,19 @@
 //! product: `conv` and `linear` take, for each of their products, the fastest layout that needs no
 //! copy of a large operand, from timings of all eight on the 2-core development VM.
 
+use burn::prelude::TensorData;
+use burn_flex::FlexTensor;
+
+/// A contiguous f32 tensor's values.
+pub(crate) fn values(tensor: &FlexTensor) -> &[f32] {
+    tensor.as_slice().expect("a contiguous f32 tensor")
+}
+
+/// `values` as a flex tensor of `shape` (the buffer is moved, not copied).
+pub(crate) fn tensor<const N: usize>(values: Vec<f32>, shape: [usize; N]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}
+
 /// How a matrix's elements lie in memory.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Order {

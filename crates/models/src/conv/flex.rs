@@ -12,7 +12,7 @@ use burn::prelude::*;
 use burn_flex::{Flex, FlexTensor};
 
 use super::im2col::{Images, Window, col2im, from_rows, im2col, to_rows};
-use crate::product::{Matrix, Order, product, reorder};
+use crate::product::{Matrix, Order, product, reorder, tensor, values};
 
 /// [`ConvOps::im2col_conv2d`] on a Burn tensor: `x` f32 on flex, `weight` `[C_out, C_in, kh, kw]`.
 pub(super) fn conv2d(x: Tensor<4>, weight: Tensor<4>, window: Window) -> Tensor<4> {
@@ -66,14 +66,6 @@ fn images(tensor: FlexTensor) -> (FlexTensor, Images) {
 
 fn shape<const N: usize>(tensor: &FlexTensor) -> [usize; N] {
     tensor.layout().shape().dims()
-}
-
-fn values(tensor: &FlexTensor) -> &[f32] {
-    tensor.as_slice().expect("a contiguous f32 tensor")
-}
-
-fn tensor<const N: usize>(values: Vec<f32>, shape: [usize; N]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
 }
 
 /// A weight `[A, B, kh, kw]` (contiguous) as the row-major `[A, B kh kw]` matrix.

@@ -11,7 +11,7 @@ use burn::backend::{AutodiffBackend, Backend, Dispatch, backend_extension};
 use burn::prelude::*;
 use burn_flex::{Flex, FlexTensor};
 
-use crate::product::{Matrix, Order, product, reorder};
+use crate::product::{Matrix, Order, product, reorder, tensor, values};
 
 /// [`LinearOps::product_linear`] on Burn tensors: `x` `[B, in]` f32 on flex, `weight` `[in, out]`.
 pub(super) fn linear(x: Tensor<2>, weight: Tensor<2>) -> Tensor<2> {
@@ -39,11 +39,7 @@ fn contiguous(tensor: FlexTensor) -> (FlexTensor, [usize; 2]) {
 }
 
 fn rows(tensor: &FlexTensor, [rows, cols]: [usize; 2]) -> Matrix<'_> {
-    Matrix::new(tensor.as_slice().expect("a contiguous f32 tensor"), rows, cols, Order::Rows)
-}
-
-fn tensor(values: Vec<f32>, shape: [usize; 2]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
+    Matrix::new(values(tensor), rows, cols, Order::Rows)
 }
 
 impl LinearOps for Flex {
