@@ -1,6 +1,7 @@
 //! Each layer of InfoGAN's MNIST networks at batch 100 on flex: this project's own passes
-//! (`hsic_infogan::models::{conv2d, conv_transpose2d, linear}`) against Burn's layer, forward
-//! alone and forward plus backward (input and weight gradients of `sum(y)`), in one run.
+//! (`hsic_infogan::models::{conv2d, conv_transpose2d, linear, batch_norm}`) against Burn's layer,
+//! forward alone and forward plus backward (input and weight gradients of `sum(y)`), in one run.
+//! Batch norm has its own passes in training only, so its rows time forward plus backward alone.
 //!
 //! ```text
 //! cargo bench --bench layers             # 5 s per cell
@@ -12,11 +13,11 @@ mod common;
 use std::time::Duration;
 
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
-use burn::nn::{LinearConfig, PaddingConfig2d};
+use burn::nn::{BatchNormConfig, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use hsic_infogan::device::parse_device;
-use hsic_infogan::models::{conv_transpose2d, conv2d, linear};
+use hsic_infogan::models::{batch_norm, conv_transpose2d, conv2d, linear};
 
 /// As in the training binaries (see `train_step`).
 #[global_allocator]
@@ -26,11 +27,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// flattened likewise. The layer's weight is a parameter: under autodiff it takes a gradient.
 type Forward = Box<dyn Fn(Tensor<2>, bool) -> Tensor<2>>;
 
-/// A layer: its input shape, and its forward pass on a layer initialised once on a device.
+/// A layer: its input shape, its forward pass on a layer initialised once on a device, and
+/// whether its forward pass alone (without autodiff) is ours.
 struct Layer {
     name: &'static str,
     input: Vec<usize>,
     on: Box<dyn Fn(&Device) -> Forward>,
+    inference: bool,
 }
 
 fn layers() -> Vec<Layer> {
@@ -48,6 +51,7 @@ fn layers() -> Vec<Layer> {
                 y.flatten(1, 3)
             })
         }),
+        inference: true,
     };
     let up = |name, [c_in, c_out, side]: [usize; 3]| Layer {
         name,
@@ -60,6 +64,7 @@ fn layers() -> Vec<Layer> {
                 y.flatten(1, 3)
             })
         }),
+        inference: true,
     };
     let dense = |name, [inputs, outputs]: [usize; 2]| Layer {
         name,
@@ -70,6 +75,20 @@ fn layers() -> Vec<Layer> {
                 if ours { linear(&layer, x) } else { layer.forward(x) }
             })
         }),
+        inference: true,
+    };
+    let norm = |name, input: [usize; 4]| Layer {
+        name,
+        input: input.to_vec(),
+        on: Box::new(move |device| {
+            let layer = BatchNormConfig::new(input[1]).init(device);
+            Box::new(move |x, ours| {
+                let x = x.reshape(input);
+                let y: Tensor<4> = if ours { batch_norm(&layer, x) } else { layer.forward(x) };
+                y.flatten(1, 3)
+            })
+        }),
+        inference: false,
     };
     vec![
         conv("D conv 1->64", [1, 64, 28]),
@@ -78,6 +97,9 @@ fn layers() -> Vec<Layer> {
         dense("G fc 1024->6272", [1024, 6272]),
         up("G up 128->64", [128, 64, 7]),
         up("G up 64->1", [64, 1, 14]),
+        norm("D bn 128x7x7", [100, 128, 7, 7]),
+        norm("G bn 6272", [100, 6272, 1, 1]),
+        norm("G bn 64x14x14", [100, 64, 14, 14]),
     ]
 }
 
@@ -96,9 +118,10 @@ fn main() {
         let (plain, tracked) = ((layer.on)(&device), (layer.on)(&autodiff));
         let mut cells = Vec::new();
         for ours in [false, true] {
-            let (forward, _) = common::time(budget, 3, || {
-                drop(plain(x.clone(), ours));
-            });
+            let (forward, _) = match layer.inference {
+                true => common::time(budget, 3, || drop(plain(x.clone(), ours))),
+                false => (Duration::ZERO, 0),
+            };
             let x = Tensor::<2>::from_data(x.to_data(), &autodiff);
             let (both, _) = common::time(budget, 3, || {
                 let x = x.clone().require_grad();
@@ -109,6 +132,10 @@ fn main() {
             cells.push((forward.as_secs_f64() * 1e3, both.as_secs_f64() * 1e3));
         }
         let [(f0, b0), (f1, b1)] = [cells[0], cells[1]];
-        println!("{:<18} {f0:>9.2} {f1:>9.2} {:>6.2}x   {b0:>9.2} {b1:>9.2} {:>6.2}x", layer.name, f1 / f0, b1 / b0);
+        let forward = match layer.inference {
+            true => format!("{f0:>9.2} {f1:>9.2} {:>6.2}x", f1 / f0),
+            false => format!("{:>9} {:>9} {:>7}", "-", "-", "-"),
+        };
+        println!("{:<18} {forward}   {b0:>9.2} {b1:>9.2} {:>6.2}x", layer.name, b1 / b0);
     }
 }

@@ -6,8 +6,8 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 
-use crate::{Rng, conv2d, leaky_relu, linear};
-use crate::init::{batch_norm, conv, fully_connected};
+use crate::{Rng, batch_norm, conv2d, leaky_relu, linear};
+use crate::init::{self, conv, fully_connected};
 
 const SLOPE: f64 = 0.1;
 
@@ -56,13 +56,13 @@ impl DiscriminatorConfig {
         let [channels, height, width] = self.image;
         let conv1 = conv(channels, 64, true, rng, device);
         let conv2 = conv(64, 128, false, rng, device);
-        let bn2 = batch_norm(128, rng, device);
+        let bn2 = init::batch_norm(128, rng, device);
         let fc1 = fully_connected((height / 4) * (width / 4) * 128, 1024, false, rng, device);
-        let bn3 = batch_norm(1024, rng, device);
+        let bn3 = init::batch_norm(1024, rng, device);
         let fc2 = fully_connected(1024, 1, true, rng, device);
         let q = self.q_outputs.map(|outputs| QHead {
             fc1: fully_connected(1024, 128, false, rng, device),
-            bn1: batch_norm(128, rng, device),
+            bn1: init::batch_norm(128, rng, device),
             fc2: fully_connected(128, outputs, true, rng, device),
         });
         Discriminator { conv1, conv2, bn2, fc1, bn3, fc2, q }
@@ -74,10 +74,10 @@ impl Discriminator {
     pub fn forward(&self, images: Tensor<4>) -> DOutput {
         let batch = images.dims()[0];
         let x = leaky_relu(conv2d(&self.conv1, images), SLOPE);
-        let x = leaky_relu(self.bn2.forward(conv2d(&self.conv2, x)), SLOPE);
-        let trunk = leaky_relu(self.bn3.forward(linear(&self.fc1, x.reshape([batch as i32, -1]))), SLOPE);
+        let x = leaky_relu(batch_norm(&self.bn2, conv2d(&self.conv2, x)), SLOPE);
+        let trunk = leaky_relu(batch_norm(&self.bn3, linear(&self.fc1, x.reshape([batch as i32, -1]))), SLOPE);
         let q = self.q.as_ref().map(|q| {
-            linear(&q.fc2, leaky_relu(q.bn1.forward(linear(&q.fc1, trunk.clone())), SLOPE))
+            linear(&q.fc2, leaky_relu(batch_norm(&q.bn1, linear(&q.fc1, trunk.clone())), SLOPE))
         });
         DOutput { logits: linear(&self.fc2, trunk.clone()).reshape([batch]), q, features: trunk }
     }

@@ -6,8 +6,8 @@ use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
 
-use crate::{Latent, LatentConfig, Rng, conv_transpose2d, linear};
-use crate::init::{batch_norm, fully_connected, up_conv};
+use crate::{Latent, LatentConfig, Rng, batch_norm, conv_transpose2d, linear};
+use crate::init::{self, fully_connected, up_conv};
 
 #[derive(Config, Debug)]
 pub struct GeneratorConfig {
@@ -39,11 +39,11 @@ impl GeneratorConfig {
         let cells = (height / 4) * (width / 4);
         Generator {
             fc1: fully_connected(self.latent_size, 1024, false, rng, device),
-            bn1: batch_norm(1024, rng, device),
+            bn1: init::batch_norm(1024, rng, device),
             fc2: fully_connected(1024, cells * 128, false, rng, device),
-            bn2: batch_norm(cells * 128, rng, device),
+            bn2: init::batch_norm(cells * 128, rng, device),
             up1: up_conv(128, 64, false, rng, device),
-            bn3: batch_norm(64, rng, device),
+            bn3: init::batch_norm(64, rng, device),
             up2: up_conv(64, channels, true, rng, device),
             height,
             width,
@@ -55,10 +55,10 @@ impl Generator {
     /// `[B, latent_size]` -> images `[B, C, H, W]` in (0, 1).
     pub fn forward(&self, latent: Tensor<2>) -> Tensor<4> {
         let batch = latent.dims()[0];
-        let x = relu(self.bn1.forward(linear(&self.fc1, latent)));
-        let x = relu(self.bn2.forward(linear(&self.fc2, x)));
+        let x = relu(batch_norm(&self.bn1, linear(&self.fc1, latent)));
+        let x = relu(batch_norm(&self.bn2, linear(&self.fc2, x)));
         let x = x.reshape([batch, 128, self.height / 4, self.width / 4]);
-        let x = relu(self.bn3.forward(conv_transpose2d(&self.up1, x)));
+        let x = relu(batch_norm(&self.bn3, conv_transpose2d(&self.up1, x)));
         sigmoid(conv_transpose2d(&self.up2, x))
     }
 

@@ -5,8 +5,9 @@
 //! gamma N(1, 0.02) and beta 0. Layers followed by batch norm carry no bias (BN's beta replaces it).
 //!
 //! On flex, the layers run passes of their own ([`conv2d`], [`conv_transpose2d`], [`linear`],
-//! [`leaky_relu`]): the same functions to float rounding, in less time; elsewhere Burn's.
+//! [`leaky_relu`], [`batch_norm`]): the same functions to float rounding, in less time; elsewhere Burn's.
 
+mod batch_norm;
 mod conv;
 mod discriminator;
 mod generator;
@@ -18,6 +19,7 @@ mod linear;
 mod product;
 mod rng;
 
+pub use batch_norm::batch_norm;
 pub use conv::{conv_transpose2d, conv2d};
 pub use discriminator::{DOutput, Discriminator, DiscriminatorConfig};
 pub use generator::{Generator, GeneratorConfig};

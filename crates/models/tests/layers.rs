@@ -1,13 +1,13 @@
-//! The layers' flex passes (`conv2d`, `conv_transpose2d`, `linear`) against brute-force sums in
-//! f64 and against Burn's own layers, forward and every gradient.
+//! The layers' flex passes (`conv2d`, `conv_transpose2d`, `linear`, `batch_norm`) against
+//! brute-force sums in f64 and against Burn's own layers, forward and every gradient.
 
 use burn::module::Param;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use hsic_infogan_models::{Rng, conv_transpose2d, conv2d, linear};
+use hsic_infogan_models::{Rng, batch_norm, conv_transpose2d, conv2d, linear};
 
 fn autodiff_flex() -> Device {
     hsic_infogan_device::parse_device("flex").unwrap().autodiff()
@@ -323,4 +323,82 @@ fn frozen_linear_weights_and_inference_give_the_same_values() {
     let plain = hsic_infogan_device::parse_device("flex").unwrap();
     let y = linear(&linear_layer(&w, [inputs, outputs], false, &plain), tensor(&x, [batch, inputs], &plain));
     assert_close("linear inference: y", &values(y), &expected[0]);
+}
+
+/// Batch norm in training mode, `L = sum(r * y)`, in f64: `(y, dx, dγ, dβ, running mean,
+/// running variance)` after one step from Burn's initial running statistics (0 and 1, momentum
+/// 0.1). `x` is `[batch, channels, size]` flattened.
+fn reference_batch_norm(x: &[f32], r: &[f32], gamma: &[f32], beta: &[f32], [batch, channels, size]: [usize; 3]) -> [Vec<f64>; 6] {
+    let at = |n: usize, c: usize, s: usize| (n * channels + c) * size + s;
+    let count = (batch * size) as f64;
+    let each = |c: usize| (0..batch).flat_map(move |n| (0..size).map(move |s| at(n, c, s)));
+    let mean: Vec<f64> = (0..channels).map(|c| each(c).map(|k| f64::from(x[k])).sum::<f64>() / count).collect();
+    let var: Vec<f64> = (0..channels).map(|c| each(c).map(|k| (f64::from(x[k]) - mean[c]).powi(2)).sum::<f64>() / count).collect();
+    let inv: Vec<f64> = var.iter().map(|v| 1.0 / (v + 1e-5).sqrt()).collect();
+    let channel = |k: usize| (k / size) % channels;
+    let xhat = |k: usize| (f64::from(x[k]) - mean[channel(k)]) * inv[channel(k)];
+    let y = (0..x.len()).map(|k| f64::from(gamma[channel(k)]) * xhat(k) + f64::from(beta[channel(k)])).collect();
+    let dbeta: Vec<f64> = (0..channels).map(|c| each(c).map(|k| f64::from(r[k])).sum()).collect();
+    let dgamma: Vec<f64> = (0..channels).map(|c| each(c).map(|k| f64::from(r[k]) * xhat(k)).sum()).collect();
+    let dx = (0..x.len())
+        .map(|k| {
+            let c = channel(k);
+            f64::from(gamma[c]) * inv[c] * (f64::from(r[k]) - dbeta[c] / count - xhat(k) * dgamma[c] / count)
+        })
+        .collect();
+    let running_mean = mean.iter().map(|m| 0.1 * m).collect();
+    let running_var = var.iter().map(|v| 0.9 + 0.1 * v).collect();
+    [y, dx, dgamma, dbeta, running_mean, running_var]
+}
+
+fn batch_norm_layer(gamma: &[f32], beta: &[f32], device: &Device) -> BatchNorm {
+    let mut layer = BatchNormConfig::new(gamma.len()).init(device);
+    layer.gamma = Param::from_tensor(tensor(gamma, [gamma.len()], device));
+    layer.beta = Param::from_tensor(tensor(beta, [beta.len()], device));
+    layer
+}
+
+/// D's and G's shapes in miniature, `[batch, channels]` and `[batch, channels, h, w]`, one of
+/// them offset far from zero (where `Σ x² / M - μ²` would lose the variance to rounding).
+#[test]
+fn batch_norm_matches_the_sum_in_f64_and_burns_layer() {
+    let device = autodiff_flex();
+    for (seed, [batch, channels, h, w], offset) in [(0, [6, 5, 1, 1], 0.0), (1, [4, 3, 5, 2], 0.0), (2, [3, 4, 3, 3], 300.0), (3, [2, 70, 1, 1], 0.0)] {
+        let size = h * w;
+        let x: Vec<f32> = samples(batch * channels * size, seed).iter().map(|v| v * 2.0 + offset).collect();
+        let r = samples(x.len(), seed + 10);
+        let (gamma, beta) = (samples(channels, seed + 20), samples(channels, seed + 30));
+        let expected = reference_batch_norm(&x, &r, &gamma, &beta, [batch, channels, size]);
+        for ours in [true, false] {
+            let layer = batch_norm_layer(&gamma, &beta, &device);
+            let input = tensor(&x, [batch, channels, h, w], &device).require_grad();
+            let y = if ours { batch_norm(&layer, input.clone()) } else { layer.forward(input.clone()) };
+            let grads = (y.clone() * tensor(&r, y.dims(), &device)).sum().backward();
+            let what = format!("{} batch norm of [{batch}, {channels}, {h}, {w}] + {offset}", if ours { "our" } else { "Burn's" });
+            assert_close(&format!("{what}: y"), &values(y), &expected[0]);
+            assert_close(&format!("{what}: dx"), &values(input.grad(&grads).unwrap()), &expected[1]);
+            assert_close(&format!("{what}: dgamma"), &values(layer.gamma.val().grad(&grads).unwrap()), &expected[2]);
+            assert_close(&format!("{what}: dbeta"), &values(layer.beta.val().grad(&grads).unwrap()), &expected[3]);
+            assert_close(&format!("{what}: running mean"), &values(layer.running_mean.value_sync()), &expected[4]);
+            assert_close(&format!("{what}: running variance"), &values(layer.running_var.value_sync()), &expected[5]);
+        }
+    }
+}
+
+/// A frozen layer (D in G's step) still normalises by the batch and passes the input gradient
+/// only; on a 2-D input that is one sample per row.
+#[test]
+fn frozen_batch_norm_passes_the_input_gradient_only() {
+    let [batch, channels] = [8, 6];
+    let (x, r) = (samples(batch * channels, 40), samples(batch * channels, 41));
+    let (gamma, beta) = (samples(channels, 42), samples(channels, 43));
+    let expected = reference_batch_norm(&x, &r, &gamma, &beta, [batch, channels, 1]);
+    let device = autodiff_flex();
+    let frozen = batch_norm_layer(&gamma, &beta, &device).no_grad();
+    let input = tensor(&x, [batch, channels], &device).require_grad();
+    let y = batch_norm(&frozen, input.clone());
+    let grads = (y.clone() * tensor(&r, [batch, channels], &device)).sum().backward();
+    assert!(frozen.gamma.val().grad(&grads).is_none() && frozen.beta.val().grad(&grads).is_none(), "frozen γ and β take no gradient");
+    assert_close("frozen batch norm: y", &values(y), &expected[0]);
+    assert_close("frozen batch norm: dx", &values(input.grad(&grads).unwrap()), &expected[1]);
 }
