@@ -9,6 +9,7 @@
 
 use burn::prelude::TensorData;
 use burn_flex::FlexTensor;
+use rayon::prelude::*;
 
 /// A contiguous f32 tensor's values.
 pub(crate) fn values(tensor: &FlexTensor) -> &[f32] {
@@ -18,6 +19,12 @@ pub(crate) fn values(tensor: &FlexTensor) -> &[f32] {
 /// `values` as a flex tensor of `shape` (the buffer is moved, not copied).
 pub(crate) fn tensor<const N: usize>(values: Vec<f32>, shape: [usize; N]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+/// `len` zeros, written by all threads: the first write to a fresh buffer faults its pages in,
+/// and `vec![0.0; len]` would do that, and the zeroing, on the calling thread alone.
+pub(crate) fn zeros(len: usize) -> Vec<f32> {
+    (0..len).into_par_iter().map(|_| 0.0).collect()
 }
 
 /// How a matrix's elements lie in memory.
@@ -98,13 +105,13 @@ pub(crate) fn reorder(values: &[f32], rows: usize, cols: usize, from: Order) -> 
         Order::Rows => (rows, cols),
         Order::Columns => (cols, rows),
     };
-    let mut out = vec![0.0; values.len()];
-    for (o, line) in values.chunks(inner).enumerate() {
-        for (i, &v) in line.iter().enumerate() {
-            out[i * outer + o] = v;
-        }
-    }
     debug_assert_eq!(outer * inner, values.len());
+    let mut out = zeros(values.len());
+    out.par_chunks_mut(outer).enumerate().for_each(|(i, line)| {
+        for (o, v) in line.iter_mut().enumerate() {
+            *v = values[o * inner + i];
+        }
+    });
     out
 }
 

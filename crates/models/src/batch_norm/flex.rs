@@ -12,7 +12,7 @@ use burn::tensor::Slice;
 use burn_flex::{Flex, FlexTensor};
 use rayon::prelude::*;
 
-use crate::product::{tensor, values};
+use crate::product::{tensor, values, zeros};
 
 /// [`BatchNormOps::batch_norm_statistics`] on a Burn tensor (f32 on flex); not differentiated.
 pub(super) fn statistics<const D: usize>(x: Tensor<D>) -> Tensor<2> {
@@ -147,7 +147,7 @@ fn run_sum(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> [f32; 2]) -> [f32; 2
 
 /// `out = f(p, a, b)` elementwise over `a` and `b` (same layout), `p` each value's [`Channel`].
 fn channel_map(a: &[f32], b: &[f32], planes: Planes, channels: &[Channel], f: impl Fn(&Channel, f32, f32) -> f32 + Sync) -> Vec<f32> {
-    let mut out = vec![0.0; a.len()];
+    let mut out = zeros(a.len());
     let sample = planes.sample();
     out.par_chunks_mut(sample).zip(a.par_chunks(sample).zip(b.par_chunks(sample))).for_each(|(out, (a, b))| {
         if planes.size == 1 {

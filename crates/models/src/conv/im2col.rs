@@ -5,6 +5,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::product::zeros;
+
 /// A convolution's sliding window. Output side: `(input + 2 padding - kernel) / stride + 1`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Window {
@@ -62,7 +64,7 @@ pub(crate) fn im2col(images: &[f32], dims: Images, window: Window) -> Vec<f32> {
     let [out_h, out_w] = window.output(dims.side);
     let [kh, kw] = window.kernel;
     let taps = dims.channels * kh * kw;
-    let mut cols = vec![0.0; dims.batch * out_h * out_w * taps];
+    let mut cols = zeros(dims.batch * out_h * out_w * taps);
     cols.par_chunks_mut(out_h * out_w * taps).zip(images.par_chunks(dims.image())).for_each(|(cols, image)| {
         for (row, cols) in cols.chunks_mut(taps).enumerate() {
             let ((rows, y), (columns, x)) = (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
@@ -94,7 +96,7 @@ pub(crate) fn col2im(cols: &[f32], dims: Images, window: Window) -> Vec<f32> {
     let [kh, kw] = window.kernel;
     let taps = dims.channels * kh * kw;
     assert_eq!(cols.len(), dims.batch * out_h * out_w * taps, "col2im: columns do not match {dims:?}");
-    let mut images = vec![0.0; dims.batch * dims.image()];
+    let mut images = zeros(dims.batch * dims.image());
     images.par_chunks_mut(dims.image()).zip(cols.par_chunks(out_h * out_w * taps)).for_each(|(image, cols)| {
         for (row, cols) in cols.chunks(taps).enumerate() {
             let ((rows, y), (columns, x)) = (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
@@ -113,7 +115,7 @@ pub(crate) fn col2im(cols: &[f32], dims: Images, window: Window) -> Vec<f32> {
 
 /// NCHW to one row per pixel: `rows[(b, y, x), c] = images[b, c, y, x]`.
 pub(crate) fn to_rows(images: &[f32], dims: Images) -> Vec<f32> {
-    let mut rows = vec![0.0; images.len()];
+    let mut rows = zeros(images.len());
     rows.par_chunks_mut(dims.image()).zip(images.par_chunks(dims.image())).for_each(|(rows, image)| {
         for (c, plane) in image.chunks(dims.plane()).enumerate() {
             for (pixel, &value) in plane.iter().enumerate() {
@@ -126,7 +128,7 @@ pub(crate) fn to_rows(images: &[f32], dims: Images) -> Vec<f32> {
 
 /// [`to_rows`]' inverse: `images[b, c, y, x] = rows[(b, y, x), c]`.
 pub(crate) fn from_rows(rows: &[f32], dims: Images) -> Vec<f32> {
-    let mut images = vec![0.0; rows.len()];
+    let mut images = zeros(rows.len());
     images.par_chunks_mut(dims.image()).zip(rows.par_chunks(dims.image())).for_each(|(image, rows)| {
         for (c, plane) in image.chunks_mut(dims.plane()).enumerate() {
             for (pixel, value) in plane.iter_mut().enumerate() {
