@@ -24,37 +24,31 @@ pub(super) fn conv_transpose2d(x: Tensor<4>, weight: Tensor<4>, window: Window) 
     Tensor::from_dispatch(Dispatch::im2col_conv_transpose2d(x.into_dispatch(), weight.into_dispatch(), window))
 }
 
-/// One pass each of a convolution and of a transposed one, NCHW, groups 1, dilation 1.
+/// A convolution and a transposed one, NCHW, groups 1, dilation 1, and the passes that their
+/// forward and backward steps are made of (the table in [`super`]).
 #[backend_extension(Flex, Autodiff)]
 pub trait ConvOps: Backend {
     /// `Y = cols(X) Wᵀ`, `weight` `[C_out, C_in, kh, kw]`.
     fn im2col_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>, window: Window) -> FloatTensor<Self>;
 
-    /// `dX = col2im(dY W)` onto an input of `[height, width]` `side`.
-    fn im2col_conv2d_x_grad(
-        weight: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        window: Window,
-        side: [usize; 2],
-    ) -> FloatTensor<Self>;
-
-    /// `dW = dYᵀ cols(X)`.
-    fn im2col_conv2d_weight_grad(x: FloatTensor<Self>, grad: FloatTensor<Self>, window: Window) -> FloatTensor<Self>;
-
     /// `Y = col2im(X W)`, `weight` `[C_in, C_out, kh, kw]`: the input gradient of a convolution
     /// from `Y` to `X` with this window.
     fn im2col_conv_transpose2d(x: FloatTensor<Self>, weight: FloatTensor<Self>, window: Window) -> FloatTensor<Self>;
 
-    /// `dX = cols(dY) Wᵀ`.
-    fn im2col_conv_transpose2d_x_grad(weight: FloatTensor<Self>, grad: FloatTensor<Self>, window: Window)
-    -> FloatTensor<Self>;
+    /// `cols(X)`, `[batch, H', W', C kh kw]`: one row per output pixel of the window over `x`.
+    fn im2col_columns(x: FloatTensor<Self>, window: Window) -> FloatTensor<Self>;
 
-    /// `dW = Xᵀ cols(dY)`.
-    fn im2col_conv_transpose2d_weight_grad(
-        x: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        window: Window,
-    ) -> FloatTensor<Self>;
+    /// `cols Wᵀ` as NCHW images of `A` channels, `weight` `[A, C, kh, kw]` with `C kh kw` the
+    /// columns' width.
+    fn im2col_gather(columns: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// `col2im(rows(X) W)` onto images of `[height, width]` `side`, `weight` `[C_x, C, kh, kw]`
+    /// (`C` channels out).
+    fn im2col_scatter(x: FloatTensor<Self>, weight: FloatTensor<Self>, window: Window, side: [usize; 2]) -> FloatTensor<Self>;
+
+    /// `rows(A)ᵀ cols` as a weight `[A's channels, C, kh, kw]`, `columns` `[batch, H', W', C kh kw]`
+    /// over the same pixels as `a`.
+    fn im2col_weight_grad(a: FloatTensor<Self>, columns: FloatTensor<Self>, kernel: [usize; 2]) -> FloatTensor<Self>;
 }
 
 /// A contiguous copy (or the tensor itself) and its dimensions as NCHW images.
@@ -81,65 +75,48 @@ fn transposed_side(input: [usize; 2], window: Window) -> [usize; 2] {
     side
 }
 
-/// `dW = rows(A)ᵀ cols(B)`, the weight `[A's channels, B's channels, kh, kw]` between images `a`
-/// (of `a_dims`) and `b` (of `b_dims`); the product is written by columns, the faster layout
-/// here, then reordered.
-fn weight_grad(a: &FlexTensor, a_dims: Images, b: &FlexTensor, b_dims: Images, window: Window) -> FlexTensor {
-    let [kh, kw] = window.kernel;
-    let (rows, cols) = (to_rows(values(a), a_dims), im2col(values(b), b_dims, window));
-    let (pixels, taps) = (rows.len() / a_dims.channels, b_dims.channels * kh * kw);
-    let rows = Matrix::new(&rows, pixels, a_dims.channels, Order::Rows);
-    let dw = product(rows.t(), Matrix::new(&cols, pixels, taps, Order::Rows), Order::Columns);
-    tensor(reorder(&dw, a_dims.channels, taps, Order::Columns), [a_dims.channels, b_dims.channels, kh, kw])
-}
-
-/// `from_rows(cols(images) Wᵀ)`: `images` (of `dims`) to images of `out`, `w` `[C_out, taps]`.
-fn gather(images: &FlexTensor, dims: Images, w: Matrix, out: Images, window: Window) -> FlexTensor {
-    let cols = im2col(values(images), dims, window);
-    let rows = product(Matrix::new(&cols, cols.len() / w.cols, w.cols, Order::Rows), w.t(), Order::Rows);
-    tensor(from_rows(&rows, out), out.shape())
-}
-
-/// `col2im(rows(images) W)`: `images` (of `dims`) to images of `out`, `w` `[C, taps]`.
-fn scatter(images: &FlexTensor, dims: Images, w: Matrix, out: Images, window: Window) -> FlexTensor {
-    let rows = to_rows(values(images), dims);
-    let cols = product(Matrix::new(&rows, rows.len() / w.rows, w.rows, Order::Rows), w, Order::Rows);
-    tensor(col2im(&cols, out, window), out.shape())
-}
-
 impl ConvOps for Flex {
     fn im2col_conv2d(x: FlexTensor, weight: FlexTensor, window: Window) -> FlexTensor {
-        let ((x, dims), weight) = (images(x), weight.to_contiguous());
-        let out = Images { channels: shape::<4>(&weight)[0], side: window.output(dims.side), ..dims };
-        gather(&x, dims, kernels(&weight), out, window)
-    }
-
-    fn im2col_conv2d_x_grad(weight: FlexTensor, grad: FlexTensor, window: Window, side: [usize; 2]) -> FlexTensor {
-        let ((grad, out), weight) = (images(grad), weight.to_contiguous());
-        let dims = Images { channels: shape::<4>(&weight)[1], side, ..out };
-        scatter(&grad, out, kernels(&weight), dims, window)
-    }
-
-    fn im2col_conv2d_weight_grad(x: FlexTensor, grad: FlexTensor, window: Window) -> FlexTensor {
-        let ((x, dims), (grad, out)) = (images(x), images(grad));
-        weight_grad(&grad, out, &x, dims, window)
+        Self::im2col_gather(Self::im2col_columns(x, window), weight)
     }
 
     fn im2col_conv_transpose2d(x: FlexTensor, weight: FlexTensor, window: Window) -> FlexTensor {
+        let side = transposed_side(shape::<4>(&x)[2..].try_into().expect("NCHW"), window);
+        Self::im2col_scatter(x, weight, window, side)
+    }
+
+    fn im2col_columns(x: FlexTensor, window: Window) -> FlexTensor {
+        let (x, dims) = images(x);
+        let [height, width] = window.output(dims.side);
+        let columns = im2col(values(&x), dims, window);
+        let taps = columns.len() / (dims.batch * height * width);
+        tensor(columns, [dims.batch, height, width, taps])
+    }
+
+    fn im2col_gather(columns: FlexTensor, weight: FlexTensor) -> FlexTensor {
+        let (columns, weight) = (columns.to_contiguous(), weight.to_contiguous());
+        let ([batch, height, width, taps], w) = (shape(&columns), kernels(&weight));
+        let out = Images { batch, channels: w.rows, side: [height, width] };
+        let rows = product(Matrix::new(values(&columns), batch * height * width, taps, Order::Rows), w.t(), Order::Rows);
+        tensor(from_rows(&rows, out), out.shape())
+    }
+
+    fn im2col_scatter(x: FlexTensor, weight: FlexTensor, window: Window, side: [usize; 2]) -> FlexTensor {
         let ((x, dims), weight) = (images(x), weight.to_contiguous());
-        let out = Images { channels: shape::<4>(&weight)[1], side: transposed_side(dims.side, window), ..dims };
-        scatter(&x, dims, kernels(&weight), out, window)
+        let (out, w) = (Images { channels: shape::<4>(&weight)[1], side, ..dims }, kernels(&weight));
+        let rows = to_rows(values(&x), dims);
+        let cols = product(Matrix::new(&rows, rows.len() / w.rows, w.rows, Order::Rows), w, Order::Rows);
+        tensor(col2im(&cols, out, window), out.shape())
     }
 
-    fn im2col_conv_transpose2d_x_grad(weight: FlexTensor, grad: FlexTensor, window: Window) -> FlexTensor {
-        let ((grad, out), weight) = (images(grad), weight.to_contiguous());
-        let dims = Images { channels: shape::<4>(&weight)[0], side: window.output(out.side), ..out };
-        gather(&grad, out, kernels(&weight), dims, window)
-    }
-
-    fn im2col_conv_transpose2d_weight_grad(x: FlexTensor, grad: FlexTensor, window: Window) -> FlexTensor {
-        let ((x, dims), (grad, out)) = (images(x), images(grad));
-        weight_grad(&x, dims, &grad, out, window)
+    /// The product is written by columns, the faster layout here, then reordered.
+    fn im2col_weight_grad(a: FlexTensor, columns: FlexTensor, [kh, kw]: [usize; 2]) -> FlexTensor {
+        let ((a, dims), columns) = (images(a), columns.to_contiguous());
+        let rows = to_rows(values(&a), dims);
+        let (pixels, taps) = (rows.len() / dims.channels, shape::<4>(&columns)[3]);
+        let rows = Matrix::new(&rows, pixels, dims.channels, Order::Rows);
+        let dw = product(rows.t(), Matrix::new(values(&columns), pixels, taps, Order::Rows), Order::Columns);
+        tensor(reorder(&dw, dims.channels, taps, Order::Columns), [dims.channels, taps / (kh * kw), kh, kw])
     }
 }
 
@@ -149,11 +126,11 @@ struct ConvBackward {
     transposed: bool,
 }
 
-/// What the backward step needs: the input where the weight takes a gradient, the weight where
-/// the input does, and the input's side.
+/// What the backward step needs: where the weight takes a gradient, `cols(X)` (a convolution)
+/// or `X` (a transposed one); the weight where the input does; the input's side.
 #[derive(Clone, Debug)]
 struct ConvState<B: Backend> {
-    x: Option<FloatTensor<B>>,
+    input: Option<FloatTensor<B>>,
     weight: Option<FloatTensor<B>>,
     window: Window,
     side: [usize; 2],
@@ -165,25 +142,26 @@ impl<B: Backend + ConvOps> Backward<B, 2> for ConvBackward {
     fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [x_node, weight_node] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
-        let ConvState { x, weight, window, side } = ops.state;
-        if let (Some(node), Some(weight)) = (x_node, weight) {
-            let dx = match self.transposed {
-                false => B::im2col_conv2d_x_grad(weight, grad.clone(), window, side),
-                true => B::im2col_conv_transpose2d_x_grad(weight, grad.clone(), window),
-            };
+        let ConvState { input, weight, window, side } = ops.state;
+        // A convolution's passes read dY as it is; a transposed one's both read cols(dY).
+        let (dx, dw) = match self.transposed {
+            false => (weight.map(|w| B::im2col_scatter(grad.clone(), w, window, side)), input.map(|cols| (grad, cols))),
+            true => {
+                let cols = B::im2col_columns(grad, window);
+                (weight.map(|w| B::im2col_gather(cols.clone(), w)), input.map(|x| (x, cols)))
+            }
+        };
+        if let (Some(node), Some(dx)) = (x_node, dx) {
             grads.register::<B>(node.id, dx);
         }
-        if let (Some(node), Some(x)) = (weight_node, x) {
-            let dw = match self.transposed {
-                false => B::im2col_conv2d_weight_grad(x, grad, window),
-                true => B::im2col_conv_transpose2d_weight_grad(x, grad, window),
-            };
-            grads.register::<B>(node.id, dw);
+        if let (Some(node), Some((a, cols))) = (weight_node, dw) {
+            grads.register::<B>(node.id, B::im2col_weight_grad(a, cols, window.kernel));
         }
     }
 }
 
-/// Either forward pass under autodiff, keeping only what the tracked gradients need.
+/// Either forward pass under autodiff, keeping only what the tracked gradients need: a
+/// convolution whose weight is tracked keeps the `cols(X)` its forward product read.
 fn tracked<B: Backend + ConvOps, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
     weight: FloatTensor<Autodiff<B, C>>,
@@ -200,13 +178,16 @@ fn tracked<B: Backend + ConvOps, C: CheckpointStrategy>(
     };
     match (ConvBackward { transposed }).prepare::<C>(nodes).compute_bound().stateful() {
         OpsKind::Tracked(prep) => {
-            let state = ConvState {
-                x: weight_tracked.then(|| x.clone()),
-                weight: x_tracked.then(|| weight.clone()),
-                window,
-                side: [height, width],
+            let kept = x_tracked.then(|| weight.clone());
+            let (y, input) = match (transposed, weight_tracked) {
+                (false, true) => {
+                    let cols = B::im2col_columns(x, window);
+                    (B::im2col_gather(cols.clone(), weight), Some(cols))
+                }
+                (true, true) => (forward(x.clone(), weight), Some(x)),
+                (_, false) => (forward(x, weight), None),
             };
-            prep.finish(state, forward(x, weight))
+            prep.finish(ConvState { input, weight: kept, window, side: [height, width] }, y)
         }
         OpsKind::UnTracked(prep) => prep.finish(forward(x, weight)),
     }
@@ -221,32 +202,22 @@ impl<B: Backend + ConvOps, C: CheckpointStrategy> ConvOps for Autodiff<B, C> {
         tracked::<B, C>(x, weight, window, true)
     }
 
-    // The gradient passes are not differentiable themselves (no second derivatives): they run
-    // on the inner backend.
+    // The passes below are not differentiable themselves (no second derivatives): they run on
+    // the inner backend.
 
-    fn im2col_conv2d_x_grad(
-        weight: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        window: Window,
-        side: [usize; 2],
-    ) -> FloatTensor<Self> {
-        Self::from_inner(B::im2col_conv2d_x_grad(Self::inner(weight), Self::inner(grad), window, side))
+    fn im2col_columns(x: FloatTensor<Self>, window: Window) -> FloatTensor<Self> {
+        Self::from_inner(B::im2col_columns(Self::inner(x), window))
     }
 
-    fn im2col_conv2d_weight_grad(x: FloatTensor<Self>, grad: FloatTensor<Self>, window: Window) -> FloatTensor<Self> {
-        Self::from_inner(B::im2col_conv2d_weight_grad(Self::inner(x), Self::inner(grad), window))
+    fn im2col_gather(columns: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self> {
+        Self::from_inner(B::im2col_gather(Self::inner(columns), Self::inner(weight)))
     }
 
-    fn im2col_conv_transpose2d_x_grad(weight: FloatTensor<Self>, grad: FloatTensor<Self>, window: Window)
-    -> FloatTensor<Self> {
-        Self::from_inner(B::im2col_conv_transpose2d_x_grad(Self::inner(weight), Self::inner(grad), window))
+    fn im2col_scatter(x: FloatTensor<Self>, weight: FloatTensor<Self>, window: Window, side: [usize; 2]) -> FloatTensor<Self> {
+        Self::from_inner(B::im2col_scatter(Self::inner(x), Self::inner(weight), window, side))
     }
 
-    fn im2col_conv_transpose2d_weight_grad(
-        x: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        window: Window,
-    ) -> FloatTensor<Self> {
-        Self::from_inner(B::im2col_conv_transpose2d_weight_grad(Self::inner(x), Self::inner(grad), window))
+    fn im2col_weight_grad(a: FloatTensor<Self>, columns: FloatTensor<Self>, kernel: [usize; 2]) -> FloatTensor<Self> {
+        Self::from_inner(B::im2col_weight_grad(Self::inner(a), Self::inner(columns), kernel))
     }
 }
