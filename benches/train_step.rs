@@ -9,8 +9,9 @@
 //! ```
 //!
 //! `--against-pytorch PYTHON` times flex and `benches/pytorch_train_step.py` (the same iteration
-//! in PyTorch, run by PYTHON with as many threads as flex uses) alternately, twice per model,
-//! after 10 warm-up iterations each, and prints both medians and their ratio.
+//! in PyTorch, run by PYTHON with as many threads as flex uses) alternately, five rounds of 8 s
+//! per model after 10 warm-up iterations each, and prints the median of each one's round medians
+//! and the median and range of the rounds' ratios.
 //!
 //! Each cell is the median of timed [`Trainer::step`] calls after one warm-up step (which also
 //! absorbs autotuning and kernel compilation). A step reads its losses back to the host, so
@@ -43,7 +44,10 @@ fn data() -> TrainingData {
 fn main() {
     let options = common::options(&["--against-pytorch"]);
     if let Some(python) = options.values.get("--against-pytorch") {
-        return against_pytorch(python, if options.quick { 2.0 } else { 20.0 });
+        return match options.quick {
+            true => against_pytorch(python, 2, 2.0),
+            false => against_pytorch(python, 5, 8.0),
+        };
     }
     // ndarray and wgpu on a software Vulkan driver take seconds per step: 3 samples there.
     let budget = |backend: &str| match (options.quick, backend) {
@@ -102,32 +106,47 @@ fn pytorch_seconds(python: &str, model: ModelKind, threads: usize, budget: f64) 
     text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{script} printed `{text}`"))
 }
 
-/// Flex and PyTorch alternately, twice per model: medians in seconds per iteration.
-fn against_pytorch(python: &str, budget: f64) {
+/// Flex and PyTorch alternately, `rounds` times per model, each for `budget` seconds: the
+/// medians of their per-round medians in seconds per iteration, and the median and range of the
+/// per-round ratios (a round that a noisy machine slowed moves neither median).
+fn against_pytorch(python: &str, rounds: usize, budget: f64) {
     let found = Command::new(python).args(["-c", "import torch"]).output();
     if !found.is_ok_and(|o| o.status.success()) {
         println!("SKIPPED: {python} cannot import torch (pip install torch numpy)");
         return;
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("flex against PyTorch (CPU, {threads} threads), median s/iter, two alternating rounds");
-    println!("{:<8} {:>15} {:>15} {:>12}", "model", "flex", "pytorch", "flex/pytorch");
+    println!("flex against PyTorch (CPU, {threads} threads), {rounds} alternating rounds of {budget} s each");
+    println!("{:<8} {:>9} {:>9} {:>13} {:>15}", "model", "flex", "pytorch", "flex/pytorch", "rounds' ratios");
     for model in MODELS {
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        for _ in 0..2 {
-            let config = TrainConfig::new().with_regularizer(as_in_pytorch(model)).with_device("flex".into());
-            let mut trainer = Trainer::new(config, data()).expect("bench configuration");
-            for _ in 0..9 {
-                trainer.step().expect("finite losses");
-            }
+        let config = TrainConfig::new().with_regularizer(as_in_pytorch(model)).with_device("flex".into());
+        let mut trainer = Trainer::new(config, data()).expect("bench configuration");
+        for _ in 0..9 {
+            trainer.step().expect("finite losses");
+        }
+        let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds {
             let (median, _) = common::time(Duration::from_secs_f64(budget), 3, || {
                 trainer.step().expect("finite losses");
             });
             ours.push(median.as_secs_f64());
             theirs.push(pytorch_seconds(python, model, threads, budget));
+            ratios.push(ours[ours.len() - 1] / theirs[theirs.len() - 1]);
         }
-        let pair = |v: &[f64]| format!("{:.3} {:.3}", v[0], v[1]);
-        let ratio = ours.iter().sum::<f64>() / theirs.iter().sum::<f64>();
-        println!("{:<8} {:>15} {:>15} {:>11.2}x", model.name(), pair(&ours), pair(&theirs), ratio);
+        let range = format!("{:.2}-{:.2}", min(&ratios), max(&ratios));
+        println!("{:<8} {:>9.3} {:>9.3} {:>12.2}x {:>15}", model.name(), median(ours), median(theirs), median(ratios.clone()), range);
     }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn min(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn max(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }
