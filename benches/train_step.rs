@@ -133,20 +133,13 @@ fn against_pytorch(python: &str, rounds: usize, budget: f64) {
             theirs.push(pytorch_seconds(python, model, threads, budget));
             ratios.push(ours[ours.len() - 1] / theirs[theirs.len() - 1]);
         }
-        let range = format!("{:.2}-{:.2}", min(&ratios), max(&ratios));
-        println!("{:<8} {:>9.3} {:>9.3} {:>12.2}x {:>15}", model.name(), median(ours), median(theirs), median(ratios.clone()), range);
+        ratios.sort_by(f64::total_cmp);
+        let range = format!("{:.2}-{:.2}", ratios[0], ratios[rounds - 1]);
+        println!("{:<8} {:>9.3} {:>9.3} {:>12.2}x {:>15}", model.name(), median(ours), median(theirs), median(ratios), range);
     }
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
-}
-
-fn min(values: &[f64]) -> f64 {
-    values.iter().copied().fold(f64::INFINITY, f64::min)
-}
-
-fn max(values: &[f64]) -> f64 {
-    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }

@@ -7,7 +7,7 @@
 //! product: `conv` and `linear` take, for each of their products, the fastest layout that needs no
 //! copy of a large operand, from timings of all eight on the 2-core development VM.
 
-use burn::prelude::TensorData;
+use burn::prelude::{Shape, TensorData};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
@@ -17,7 +17,7 @@ pub(crate) fn values(tensor: &FlexTensor) -> &[f32] {
 }
 
 /// `values` as a flex tensor of `shape` (the buffer is moved, not copied).
-pub(crate) fn tensor<const N: usize>(values: Vec<f32>, shape: [usize; N]) -> FlexTensor {
+pub(crate) fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))
 }
 

@@ -204,7 +204,7 @@ impl BatchNormOps for Flex {
             .map(|c| [mean[c], (f64::from(values(&gamma)[c]) * inverse_std[c]) as f32, values(&beta)[c], 0.0])
             .collect();
         let x = values(&x);
-        FlexTensor::from_data(TensorData::new(channel_map(x, x, planes, &channels, |&[m, scale, beta, _], x, _| (x - m) * scale + beta), shape))
+        tensor(channel_map(x, x, planes, &channels, |&[m, scale, beta, _], x, _| (x - m) * scale + beta), shape)
     }
 
     fn batch_norm_grad_sums(x: FlexTensor, statistics: FlexTensor, grad: FlexTensor, epsilon: f64) -> FlexTensor {
@@ -240,7 +240,7 @@ impl BatchNormOps for Flex {
             })
             .collect();
         let dx = channel_map(values(&x), values(&grad), planes, &channels, |&[a, k, m, d], x, dy| a * dy + k * (x - m) + d);
-        FlexTensor::from_data(TensorData::new(dx, shape))
+        tensor(dx, shape)
     }
 }
 
