@@ -29,8 +29,7 @@ use hsic::{Estimator, Kernel, RandomFeatureHsicConfig, hsic_biased};
 use hsic_infogan_device::{parse_device, probe};
 
 /// (m, d_x, d_y): an MNIST batch against 12 latent codes, as HSIC-InfoGAN uses it.
-const SHAPES: [(usize, usize, usize); 4] =
-    [(100, 784, 12), (256, 784, 12), (1024, 784, 12), (4096, 784, 12)];
+const SHAPES: [(usize, usize, usize); 4] = [(100, 784, 12), (256, 784, 12), (1024, 784, 12), (4096, 784, 12)];
 
 /// Batch sizes for random features; the exact estimate runs beside them up to `EXACT_MAX_M`.
 const RFF_SIZES: [usize; 4] = [1024, 4096, 16_384, 65_536];
@@ -113,7 +112,17 @@ fn main() {
         println!("{name}: exact HSIC, composed against naive (and fused where it runs)");
         println!(
             "{:<8} {:>5} {:>4} {:>4} {:<8} {:>11} {:>11} {:>10} {:>12} {:>9} {:>14}",
-            "backend", "m", "d_x", "d_y", "pass", "composed ms", "naive ms", "fused ms", "comp samp/s", "naive/comp", "composed/fused"
+            "backend",
+            "m",
+            "d_x",
+            "d_y",
+            "pass",
+            "composed ms",
+            "naive ms",
+            "fused ms",
+            "comp samp/s",
+            "naive/comp",
+            "composed/fused"
         );
         for &(m, d_x, d_y) in SHAPES.iter().filter(|s| (min_m..=max_m).contains(&s.0)) {
             let x = Tensor::<2>::random([m, d_x], Distribution::Uniform(0.0, 1.0), &device);

@@ -57,7 +57,8 @@ fn layers() -> Vec<Layer> {
         name,
         input: vec![100, c_in, side, side],
         on: Box::new(move |device| {
-            let layer = ConvTranspose2dConfig::new([c_in, c_out], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device);
+            let layer =
+                ConvTranspose2dConfig::new([c_in, c_out], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device);
             Box::new(move |x, ours| {
                 let x = x.reshape([100, c_in, side, side]);
                 let y = if ours { conv_transpose2d(&layer, x) } else { layer.forward(x) };
@@ -71,9 +72,7 @@ fn layers() -> Vec<Layer> {
         input: vec![100, inputs],
         on: Box::new(move |device| {
             let layer = LinearConfig::new(inputs, outputs).with_bias(false).init(device);
-            Box::new(move |x, ours| {
-                if ours { linear(&layer, x) } else { layer.forward(x) }
-            })
+            Box::new(move |x, ours| if ours { linear(&layer, x) } else { layer.forward(x) })
         }),
         inference: true,
     };

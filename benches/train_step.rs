@@ -135,7 +135,14 @@ fn against_pytorch(python: &str, rounds: usize, budget: f64) {
         }
         ratios.sort_by(f64::total_cmp);
         let range = format!("{:.2}-{:.2}", ratios[0], ratios[rounds - 1]);
-        println!("{:<8} {:>9.3} {:>9.3} {:>12.2}x {:>15}", model.name(), median(ours), median(theirs), median(ratios), range);
+        println!(
+            "{:<8} {:>9.3} {:>9.3} {:>12.2}x {:>15}",
+            model.name(),
+            median(ours),
+            median(theirs),
+            median(ratios),
+            range
+        );
     }
 }
 

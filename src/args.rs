@@ -238,7 +238,8 @@ pub struct Settings {
 }
 
 /// The flags of the per-group terms, refused beside `--hsic-joint`.
-const PER_GROUP: [&str; 7] = ["hsic_input_cat", "hsic_input_cont", "kernel_cat", "sigma_cat", "sigma_cont", "lambda_cat", "lambda_cont"];
+const PER_GROUP: [&str; 7] =
+    ["hsic_input_cat", "hsic_input_cont", "kernel_cat", "sigma_cat", "sigma_cont", "lambda_cat", "lambda_cont"];
 
 impl Settings {
     /// The ids of all its flags, and `others`.
@@ -249,8 +250,8 @@ impl Settings {
 
     fn regularizer(&self) -> Regularizer {
         let estimator = self.estimator.estimator();
-        let schedule =
-            (!self.constant_lambda).then(|| LambdaSchedule::new(self.lambda_hold).with_decay(self.lambda_decay).with_floor(self.lambda_floor));
+        let schedule = (!self.constant_lambda)
+            .then(|| LambdaSchedule::new(self.lambda_hold).with_decay(self.lambda_decay).with_floor(self.lambda_floor));
         let term = |codes, input: InputArg, lambda, kernel_c, sigma_c| HsicTerm {
             codes,
             lambda,
@@ -264,7 +265,13 @@ impl Settings {
         };
         match self.model {
             ModelKind::Hsic if self.hsic_joint => Regularizer::Hsic {
-                terms: vec![term(CodeGroup::All, self.hsic_input.unwrap_or(InputArg::Pixels), self.lambda, self.kernel_c, self.sigma_c)],
+                terms: vec![term(
+                    CodeGroup::All,
+                    self.hsic_input.unwrap_or(InputArg::Pixels),
+                    self.lambda,
+                    self.kernel_c,
+                    self.sigma_c,
+                )],
             },
             ModelKind::Hsic => Regularizer::Hsic {
                 terms: vec![
@@ -424,7 +431,10 @@ impl TrainArgs {
 
     /// Trains (or resumes), with Ctrl-C checkpointing and stopping and, unless `--quiet`, a
     /// progress line. A new run goes to `--out`, else to `default_out(its config)`.
-    pub fn execute(&self, default_out: impl FnOnce(&TrainConfig) -> PathBuf) -> Result<RunSummary, Box<dyn std::error::Error>> {
+    pub fn execute(
+        &self,
+        default_out: impl FnOnce(&TrainConfig) -> PathBuf,
+    ) -> Result<RunSummary, Box<dyn std::error::Error>> {
         let stop = stop_on_ctrl_c()?;
         let mut progress = Progress::new(!self.quiet);
         let summary = match &self.resume {

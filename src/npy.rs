@@ -71,7 +71,7 @@ mod tests {
         assert_eq!(f32::from_le_bytes(data[20..24].try_into().unwrap()), -6.5);
         let one = encode(&[3], &[7i64, 8, 9]);
         let len = u16::from_le_bytes([one[8], one[9]]) as usize;
-        assert!(std::str::from_utf8(&one[10..10 + len]).unwrap().contains("'<i8'") );
+        assert!(std::str::from_utf8(&one[10..10 + len]).unwrap().contains("'<i8'"));
         assert!(std::str::from_utf8(&one[10..10 + len]).unwrap().contains("(3,)"));
     }
 }

@@ -244,7 +244,15 @@ fn epoch_fields(summary: &EpochSummary, epochs: usize) -> Vec<Field> {
     let partial = if summary.partial { " (partial)" } else { "" };
     let mut fields = vec![
         Field::new(0, format!("epoch {}/{epochs}{partial}:", summary.epoch)),
-        Field::new(0, format!("d {:.4}, g {:.4}, reg {:.4}{hsic};", sums.mean(sums.d_loss), sums.mean(sums.g_loss), sums.mean(sums.reg_loss))),
+        Field::new(
+            0,
+            format!(
+                "d {:.4}, g {:.4}, reg {:.4}{hsic};",
+                sums.mean(sums.d_loss),
+                sums.mean(sums.g_loss),
+                sums.mean(sums.reg_loss)
+            ),
+        ),
         Field::new(2, format!("{} iterations in {},", sums.rows, duration(summary.wall_seconds))),
         Field::new(1, format!("{:.3} s/it", sums.mean(sums.step_seconds))),
     ];
@@ -316,7 +324,15 @@ mod tests {
     #[test]
     fn the_training_line_drops_the_bar_then_the_losses_and_keeps_the_counts_and_eta() {
         // Epoch 3 of 5 on MNIST (937 iterations an epoch), 5 minutes left.
-        let row = Row { epoch: 3, iteration: 2000, d_loss: 1.2, g_loss: 0.7, reg_loss: -0.01, hsic: Some(0.0123), seconds: 0.1 };
+        let row = Row {
+            epoch: 3,
+            iteration: 2000,
+            d_loss: 1.2,
+            g_loss: 0.7,
+            reg_loss: -0.01,
+            hsic: Some(0.0123),
+            seconds: 0.1,
+        };
         let plan = Plan { start: 0, total: 4685, iters_per_epoch: 937, epochs: 5 };
         let fields = training_fields(&row, &plan, 8.95);
         let full = fit(&fields, None);
@@ -332,19 +348,35 @@ mod tests {
             }
         }
         assert_eq!(fit(&fields, Some(200)), full);
-        assert_eq!(fit(&fields, Some(80)), "epoch 3/5 2000/4685 8.95 it/s d 1.200 g 0.700 reg -0.010 hsic 0.0123 ETA 5m00s");
+        assert_eq!(
+            fit(&fields, Some(80)),
+            "epoch 3/5 2000/4685 8.95 it/s d 1.200 g 0.700 reg -0.010 hsic 0.0123 ETA 5m00s"
+        );
         assert_eq!(fit(&fields, Some(40)), "epoch 3/5 2000/4685 8.95 it/s ETA 5m00s");
     }
 
     #[test]
     fn the_epoch_line_fits_80_columns_and_keeps_the_losses() {
-        let sums = EpochSums { d_loss: 140.3, g_loss: 72.69, reg_loss: -42.87, hsic: Some(42.87), step_seconds: 79.6, rows: 100 };
+        let sums = EpochSums {
+            d_loss: 140.3,
+            g_loss: 72.69,
+            reg_loss: -42.87,
+            hsic: Some(42.87),
+            step_seconds: 79.6,
+            rows: 100,
+        };
         let summary = EpochSummary { epoch: 1, iteration: 100, sums, wall_seconds: 83.0, partial: false, done: false };
         let line = |summary: &EpochSummary, width| fit(&epoch_fields(summary, 100), width);
-        assert_eq!(line(&summary, None), "epoch 1/100: d 1.4030, g 0.7269, reg -0.4287, hsic 0.4287; 100 iterations in 1m23s, 0.796 s/it");
+        assert_eq!(
+            line(&summary, None),
+            "epoch 1/100: d 1.4030, g 0.7269, reg -0.4287, hsic 0.4287; 100 iterations in 1m23s, 0.796 s/it"
+        );
         assert_eq!(line(&summary, Some(79)), "epoch 1/100: d 1.4030, g 0.7269, reg -0.4287, hsic 0.4287; 0.796 s/it");
         let last = EpochSummary { partial: true, done: true, ..summary };
-        assert_eq!(line(&last, Some(79)), "epoch 1/100 (partial): d 1.4030, g 0.7269, reg -0.4287, hsic 0.4287; (done)");
+        assert_eq!(
+            line(&last, Some(79)),
+            "epoch 1/100 (partial): d 1.4030, g 0.7269, reg -0.4287, hsic 0.4287; (done)"
+        );
     }
 
     #[test]

@@ -173,7 +173,9 @@ pub fn measure(
     let widths: Vec<Cell> = options
         .sigma_x
         .iter()
-        .flat_map(|&sigma_x| options.sigma_c.iter().map(move |&sigma_c| Cell { sigma_x, sigma_c, lambda: 1.0, seed: 0 }))
+        .flat_map(|&sigma_x| {
+            options.sigma_c.iter().map(move |&sigma_c| Cell { sigma_x, sigma_c, lambda: 1.0, seed: 0 })
+        })
         .collect();
     let configs = widths
         .iter()
@@ -240,7 +242,13 @@ pub fn measure(
 
 /// `batches` real batches with codes whose first categorical code is the image's class; `None`
 /// if the data have no classes or more classes than that code has values.
-fn real_batches(base: &TrainConfig, data: &TrainingData, batches: usize, device: &Device, rng: &mut Rng) -> Option<Vec<(Tensor<4>, Latent)>> {
+fn real_batches(
+    base: &TrainConfig,
+    data: &TrainingData,
+    batches: usize,
+    device: &Device,
+    rng: &mut Rng,
+) -> Option<Vec<(Tensor<4>, Latent)>> {
     let labels = data.labels()?;
     let values = *base.latent.categorical.first()?;
     if labels.iter().any(|&label| label >= values) {
@@ -344,14 +352,17 @@ pub fn run(
         )));
     }
     let data = TrainingData::load_with(base, &mut |progress| observer.download(progress))?;
-    let measurements = measure(base, &data, options, |k, total, widths| on_measuring(Measuring::Pair { k, total, widths }))?;
+    let measurements =
+        measure(base, &data, options, |k, total, widths| on_measuring(Measuring::Pair { k, total, widths }))?;
     on_measuring(Measuring::Done(&measurements));
     let target = target_ratio(&base.regularizer.hsic_terms()[0].hsic.estimator);
     let cells = candidates(&measurements, target, options.runs.max(1), base.seed);
     let mut refined = Vec::new();
     if options.runs > 0 {
         let short = base.clone().with_max_iters(Some(options.iters));
-        let Some(results) = sweep::run(&short, &cells, out, &options.eval, stop, observer, on_cell)? else { return Ok(None) };
+        let Some(results) = sweep::run(&short, &cells, out, &options.eval, stop, observer, on_cell)? else {
+            return Ok(None);
+        };
         refined = results;
         refined.sort_by(|a, b| accuracy(b).total_cmp(&accuracy(a)));
     }
@@ -423,7 +434,8 @@ mod tests {
 
     #[test]
     fn shuffling_moves_codes_but_not_noise() {
-        let layout = hsic_infogan_models::LatentConfig::new().with_noise(1).with_categorical(vec![3, 2]).with_continuous(1);
+        let layout =
+            hsic_infogan_models::LatentConfig::new().with_noise(1).with_categorical(vec![3, 2]).with_continuous(1);
         let latent = layout.sample(3, &mut Rng::new(1));
         let moved = shuffled(&latent, &[2, 0, 1]);
         assert_eq!(moved.noise, latent.noise);

@@ -26,7 +26,10 @@ fn a_short_training_learns_digits_and_the_cache_round_trips() {
     let model = classifier::train(&train, 1, 0, &device, |epoch, loss| epochs.push((epoch, loss)));
     assert!(matches!(epochs[..], [(1, loss)] if loss.is_finite() && loss > 0.0), "{epochs:?}");
     let trained = classifier::accuracy(&model, &test, &device);
-    assert!(untrained < 0.3 && trained > 0.6, "accuracy {untrained} untrained, {trained} after 1 epoch of 3,000 images");
+    assert!(
+        untrained < 0.3 && trained > 0.6,
+        "accuracy {untrained} untrained, {trained} after 1 epoch of 3,000 images"
+    );
 
     let cache = tempfile::tempdir().unwrap();
     let missing = classifier::load(cache.path(), &device).err().unwrap();

@@ -26,7 +26,8 @@ fn train_resume_and_sample_a_run() {
     let first = run(&tiny(&dataset, &out, &["--model", "gan", "--max-iters", "3", "--quiet"]));
     assert!(first.status.success(), "{}", text(&first));
     assert!(text(&first).contains("Trained 3 iterations"), "{}", text(&first));
-    for file in ["config.json", "metrics.csv", "checkpoint/state.json", "traverse_c1.png", "samples.png", "losses.png"] {
+    for file in ["config.json", "metrics.csv", "checkpoint/state.json", "traverse_c1.png", "samples.png", "losses.png"]
+    {
         assert!(out.join(file).is_file(), "missing {file}");
     }
     assert_eq!(metric_rows(&out), 3);
@@ -56,18 +57,33 @@ fn bad_flags_fail_with_a_message() {
     let out = work.path().join("never").display().to_string();
     let cases: [(&[&str], &str); 13] = [
         (&["train", "--model", "vae"], "unknown model `vae`"),
-        (&["train", "--hsic-joint", "--hsic-input-cont", "pixels", "--out", &out], "'--hsic-joint' cannot be used with '--hsic-input-cont <HSIC_INPUT_CONT>'"),
-        (&["train", "--hsic-joint", "--lambda-cat", "2", "--out", &out], "'--hsic-joint' cannot be used with '--lambda-cat"),
-        (&["train", "--lambda-hold", "2", "--lambda-floor", "1.5", "--out", &out], "floor must be a fraction of lambda in [0, 1], got 1.5"),
+        (
+            &["train", "--hsic-joint", "--hsic-input-cont", "pixels", "--out", &out],
+            "'--hsic-joint' cannot be used with '--hsic-input-cont <HSIC_INPUT_CONT>'",
+        ),
+        (
+            &["train", "--hsic-joint", "--lambda-cat", "2", "--out", &out],
+            "'--hsic-joint' cannot be used with '--lambda-cat",
+        ),
+        (
+            &["train", "--lambda-hold", "2", "--lambda-floor", "1.5", "--out", &out],
+            "floor must be a fraction of lambda in [0, 1], got 1.5",
+        ),
         (&["train", "--constant-lambda", "--lambda-decay", "2", "--out", &out], "cannot be used with"),
-        (&["train", "--model", "infogan", "--info-continuous-weight", "-1", "--out", &out], "continuous weight must be a finite number >= 0, got -1"),
+        (
+            &["train", "--model", "infogan", "--info-continuous-weight", "-1", "--out", &out],
+            "continuous weight must be a finite number >= 0, got -1",
+        ),
         (&["train", "--lambda", "-1", "--out", &out], "lambda must be a finite number >= 0, got -1"),
         (
             &["train", "--estimator", "unbiased", "--batch-size", "3", "--out", &out],
             "batch size 3 is below the unbiased HSIC estimator's minimum of 4",
         ),
         (&["train", "--dataset", "folder:/nonexistent/images", "--out", &out], "/nonexistent/images"),
-        (&["train", "--hsic-joint", "--kernel-c", "product", "--continuous", "0", "--out", &out], "product kernel split at column 10 needs samples wider than 10"),
+        (
+            &["train", "--hsic-joint", "--kernel-c", "product", "--continuous", "0", "--out", &out],
+            "product kernel split at column 10 needs samples wider than 10",
+        ),
         (&["train", "--kernel-x", "product", "--out", &out], "a product kernel splits the codes"),
         (&["sample", "--run", "/nonexistent/run"], "not a run folder"),
         (&["classifier", "train", "--epochs", "0"], "--epochs must be at least 1"),
@@ -132,9 +148,11 @@ fn a_config_file_sets_a_new_run_and_the_allowed_flags_change_it() {
     assert!(output.status.success(), "{}", text(&output));
     let file = first.join("config.json").display().to_string();
     let out = second.display().to_string();
-    let output = hsic_infogan(&["train", "--config", &file, "--seed", "7", "--max-iters", "3", "--quiet", "--out", &out]);
+    let output =
+        hsic_infogan(&["train", "--config", &file, "--seed", "7", "--max-iters", "3", "--quiet", "--out", &out]);
     assert!(output.status.success(), "{}", text(&output));
-    let (a, b) = (TrainConfig::load(first.join("config.json")).unwrap(), TrainConfig::load(second.join("config.json")).unwrap());
+    let (a, b) =
+        (TrainConfig::load(first.join("config.json")).unwrap(), TrainConfig::load(second.join("config.json")).unwrap());
     assert_eq!((b.seed, b.max_iters, b.regularizer.hsic_terms()[0].lambda), (7, Some(3), 3.0));
     let expected = TrainConfig { seed: 7, max_iters: Some(3), ..a };
     assert_eq!(format!("{expected:?}"), format!("{b:?}"));
@@ -201,9 +219,29 @@ fn error_paths_say_what_is_wrong_and_change_nothing_on_disk() {
     // Exit status 2 for a usage error that clap catches, 1 for the rest.
     let cases: Vec<(Vec<String>, i32, &str)> = vec![
         (vec!["train".into(), "--resume".into(), path("plain")], 1, "plain: not a run folder: it has no config.json"),
-        (vec!["train".into(), "--resume".into(), run_dir.clone(), "--out".into(), path("new")], 2, "cannot be used with"),
-        (vec!["train".into(), "--config".into(), path("bad.json"), "--out".into(), path("new")], 1, "bad.json: not a training config"),
-        (vec!["sample".into(), "--run".into(), run_dir.clone(), "--n".into(), "0".into(), "--npy".into(), path("x.npy")], 1, "--n must be at least 1"),
+        (
+            vec!["train".into(), "--resume".into(), run_dir.clone(), "--out".into(), path("new")],
+            2,
+            "cannot be used with",
+        ),
+        (
+            vec!["train".into(), "--config".into(), path("bad.json"), "--out".into(), path("new")],
+            1,
+            "bad.json: not a training config",
+        ),
+        (
+            vec![
+                "sample".into(),
+                "--run".into(),
+                run_dir.clone(),
+                "--n".into(),
+                "0".into(),
+                "--npy".into(),
+                path("x.npy"),
+            ],
+            1,
+            "--n must be at least 1",
+        ),
         (tiny_with(&["--epochs", "0"]), 1, "epochs must be at least 1"),
         (tiny_with(&["--max-iters", "0"]), 1, "max iterations must be at least 1"),
     ];
@@ -256,7 +294,8 @@ fn sample_npy_holds_the_generators_images_for_the_written_codes() {
 
     let TinyRun { work, out, .. } = tiny_run();
     let npy = work.path().join("gen.npy");
-    let args = ["sample", "--run", &out.display().to_string(), "--n", "7", "--seed", "5", "--npy", &npy.display().to_string()];
+    let args =
+        ["sample", "--run", &out.display().to_string(), "--n", "7", "--seed", "5", "--npy", &npy.display().to_string()];
     let output = hsic_infogan(&args);
     assert!(output.status.success(), "{}", text(&output));
 
@@ -268,9 +307,11 @@ fn sample_npy_holds_the_generators_images_for_the_written_codes() {
     assert_eq!(written.len(), expected.len());
     let largest = written.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(largest < 1e-6, "images differ from G's output by up to {largest}");
-    let codes: Vec<f32> = npy_values::<4>(&work.path().join("gen_codes.npy")).into_iter().map(f32::from_le_bytes).collect();
+    let codes: Vec<f32> =
+        npy_values::<4>(&work.path().join("gen_codes.npy")).into_iter().map(f32::from_le_bytes).collect();
     assert_eq!(codes, latent.codes());
-    let categories: Vec<i64> = npy_values::<8>(&work.path().join("gen_categories.npy")).into_iter().map(i64::from_le_bytes).collect();
+    let categories: Vec<i64> =
+        npy_values::<8>(&work.path().join("gen_categories.npy")).into_iter().map(i64::from_le_bytes).collect();
     assert_eq!(categories, latent.categories.iter().map(|&v| v as i64).collect::<Vec<_>>());
 }
 
@@ -332,10 +373,24 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
         ("delta_categorical", &["--model", "hsic", "--kernel-cat", "linear"]),
         ("product", &["--model", "hsic", "--hsic-joint", "--kernel-c", "product", "--sigma-c", "0.5"]),
         ("inputs_swapped", &["--model", "hsic", "--hsic-input-cat", "pixels", "--hsic-input-cont", "features"]),
-        ("features_scheduled", &[
-            "--model", "hsic", "--hsic-joint", "--hsic-input", "features", "--lambda", "2",
-            "--lambda-hold", "0", "--lambda-decay", "0.5", "--lambda-floor", "0.25",
-        ]),
+        (
+            "features_scheduled",
+            &[
+                "--model",
+                "hsic",
+                "--hsic-joint",
+                "--hsic-input",
+                "features",
+                "--lambda",
+                "2",
+                "--lambda-hold",
+                "0",
+                "--lambda-decay",
+                "0.5",
+                "--lambda-floor",
+                "0.25",
+            ],
+        ),
     ] {
         let out = train(&folder, name, extra);
         let values = metric_column(&out, 5);
@@ -344,7 +399,9 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
         let config = TrainConfig::load(out.join("config.json")).unwrap();
         let terms = config.regularizer.hsic_terms();
         match name {
-            "default" => assert_eq!(format!("{:?}", config.regularizer), format!("{:?}", ModelKind::Hsic.regularizer())),
+            "default" => {
+                assert_eq!(format!("{:?}", config.regularizer), format!("{:?}", ModelKind::Hsic.regularizer()))
+            }
             "paper" => assert_eq!(format!("{terms:?}"), format!("{:?}", [HsicTerm::new()])),
             "median_linear" => assert_eq!(
                 (&terms[0].hsic.kernel_x, &terms[0].hsic.kernel_y),
@@ -367,14 +424,20 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
                 [(None, &hsic::Kernel::gaussian(8.0)), (Some(HsicInput::Features), &hsic::Kernel::GaussianMedian)]
             ),
             "features_scheduled" => {
-                assert_eq!((terms[0].input, &terms[0].hsic.kernel_x), (Some(HsicInput::Features), &hsic::Kernel::GaussianMedian));
+                assert_eq!(
+                    (terms[0].input, &terms[0].hsic.kernel_x),
+                    (Some(HsicInput::Features), &hsic::Kernel::GaussianMedian)
+                );
                 assert_eq!(terms[0].schedule, Some(LambdaSchedule::new(0.0).with_decay(0.5).with_floor(0.25)));
                 // 6 iterations per epoch: the second runs at epoch 1/6, a third of the way down
                 // from 1 to 0.25, so G's loss holds -2 * 1 * HSIC, then -2 * 0.75 * HSIC.
                 let regularizer = metric_column(&out, 4);
                 for (k, factor) in [1.0, 0.75].into_iter().enumerate() {
                     let expected = -2.0 * factor * values[k];
-                    assert!((regularizer[k] - expected).abs() < 1e-5 * expected.abs(), "iteration {k}: {regularizer:?} {values:?}");
+                    assert!(
+                        (regularizer[k] - expected).abs() < 1e-5 * expected.abs(),
+                        "iteration {k}: {regularizer:?} {values:?}"
+                    );
                 }
             }
             _ => {}
@@ -398,8 +461,10 @@ fn keep_epochs_snapshots_the_last_epochs_and_a_resume_can_change_it() {
     let out = work.path().join("run");
     let out_str = out.display().to_string();
     let snapshots = || {
-        let mut names: Vec<String> =
-            std::fs::read_dir(out.join("epochs")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> = std::fs::read_dir(out.join("epochs"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         names.sort();
         names
     };
@@ -439,10 +504,17 @@ fn every_epoch_keeps_its_figures_and_the_animation_plays_them_in_order() {
     expected.sort();
     assert_eq!(kept, expected);
     // The last epoch's copy is the figure the run shows now.
-    assert_eq!(std::fs::read(history.join("epoch_003_traverse_c1.png")).unwrap(), std::fs::read(out.join("traverse_c1.png")).unwrap());
+    assert_eq!(
+        std::fs::read(history.join("epoch_003_traverse_c1.png")).unwrap(),
+        std::fs::read(out.join("traverse_c1.png")).unwrap()
+    );
 
     let gif = std::fs::File::open(history.join("traverse_c1.gif")).unwrap();
-    let frames = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(gif)).unwrap().into_frames().collect_frames().unwrap();
+    let frames = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(gif))
+        .unwrap()
+        .into_frames()
+        .collect_frames()
+        .unwrap();
     assert_eq!(frames.len(), 3);
     let epoch = |e: usize| image::open(history.join(format!("epoch_{e:03}_traverse_c1.png"))).unwrap().into_luma8();
     // Each frame shows its epoch (up to the GIF palette's rounding), not another one.

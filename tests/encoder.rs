@@ -42,7 +42,8 @@ fn real_digit_sampler<'a>(
 fn score_on(encoder: &Classifier, test: &ImageSet, layout: &LatentConfig, device: &Device) -> RealDigitScore {
     let mut outputs = Vec::new();
     for start in (0..test.len()).step_by(1000) {
-        let images = unit_tensor(test.pixels()[start * 784..(start + 1000) * 784].iter().copied(), [1000, 1, 28, 28], device);
+        let images =
+            unit_tensor(test.pixels()[start * 784..(start + 1000) * 784].iter().copied(), [1000, 1, 28, 28], device);
         outputs.extend(encoder.forward(images).into_data().convert::<f32>().try_into_vec::<f32>().unwrap());
     }
     let zeros = vec![0.0; test.len()];
@@ -91,7 +92,8 @@ fn the_encoder_recipe_is_deterministic_for_a_seed() {
     let layout = LatentConfig::new();
     let outputs = |seed: u64| {
         let recipe = EncoderConfig::new().with_steps(8).with_batch_size(32).with_seed(seed);
-        let (encoder, loss) = encoder::train(&layout, &recipe, &device, real_digit_sampler(&train, |v| v, &device), |_| {});
+        let (encoder, loss) =
+            encoder::train(&layout, &recipe, &device, real_digit_sampler(&train, |v| v, &device), |_| {});
         let images = unit_tensor(train.pixels()[..50 * 784].iter().copied(), [50, 1, 28, 28], &device);
         (encoder.forward(images).into_data().convert::<f32>().try_into_vec::<f32>().unwrap(), loss)
     };

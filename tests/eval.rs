@@ -39,7 +39,8 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert_eq!(categorical.confusion.iter().flatten().sum::<usize>(), 300);
     assert_eq!(scores.class_histogram.iter().sum::<usize>(), 300);
     // The accuracy is what the matching picks out of the confusion matrix.
-    let matched: usize = categorical.mapping.iter().enumerate().map(|(v, d)| categorical.confusion[v][d.unwrap()]).sum();
+    let matched: usize =
+        categorical.mapping.iter().enumerate().map(|(v, d)| categorical.confusion[v][d.unwrap()]).sum();
     assert!((categorical.accuracy - matched as f64 / 300.0).abs() < 1e-12, "{}", categorical.accuracy);
     // Per digit, the confusion matrix's columns add up to the class histogram.
     for digit in 0..10 {
@@ -47,10 +48,15 @@ fn eval_scores_runs_and_compare_tabulates_them() {
         assert_eq!(column, scores.class_histogram[digit], "digit {digit}");
     }
     // Coverage is the histogram's entropy in bits.
-    let entropy: f64 = scores.class_histogram.iter().filter(|&&c| c > 0).map(|&c| {
-        let p = c as f64 / 300.0;
-        -p * p.log2()
-    }).sum();
+    let entropy: f64 = scores
+        .class_histogram
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / 300.0;
+            -p * p.log2()
+        })
+        .sum();
     assert!((scores.class_coverage - entropy).abs() < 1e-9, "{} vs {entropy}", scores.class_coverage);
     // Two iterations make noise, far from real digits, which score a small FID themselves.
     assert!(scores.fid.is_finite() && scores.fid > 5.0 * scores.fid_real, "{} vs {}", scores.fid, scores.fid_real);
@@ -59,13 +65,26 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert_eq!(scores.continuous.len(), 2);
     for code in &scores.continuous {
         let (s, t) = (code.slant_spearman.abs(), code.thickness_spearman.abs());
-        let expected = if s.max(t) < hsic_infogan_eval::scores::CAPTURE_THRESHOLD { "none" } else if s >= t { "slant" } else { "thickness" };
+        let expected = if s.max(t) < hsic_infogan_eval::scores::CAPTURE_THRESHOLD {
+            "none"
+        } else if s >= t {
+            "slant"
+        } else {
+            "thickness"
+        };
         assert_eq!(code.captures, expected, "{code:?}");
     }
     // Per continuous code, a share of the (here 300) draws whose digit changes along it.
     let change = scores.digit_change.as_ref().expect("measured");
-    assert!(change.len() == 2 && change.iter().all(|c| (0.0..=1.0).contains(c) && ((c * 300.0).round() - c * 300.0).abs() < 1e-9), "{change:?}");
-    assert!(printed.contains("continuous code 2: digit changes from -1 to +1") && printed.contains("of 300 draws"), "{printed}");
+    assert!(
+        change.len() == 2
+            && change.iter().all(|c| (0.0..=1.0).contains(c) && ((c * 300.0).round() - c * 300.0).abs() < 1e-9),
+        "{change:?}"
+    );
+    assert!(
+        printed.contains("continuous code 2: digit changes from -1 to +1") && printed.contains("of 300 draws"),
+        "{printed}"
+    );
 
     // The literature's protocol: the encoder's code values for the 10,000 real test digits,
     // matched to their labels; HSIC-InfoGAN has no Q to score.
@@ -114,13 +133,37 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     {
         let start = std::time::Instant::now();
         // The encoder's score is cached for this checkpoint, so ndarray does not train one.
-        succeed(&["eval", "--run", &hsic, "--n", "300", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR, "--device", "ndarray", "--encoder-steps", "20"]);
+        succeed(&[
+            "eval",
+            "--run",
+            &hsic,
+            "--n",
+            "300",
+            "--classifier",
+            &classifier_dir,
+            "--data-dir",
+            MNIST_DIR,
+            "--device",
+            "ndarray",
+            "--encoder-steps",
+            "20",
+        ]);
         let other = report::load(Path::new(&hsic)).unwrap();
         println!("eval on ndarray: {:.1} s", start.elapsed().as_secs_f64());
         let moved: usize = other.class_histogram.iter().zip(&scores.class_histogram).map(|(a, b)| a.abs_diff(*b)).sum();
         assert!(moved <= 2, "{:?} on ndarray vs {:?} on flex", other.class_histogram, scores.class_histogram);
-        assert!((other.categorical[0].accuracy - categorical.accuracy).abs() <= 2.0 / 300.0, "{} vs {}", other.categorical[0].accuracy, categorical.accuracy);
-        assert!((other.fid - scores.fid).abs() < 1e-3 * scores.fid, "FID {} on ndarray vs {} on flex", other.fid, scores.fid);
+        assert!(
+            (other.categorical[0].accuracy - categorical.accuracy).abs() <= 2.0 / 300.0,
+            "{} vs {}",
+            other.categorical[0].accuracy,
+            categorical.accuracy
+        );
+        assert!(
+            (other.fid - scores.fid).abs() < 1e-3 * scores.fid,
+            "FID {} on ndarray vs {} on flex",
+            other.fid,
+            scores.fid
+        );
     }
 
     // compare needs eval.json in every run, and says how to get it.
@@ -143,7 +186,12 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert!(rows[0].contains("| encoder accuracy | Q accuracy |"), "{table}");
     let q_cell = format!("| {:.1}% |", 100.0 * q.categorical[0].accuracy);
     assert!(rows[3].contains(&q_cell) && rows[2].contains("| — |"), "{table}");
-    assert!(rows[2].starts_with("| hsic | hsic | categorical: CKA on D features σx median σc 1 λ 1 → 0.1λ after 4+3 ep; continuous: "), "{table}");
+    assert!(
+        rows[2].starts_with(
+            "| hsic | hsic | categorical: CKA on D features σx median σc 1 λ 1 → 0.1λ after 4+3 ep; continuous: "
+        ),
+        "{table}"
+    );
     assert!(rows[3].starts_with("| infogan | infogan | Q head"), "{table}");
     let digit_cell = format!("; digit {:.0}% |", 100.0 * change[1]);
     assert!(rows[2].ends_with(&digit_cell), "{digit_cell} in {table}");
@@ -171,7 +219,10 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     assert!((means.fid - (earlier.fid + last.fid) / 2.0).abs() < 1e-12, "{means:?}");
     let accuracy = (earlier.categorical[0].accuracy + last.categorical[0].accuracy) / 2.0;
     assert!((means.accuracy[0] - accuracy).abs() < 1e-12, "{means:?}");
-    assert!(printed.contains("mean over the last epochs") && printed.contains(&format!("{:.2}", means.fid)), "{printed}");
+    assert!(
+        printed.contains("mean over the last epochs") && printed.contains(&format!("{:.2}", means.fid)),
+        "{printed}"
+    );
     succeed(&["compare", &hsic, &infogan, "--out", &table_file]);
     let table = std::fs::read_to_string(&table_file).unwrap();
     let rows: Vec<&str> = table.lines().filter(|l| l.starts_with('|')).collect();
@@ -180,9 +231,23 @@ fn eval_scores_runs_and_compare_tabulates_them() {
     let mean_cell = format!("| {:.2} (epochs {from:.0}-{to:.0}) |", means.fid);
     assert!(rows[2].contains(&mean_cell) && rows[3].contains("| — | — |"), "{mean_cell} in {table}");
     // A snapshot scored on other samples than the run is not averaged with it.
-    succeed(&["eval", "--run", &hsic_run.join("epochs/epoch-1").display().to_string(), "--n", "200", "--classifier", &classifier_dir, "--data-dir", MNIST_DIR, "--no-encoder"]);
+    succeed(&[
+        "eval",
+        "--run",
+        &hsic_run.join("epochs/epoch-1").display().to_string(),
+        "--n",
+        "200",
+        "--classifier",
+        &classifier_dir,
+        "--data-dir",
+        MNIST_DIR,
+        "--no-encoder",
+    ]);
     let mixed = fail(&["compare", &hsic, "--out", &table_file]);
-    assert!(mixed.contains("scored on 200 samples (seed 0), the run on 300") && mixed.contains("evaluate the run again"), "{mixed}");
+    assert!(
+        mixed.contains("scored on 200 samples (seed 0), the run on 300") && mixed.contains("evaluate the run again"),
+        "{mixed}"
+    );
 
     // Bad input names the problem.
     assert!(fail(&["eval", "--run", &hsic, "--n", "5"]).contains("--n must be at least 10"));

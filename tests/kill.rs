@@ -92,11 +92,21 @@ fn a_run_killed_again_and_again_ends_as_an_uninterrupted_one() {
     assert!(finish.status.success(), "{}", text(&finish));
     assert_eq!(metrics_without_time(&killed), metrics_without_time(&whole));
     assert_eq!(network_tensors(&killed), network_tensors(&whole), "the networks");
-    assert_eq!(std::fs::read(killed.join("checkpoint/state.json")).unwrap(), std::fs::read(whole.join("checkpoint/state.json")).unwrap());
+    assert_eq!(
+        std::fs::read(killed.join("checkpoint/state.json")).unwrap(),
+        std::fs::read(whole.join("checkpoint/state.json")).unwrap()
+    );
     assert!(!killed.join("checkpoint.tmp").exists() && !killed.join("checkpoint.old").exists());
     // Adam's moments and the random streams: both runs continue alike.
     for dir in [&killed, &whole] {
-        let more = run(&["train".into(), "--resume".into(), dir.display().to_string(), "--max-iters".into(), "46".into(), "--quiet".into()]);
+        let more = run(&[
+            "train".into(),
+            "--resume".into(),
+            dir.display().to_string(),
+            "--max-iters".into(),
+            "46".into(),
+            "--quiet".into(),
+        ]);
         assert!(more.status.success(), "{}", text(&more));
     }
     assert_eq!(metrics_without_time(&killed), metrics_without_time(&whole));

@@ -36,8 +36,24 @@ fn mnist_sweep(work: &Path, sigma_x: &str, lambda: &str) -> (std::path::PathBuf,
     small_classifier(&classifier);
     let out = work.join("sweep");
     let args = [
-        "sweep", "--sigma-x", sigma_x, "--lambda", lambda, "--max-iters", "2", "--n", "100", "--quiet", "--encoder-steps", "3",
-        "--data-dir", MNIST_DIR, "--classifier", &classifier.display().to_string(), "--out", &out.display().to_string(),
+        "sweep",
+        "--sigma-x",
+        sigma_x,
+        "--lambda",
+        lambda,
+        "--max-iters",
+        "2",
+        "--n",
+        "100",
+        "--quiet",
+        "--encoder-steps",
+        "3",
+        "--data-dir",
+        MNIST_DIR,
+        "--classifier",
+        &classifier.display().to_string(),
+        "--out",
+        &out.display().to_string(),
     ];
     (out, args.map(String::from).to_vec())
 }
@@ -55,7 +71,10 @@ fn a_2x2_sweep_writes_its_table_and_figures_and_resumes() {
     // Two shards, as two tasks of a job array would run them: each trains its half only.
     let shard = |spec: &str| succeed(&[&args[..], &["--shard", spec]].concat());
     let printed = shard("2/2");
-    assert!(printed.contains("[cell 2/2] σx 8 σc 1 λ 2 seed 0") && printed.contains("shard 2/2: 2 cells finished"), "{printed}");
+    assert!(
+        printed.contains("[cell 2/2] σx 8 σc 1 λ 2 seed 0") && printed.contains("shard 2/2: 2 cells finished"),
+        "{printed}"
+    );
     let scored = |cell: &str| out.join("cells").join(cell).join("eval.json").is_file();
     assert_eq!(cells.map(scored), [false, true, false, true]);
     assert!(!out.join("sweep.csv").exists(), "a shard writes no tables");
@@ -151,6 +170,9 @@ fn a_cell_whose_loss_is_not_finite_is_recorded_as_failed_and_the_sweep_goes_on()
     assert_eq!(failed.last().unwrap(), &why);
     let scored = &rows[1];
     assert_eq!(scored[4], "2");
-    assert!(scored[10..13].iter().all(|cell| cell.parse::<f64>().is_ok()), "categorical, encoder accuracy and FID: {scored:?}");
+    assert!(
+        scored[10..13].iter().all(|cell| cell.parse::<f64>().is_ok()),
+        "categorical, encoder accuracy and FID: {scored:?}"
+    );
     assert_eq!(scored.last().unwrap(), "");
 }

@@ -50,7 +50,8 @@ fn real_digits_depend_on_their_class_code_and_a_narrow_image_kernel_misses_it() 
     assert_eq!(wide.gradients.adversarial, narrow.gradients.adversarial);
     assert!(wide.gradients.hsic > 0.0 && wide.lambda_by_gradient(0.65) > 0.0);
 
-    let bad = measure(&base, &data, &TuneOptions { batches: 1, ..options(&[8.0], &[1.0], 0) }, |_, _, _| {}).unwrap_err();
+    let bad =
+        measure(&base, &data, &TuneOptions { batches: 1, ..options(&[8.0], &[1.0], 0) }, |_, _, _| {}).unwrap_err();
     assert!(bad.to_string().contains("--batches"), "{bad}");
 }
 
@@ -65,15 +66,34 @@ fn tune_on_a_tiny_budget_recommends_searched_settings_that_train_reads() {
     let out = work.path().join("tune");
     let (classifier, out_arg) = (classifier.display().to_string(), out.display().to_string());
     let printed = succeed(&[
-        "tune", "--sigma-x", "2,4", "--sigma-c", "0.5,1", "--batches", "2", "--runs", "2", "--budget", "4", "--n",
-        "100", "--quiet", "--data-dir", MNIST_DIR, "--classifier", &classifier, "--out", &out_arg,
+        "tune",
+        "--sigma-x",
+        "2,4",
+        "--sigma-c",
+        "0.5,1",
+        "--batches",
+        "2",
+        "--runs",
+        "2",
+        "--budget",
+        "4",
+        "--n",
+        "100",
+        "--quiet",
+        "--data-dir",
+        MNIST_DIR,
+        "--classifier",
+        &classifier,
+        "--out",
+        &out_arg,
     ]);
     assert!(printed.contains("## 1. Dependence signal") && printed.contains("## 3. Refinement"), "{printed}");
     assert!(printed.contains("Train with: hsic-infogan train --config"), "{printed}");
 
     let config = TrainConfig::load(out.join("tuned.json")).unwrap();
     let term = &config.regularizer.hsic_terms()[0];
-    let (Kernel::Gaussian { sigma: sigma_x }, Kernel::Gaussian { sigma: sigma_c }) = (&term.hsic.kernel_x, &term.hsic.kernel_y)
+    let (Kernel::Gaussian { sigma: sigma_x }, Kernel::Gaussian { sigma: sigma_c }) =
+        (&term.hsic.kernel_x, &term.hsic.kernel_y)
     else {
         panic!("Gaussian kernels: {config:?}")
     };
@@ -87,7 +107,16 @@ fn tune_on_a_tiny_budget_recommends_searched_settings_that_train_reads() {
 
     // train --config reads it.
     let run = work.path().join("run");
-    succeed(&["train", "--config", &out.join("tuned.json").display().to_string(), "--max-iters", "1", "--quiet", "--out", &run.display().to_string()]);
+    succeed(&[
+        "train",
+        "--config",
+        &out.join("tuned.json").display().to_string(),
+        "--max-iters",
+        "1",
+        "--quiet",
+        "--out",
+        &run.display().to_string(),
+    ]);
     assert_eq!(TrainConfig::load(run.join("config.json")).unwrap().regularizer.hsic_terms()[0].lambda, term.lambda);
 
     let bad = fail(&["tune", "--sigma-x", "0", "--runs", "0", "--data-dir", MNIST_DIR, "--out", &out_arg]);

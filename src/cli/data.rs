@@ -94,10 +94,7 @@ fn idx_report(kind: MnistKind, data_dir: Option<&Path>) -> Result<Report, DataEr
         found: format!("{} ({})", files.place.dir.display(), files.place.via),
         dims: train.dims(),
         load_seconds: Some(load_seconds),
-        splits: vec![
-            summarize("train", &train, class_names.len()),
-            summarize("test", &test, class_names.len()),
-        ],
+        splits: vec![summarize("train", &train, class_names.len()), summarize("test", &test, class_names.len())],
         class_names,
         notes: Vec::new(),
     })
@@ -112,10 +109,8 @@ fn shapes_report() -> Report {
         .step_by(SHAPES_LEN / SHAPES_SAMPLED)
         .flat_map(|index| Factors::from_index(index).render())
         .fold((u8::MAX, u8::MIN), |(low, high), pixel| (low.min(pixel), high.max(pixel)));
-    let factors: Vec<String> = Factor::ALL
-        .iter()
-        .map(|factor| format!("{} {}", factor.name(), factor.count()))
-        .collect();
+    let factors: Vec<String> =
+        Factor::ALL.iter().map(|factor| format!("{} {}", factor.name(), factor.count())).collect();
     Report {
         dataset: "dSprites-style shapes".into(),
         found: "rendered on demand (no files)".into(),
@@ -129,10 +124,7 @@ fn shapes_report() -> Report {
             label_counts: Some(label_counts),
         }],
         class_names: SHAPE_NAMES.map(String::from).to_vec(),
-        notes: vec![format!(
-            "factors: {} (index: mixed radix, posY fastest); label = shape",
-            factors.join(", ")
-        )],
+        notes: vec![format!("factors: {} (index: mixed radix, posY fastest); label = shape", factors.join(", "))],
     }
 }
 
@@ -153,12 +145,7 @@ fn folder_report(root: &Path, args: &InfoArgs) -> Result<Report, DataError> {
         let count = folder.skipped.len();
         let plural = if count == 1 { "" } else { "s" };
         notes.push(format!("skipped {count} unreadable file{plural}:"));
-        notes.extend(
-            folder
-                .skipped
-                .iter()
-                .map(|(path, why)| format!("  {}: {why}", path.display())),
-        );
+        notes.extend(folder.skipped.iter().map(|(path, why)| format!("  {}: {why}", path.display())));
     }
     Ok(Report {
         dataset: format!("image folder, resized to {0} x {0}", args.size),
@@ -172,10 +159,8 @@ fn folder_report(root: &Path, args: &InfoArgs) -> Result<Report, DataError> {
 }
 
 fn summarize(name: &'static str, set: &ImageSet, classes: usize) -> SplitSummary {
-    let (low, high) = set
-        .pixels()
-        .iter()
-        .fold((u8::MAX, u8::MIN), |(low, high), &pixel| (low.min(pixel), high.max(pixel)));
+    let (low, high) =
+        set.pixels().iter().fold((u8::MAX, u8::MIN), |(low, high), &pixel| (low.min(pixel), high.max(pixel)));
     let label_counts = set.labels().map(|labels| {
         let mut counts = vec![0; classes];
         for &label in labels {
@@ -183,13 +168,7 @@ fn summarize(name: &'static str, set: &ImageSet, classes: usize) -> SplitSummary
         }
         counts
     });
-    SplitSummary {
-        name,
-        images: set.len(),
-        pixels: (low, high),
-        sampled: None,
-        label_counts,
-    }
+    SplitSummary { name, images: set.len(), pixels: (low, high), sampled: None, label_counts }
 }
 
 impl fmt::Display for Report {
@@ -198,27 +177,17 @@ impl fmt::Display for Report {
         writeln!(f, "{}", self.dataset)?;
         let mut facts = vec![
             vec!["found in".into(), self.found.clone()],
-            vec![
-                "image shape".into(),
-                format!("{channels} x {height} x {width} (channels x height x width)"),
-            ],
+            vec!["image shape".into(), format!("{channels} x {height} x {width} (channels x height x width)")],
         ];
         if let Some(seconds) = self.load_seconds {
             facts.push(vec!["loaded in".into(), format!("{seconds:.2} s")]);
         }
         write!(f, "{}", indent(&format_table(&facts)))?;
 
-        let mut splits = vec![vec![
-            "split".into(),
-            "images".into(),
-            "pixel bytes".into(),
-            "in batches".into(),
-        ]];
+        let mut splits = vec![vec!["split".into(), "images".into(), "pixel bytes".into(), "in batches".into()]];
         for split in &self.splits {
             let (low, high) = split.pixels;
-            let sampled = split
-                .sampled
-                .map_or(String::new(), |n| format!("  (over {n} sampled images)"));
+            let sampled = split.sampled.map_or(String::new(), |n| format!("  (over {n} sampled images)"));
             splits.push(vec![
                 split.name.into(),
                 split.images.to_string(),
@@ -228,17 +197,16 @@ impl fmt::Display for Report {
         }
         write!(f, "\n{}", indent(&format_table(&splits)))?;
 
-        let labelled: Vec<&SplitSummary> =
-            self.splits.iter().filter(|split| split.label_counts.is_some()).collect();
+        let labelled: Vec<&SplitSummary> = self.splits.iter().filter(|split| split.label_counts.is_some()).collect();
         if !labelled.is_empty() {
             let mut header = vec!["label".to_string(), "class".to_string()];
             header.extend(labelled.iter().map(|split| split.name.to_string()));
             let mut rows = vec![header];
             for (label, class) in self.class_names.iter().enumerate() {
                 let mut row = vec![label.to_string(), class.clone()];
-                row.extend(labelled.iter().map(|split| {
-                    split.label_counts.as_ref().expect("labelled")[label].to_string()
-                }));
+                row.extend(
+                    labelled.iter().map(|split| split.label_counts.as_ref().expect("labelled")[label].to_string()),
+                );
                 rows.push(row);
             }
             write!(f, "\n{}", indent(&format_table(&rows)))?;

@@ -80,7 +80,10 @@ fn score(run: &Path, options: &EvalOptions) -> Result<EvalReport, Box<dyn std::e
 /// The rows of the scores averaged over the last epochs.
 fn mean_rows(means: &EpochMeans) -> Vec<Vec<String>> {
     let epochs: Vec<String> = means.epochs.iter().map(|e| format!("{e:.2}")).collect();
-    let mut rows = vec![vec!["mean over the last epochs".into(), format!("{} (the epoch snapshots and the checkpoint)", epochs.join(", "))]];
+    let mut rows = vec![vec![
+        "mean over the last epochs".into(),
+        format!("{} (the epoch snapshots and the checkpoint)", epochs.join(", ")),
+    ]];
     for (k, accuracy) in means.accuracy.iter().enumerate() {
         rows.push(vec![format!("  categorical code {}: accuracy", k + 1), format!("{:.1}%", 100.0 * accuracy)]);
     }
@@ -155,13 +158,19 @@ fn code_rows(prefix: &str, categorical: &[CategoricalScore], continuous: &[Conti
             .enumerate()
             .map(|(v, d)| format!("{v}→{}", d.map_or("-".into(), |d| d.to_string())))
             .collect();
-        rows.push(vec![format!("{prefix}categorical code {}: accuracy", k + 1), format!("{:.1}%", 100.0 * score.accuracy)]);
+        rows.push(vec![
+            format!("{prefix}categorical code {}: accuracy", k + 1),
+            format!("{:.1}%", 100.0 * score.accuracy),
+        ]);
         rows.push(vec![format!("{prefix}categorical code {}: value→digit", k + 1), mapping.join(" ")]);
     }
     for (j, score) in continuous.iter().enumerate() {
         rows.push(vec![
             format!("{prefix}continuous code {}: Spearman ρ", j + 1),
-            format!("slant {:+.3}, thickness {:+.3} → {}", score.slant_spearman, score.thickness_spearman, score.captures),
+            format!(
+                "slant {:+.3}, thickness {:+.3} → {}",
+                score.slant_spearman, score.thickness_spearman, score.captures
+            ),
         ]);
     }
     rows
@@ -190,10 +199,21 @@ pub fn compare(args: CompareArgs) -> Result<(), Box<dyn std::error::Error>> {
         means.push(report::epoch_means(run).map_err(with_hint)?);
     }
     let codes = rows.iter().map(|(_, continuous)| continuous.len()).max().unwrap_or(0);
-    let mut header: Vec<String> =
-        ["run", "model", "regulariser", "epochs", "parameters (G / D / Q)", "s/iter", "categorical accuracy", "encoder accuracy", "Q accuracy", "FID", "class coverage (bits)"]
-            .map(String::from)
-            .to_vec();
+    let mut header: Vec<String> = [
+        "run",
+        "model",
+        "regulariser",
+        "epochs",
+        "parameters (G / D / Q)",
+        "s/iter",
+        "categorical accuracy",
+        "encoder accuracy",
+        "Q accuracy",
+        "FID",
+        "class coverage (bits)",
+    ]
+    .map(String::from)
+    .to_vec();
     // The means over the last epochs, beside the last checkpoint's scores, when a run kept any.
     let with_means = means.iter().any(Option::is_some);
     if with_means {
@@ -272,7 +292,13 @@ fn compare_row(run: &Path) -> Result<(Vec<String>, Vec<String>), Box<dyn std::er
         format!("{:.2}", report.fid),
         format!("{:.2}", report.class_coverage),
     ];
-    let change = |j: usize| report.digit_change.as_ref().and_then(|c| c.get(j)).map_or(String::new(), |c| format!("; digit {:.0}%", 100.0 * c));
+    let change = |j: usize| {
+        report
+            .digit_change
+            .as_ref()
+            .and_then(|c| c.get(j))
+            .map_or(String::new(), |c| format!("; digit {:.0}%", 100.0 * c))
+    };
     Ok((row, report.continuous.iter().enumerate().map(|(j, score)| captured(score) + &change(j)).collect()))
 }
 

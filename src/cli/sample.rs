@@ -44,7 +44,8 @@ pub fn run(args: SampleArgs) -> Result<(), Box<dyn std::error::Error>> {
     if (args.npy.is_some() || args.png_dir.is_some()) && args.n == 0 {
         return Err("--n must be at least 1".into());
     }
-    let TrainedGenerator { config, state, generator, device } = run::load_generator(&args.run, args.device.device.as_deref())?;
+    let TrainedGenerator { config, state, generator, device } =
+        run::load_generator(&args.run, args.device.device.as_deref())?;
     let out = args.out.clone().unwrap_or_else(|| args.run.clone());
     create_dir(&out)?;
     for path in write_generator_figures(&generator, &config, state.image, &out, &device)? {

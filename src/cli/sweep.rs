@@ -137,8 +137,22 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
     let base = args.runs.base().with_epochs(args.epochs).with_max_iters(args.max_iters);
     let stop = stop_on_ctrl_c()?;
     grid.check()?;
-    let cells: Vec<_> = grid.cells().into_iter().enumerate().filter(|(k, _)| args.shard.is_none_or(|s| s.owns(*k))).map(|(_, c)| c).collect();
-    let results = sweep::run(&base, &cells, &args.out, &args.runs.eval(args.encoder.recipe()), &stop, &mut args.runs.progress(), announcer(&args.out));
+    let cells: Vec<_> = grid
+        .cells()
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| args.shard.is_none_or(|s| s.owns(*k)))
+        .map(|(_, c)| c)
+        .collect();
+    let results = sweep::run(
+        &base,
+        &cells,
+        &args.out,
+        &args.runs.eval(args.encoder.recipe()),
+        &stop,
+        &mut args.runs.progress(),
+        announcer(&args.out),
+    );
     let Some(results) = results.map_err(sweep_hint)? else {
         eprintln!("Stopped; the same command continues the sweep (finished cells are skipped).");
         return Ok(());
@@ -153,7 +167,12 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
-    let files = [args.out.join("sweep.csv"), args.out.join("sweep.md"), args.out.join("fig2.png"), args.out.join("accuracy.png")];
+    let files = [
+        args.out.join("sweep.csv"),
+        args.out.join("sweep.md"),
+        args.out.join("fig2.png"),
+        args.out.join("accuracy.png"),
+    ];
     write_atomic(&files[0], csv(&results)?)?;
     let table = markdown(&results);
     write_atomic(&files[1], &table)?;

@@ -78,7 +78,10 @@ pub fn run(args: TuneArgs) -> Result<(), Box<dyn std::error::Error>> {
             print!("{section}");
             report.push_str(&section);
             if options.runs > 0 {
-                eprintln!("[3/3] {} refinement runs of {} iterations, scored by categorical accuracy ...", options.runs, options.iters);
+                eprintln!(
+                    "[3/3] {} refinement runs of {} iterations, scored by categorical accuracy ...",
+                    options.runs, options.iters
+                );
             }
         }
     };
@@ -120,8 +123,20 @@ fn measurement_section(measurements: &[Measurement], target: f64, estimator: &st
         s.map_or(vec!["—".into(); 3], |s| vec![value(s.paired), value(s.shuffled), format!("{:.1}", s.z())])
     };
     let header: Vec<String> = [
-        "rank", "σx", "σc", "real: paired", "real: shuffled", "real: z", "generated: paired", "generated: shuffled",
-        "generated: z", "λ by loss rule", "its grad ratio", "λ by gradient rule", "its λ·HSIC / G loss", "refined",
+        "rank",
+        "σx",
+        "σc",
+        "real: paired",
+        "real: shuffled",
+        "real: z",
+        "generated: paired",
+        "generated: shuffled",
+        "generated: z",
+        "λ by loss rule",
+        "its grad ratio",
+        "λ by gradient rule",
+        "its λ·HSIC / G loss",
+        "refined",
     ]
     .map(String::from)
     .to_vec();
@@ -179,7 +194,9 @@ fn recommendation(tuned: &Tuned, options: &TuneOptions, config_path: &Path) -> S
             tuned.refined.len(),
             options.iters
         ),
-        None if options.runs > 0 => "every refinement run failed, so the strongest signal with the gradient rule's λ".into(),
+        None if options.runs > 0 => {
+            "every refinement run failed, so the strongest signal with the gradient rule's λ".into()
+        }
         None => "the strongest signal with the gradient rule's λ (no refinement runs)".into(),
     };
     format!(

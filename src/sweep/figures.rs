@@ -35,10 +35,15 @@ fn rows(grid: &Grid) -> Vec<(String, f64, f64)> {
 }
 
 /// The first seed's result in row `r`, column `c`.
-fn find<'a>(results: &'a [CellResult], grid: &Grid, (_, sx, sc): &(String, f64, f64), lambda: f64) -> Option<&'a CellResult> {
-    results
-        .iter()
-        .find(|r| r.cell.sigma_x == *sx && r.cell.sigma_c == *sc && r.cell.lambda == lambda && r.cell.seed == grid.seeds[0])
+fn find<'a>(
+    results: &'a [CellResult],
+    grid: &Grid,
+    (_, sx, sc): &(String, f64, f64),
+    lambda: f64,
+) -> Option<&'a CellResult> {
+    results.iter().find(|r| {
+        r.cell.sigma_x == *sx && r.cell.sigma_c == *sc && r.cell.lambda == lambda && r.cell.seed == grid.seeds[0]
+    })
 }
 
 /// Size of a labelled table of `rows x cols` cells of `cell` pixels.
@@ -52,7 +57,12 @@ fn origin(r: usize, c: usize, cell: (u32, u32)) -> (u32, u32) {
 }
 
 /// Writes the row labels at the left and `λ value` above each column (nothing without a font).
-fn draw_labels(buffer: &mut [u8], size: (u32, u32), cell: (u32, u32), grid: &Grid) -> Result<(), Box<dyn std::error::Error>> {
+fn draw_labels(
+    buffer: &mut [u8],
+    size: (u32, u32),
+    cell: (u32, u32),
+    grid: &Grid,
+) -> Result<(), Box<dyn std::error::Error>> {
     if !font_available() {
         return Ok(());
     }

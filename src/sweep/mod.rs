@@ -13,7 +13,9 @@ use hsic::Kernel;
 use hsic_infogan_eval::report::{self, EvalReport};
 use hsic_infogan_eval::{EvalError, EvalOptions, evaluate};
 use hsic_infogan_train::run::{self, metrics};
-use hsic_infogan_train::{GradientNorms, Observer, Regularizer, TrainConfig, TrainError, Trainer, TrainingData, files, session};
+use hsic_infogan_train::{
+    GradientNorms, Observer, Regularizer, TrainConfig, TrainError, Trainer, TrainingData, files, session,
+};
 
 /// Why a sweep or a tune stopped.
 #[derive(Debug, thiserror::Error)]
@@ -242,7 +244,12 @@ pub fn run(
     Ok(Some(results))
 }
 
-fn result(cell: Cell, dir: &Path, config: &TrainConfig, data: &mut Option<TrainingData>) -> Result<CellResult, SweepError> {
+fn result(
+    cell: Cell,
+    dir: &Path,
+    config: &TrainConfig,
+    data: &mut Option<TrainingData>,
+) -> Result<CellResult, SweepError> {
     let gradients = CellGradients::of(dir, config, data)?;
     let rows = metrics::read(&run::metrics_path(dir))?;
     let tail = &rows[rows.len() - (rows.len() / 10).max(1).min(rows.len())..];

@@ -21,10 +21,7 @@ fn main() {
     // `cargo bench` passes `--bench`; any other argument is the folder.
     let dir = std::env::args().skip(1).find(|arg| !arg.starts_with("--"));
     let shared = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/mnist"));
-    let search = Search {
-        cache: None,
-        ..Search::standard(MnistKind::Mnist, Some(&dir.map_or(shared, PathBuf::from)))
-    };
+    let search = Search { cache: None, ..Search::standard(MnistKind::Mnist, Some(&dir.map_or(shared, PathBuf::from))) };
     let place = locate(MnistKind::Mnist, &search, &mut |_| {}).unwrap_or_else(|err| panic!("{err}"));
     let shown = std::fs::canonicalize(&place.dir).unwrap_or_else(|_| place.dir.clone());
     let mut seconds = Vec::new();

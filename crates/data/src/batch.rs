@@ -38,10 +38,7 @@ impl Batcher<ImageItem, ImageBatch> for ImageBatcher {
         }
         let pixels = items.iter().flat_map(|item| item.pixels.iter().copied());
         let images = unit_tensor(pixels, [count, channels, height, width], device);
-        let labels: Option<Vec<i64>> = items
-            .iter()
-            .map(|item| item.label.map(|label| label as i64))
-            .collect();
+        let labels: Option<Vec<i64>> = items.iter().map(|item| item.label.map(|label| label as i64)).collect();
         let labels = labels.map(|labels| Tensor::from_data(TensorData::new(labels, [count]), device));
         let factors: Option<Vec<&Vec<f32>>> = items.iter().map(|item| item.factors.as_ref()).collect();
         let factors = factors.map(|rows| {
@@ -50,10 +47,6 @@ impl Batcher<ImageItem, ImageBatch> for ImageBatcher {
             let values = rows.into_iter().flatten().copied().collect::<Vec<f32>>();
             Tensor::from_data(TensorData::new(values, [count, width]), device)
         });
-        ImageBatch {
-            images,
-            labels,
-            factors,
-        }
+        ImageBatch { images, labels, factors }
     }
 }

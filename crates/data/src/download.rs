@@ -49,11 +49,7 @@ pub fn download_verified(
     for mirror in mirrors {
         let url = format!("{}/{name}", mirror.trim_end_matches('/'));
         let result = fetch(&agent, &url, &partial, name, on_progress).and_then(|digest| {
-            if digest == sha256 {
-                Ok(())
-            } else {
-                Err(format!("SHA-256 mismatch: expected {sha256}, got {digest}"))
-            }
+            if digest == sha256 { Ok(()) } else { Err(format!("SHA-256 mismatch: expected {sha256}, got {digest}")) }
         });
         match result {
             Ok(()) => {
@@ -70,10 +66,7 @@ pub fn download_verified(
     if mirrors.is_empty() {
         failures.push("no mirrors to download from".into());
     }
-    Err(DataError::Download {
-        file: name.into(),
-        failures,
-    })
+    Err(DataError::Download { file: name.into(), failures })
 }
 
 /// Streams `url` into `path`, returning the body's SHA-256 in lowercase hex; `on_progress`
@@ -98,15 +91,12 @@ fn fetch(
     let mut received = 0u64;
     let mut buffer = vec![0u8; 1 << 16];
     loop {
-        let read = body.read(&mut buffer).map_err(|err| {
-            format!("connection failed after {received} bytes: {err}")
-        })?;
+        let read = body.read(&mut buffer).map_err(|err| format!("connection failed after {received} bytes: {err}"))?;
         if read == 0 {
             break;
         }
         hasher.update(&buffer[..read]);
-        file.write_all(&buffer[..read])
-            .map_err(|err| format!("{}: {err}", path.display()))?;
+        file.write_all(&buffer[..read]).map_err(|err| format!("{}: {err}", path.display()))?;
         received += read as u64;
         on_progress(DownloadProgress { file: name, received, total: announced, elapsed: start.elapsed() });
     }
@@ -116,9 +106,5 @@ fn fetch(
         return Err(format!("connection closed after {received} of {announced} bytes"));
     }
     file.sync_all().map_err(|err| format!("{}: {err}", path.display()))?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect())
+    Ok(hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect())
 }

@@ -7,10 +7,7 @@ use std::path::PathBuf;
 pub enum DataError {
     /// The operating system refused to read or write a path.
     #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// A file was read but its content is wrong (bad magic number, truncated, undecodable, ...).
     #[error("{}: {problem}", path.display())]
     Invalid { path: PathBuf, problem: String },
@@ -18,26 +15,14 @@ pub enum DataError {
     #[error("could not download {file}:{}", indented(failures))]
     Download { file: String, failures: Vec<String> },
     /// A data set's files are in none of the places looked, and downloading them failed.
-    #[error(
-        "{dataset} not found: it needs {files}.\nLooked in:{}\n{download}\nTo provide it: {how}",
-        indented(looked)
-    )]
-    NotFound {
-        dataset: String,
-        files: String,
-        looked: Vec<String>,
-        download: String,
-        how: String,
-    },
+    #[error("{dataset} not found: it needs {files}.\nLooked in:{}\n{download}\nTo provide it: {how}", indented(looked))]
+    NotFound { dataset: String, files: String, looked: Vec<String>, download: String, how: String },
 }
 
 impl DataError {
     /// An [`DataError::Invalid`] for `path`.
     pub(crate) fn invalid(path: impl Into<PathBuf>, problem: impl Into<String>) -> Self {
-        Self::Invalid {
-            path: path.into(),
-            problem: problem.into(),
-        }
+        Self::Invalid { path: path.into(), problem: problem.into() }
     }
 
     /// A closure that wraps an I/O error with the `path` it happened on.

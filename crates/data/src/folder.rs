@@ -74,11 +74,7 @@ pub fn load_folder(root: &Path, options: &FolderOptions) -> Result<Folder, DataE
         Channels::Gray => 1,
         Channels::Rgb => 3,
     };
-    Ok(Folder {
-        images: ImageSet::new([channels, height, width], pixels, labels),
-        classes,
-        skipped,
-    })
+    Ok(Folder { images: ImageSet::new([channels, height, width], pixels, labels), classes, skipped })
 }
 
 /// Appends the image files under `dir` to `files`, recursively (not into linked folders).
@@ -135,9 +131,6 @@ fn classes_of(root: &Path, files: &[PathBuf]) -> (Vec<String>, Option<Vec<usize>
     let mut classes = names.clone();
     classes.sort();
     classes.dedup();
-    let labels = names
-        .iter()
-        .map(|name| classes.binary_search(name).expect("a collected class"))
-        .collect();
+    let labels = names.iter().map(|name| classes.binary_search(name).expect("a collected class")).collect();
     (classes, Some(labels))
 }

@@ -48,16 +48,8 @@ pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
 pub fn read_images(path: &Path) -> Result<IdxImages, DataError> {
     let IdxArray { dims, data } = read_idx(path)?;
     match dims[..] {
-        [count, rows, cols] => Ok(IdxImages {
-            count,
-            rows,
-            cols,
-            pixels: data,
-        }),
-        _ => Err(DataError::invalid(
-            path,
-            format!("expected an image file (3 dimensions), found dimensions {dims:?}"),
-        )),
+        [count, rows, cols] => Ok(IdxImages { count, rows, cols, pixels: data }),
+        _ => Err(DataError::invalid(path, format!("expected an image file (3 dimensions), found dimensions {dims:?}"))),
     }
 }
 
@@ -76,9 +68,7 @@ pub fn read_labels(path: &Path) -> Result<Vec<u8>, DataError> {
 /// Decompresses a whole gzip stream; a truncated stream is an error.
 fn gunzip(compressed: &[u8]) -> std::io::Result<Vec<u8>> {
     // The last four bytes of a gzip file hold the uncompressed size modulo 2^32: a capacity hint.
-    let hint = compressed
-        .last_chunk::<4>()
-        .map_or(0, |size| u32::from_le_bytes(*size) as usize);
+    let hint = compressed.last_chunk::<4>().map_or(0, |size| u32::from_le_bytes(*size) as usize);
     let mut out = Vec::with_capacity(hint.min(1 << 30));
     GzDecoder::new(compressed).read_to_end(&mut out)?;
     Ok(out)
@@ -90,14 +80,10 @@ fn parse_idx(mut bytes: Vec<u8>) -> Result<IdxArray, String> {
         return Err(format!("too short for an IDX header ({} bytes)", bytes.len()));
     };
     if (zero0, zero1) != (0, 0) {
-        return Err(format!(
-            "not an IDX file: magic number starts with {zero0:#04x} {zero1:#04x}, expected 0x00 0x00"
-        ));
+        return Err(format!("not an IDX file: magic number starts with {zero0:#04x} {zero1:#04x}, expected 0x00 0x00"));
     }
     if data_type != UNSIGNED_BYTE {
-        return Err(format!(
-            "IDX data type {data_type:#04x} is not supported (only unsigned bytes, 0x08)"
-        ));
+        return Err(format!("IDX data type {data_type:#04x} is not supported (only unsigned bytes, 0x08)"));
     }
     if rank == 0 {
         return Err("IDX header declares 0 dimensions".into());
@@ -119,9 +105,7 @@ fn parse_idx(mut bytes: Vec<u8>) -> Result<IdxArray, String> {
         .ok_or_else(|| format!("dimensions {dims:?} overflow"))?;
     let found = bytes.len() - header_len;
     if found < expected {
-        return Err(format!(
-            "truncated: dimensions {dims:?} need {expected} bytes of data, the file has {found}"
-        ));
+        return Err(format!("truncated: dimensions {dims:?} need {expected} bytes of data, the file has {found}"));
     }
     if found > expected {
         return Err(format!(

@@ -36,11 +36,7 @@ impl ImageSet {
             "{} bytes is not a whole number of {dims:?} images",
             pixels.len()
         );
-        let set = Self {
-            dims,
-            pixels,
-            labels,
-        };
+        let set = Self { dims, pixels, labels };
         if let Some(labels) = &set.labels {
             assert_eq!(labels.len(), set.len(), "one label per image");
         }

@@ -120,10 +120,7 @@ impl MnistKind {
             Self::Mnist => MNIST_SHA256,
             Self::FashionMnist => FASHION_MNIST_SHA256,
         };
-        std::array::from_fn(|i| IdxFile {
-            name: FILE_NAMES[i],
-            sha256: sums[i],
-        })
+        std::array::from_fn(|i| IdxFile { name: FILE_NAMES[i], sha256: sums[i] })
     }
 
     /// The name of each of the 10 classes.
@@ -204,22 +201,12 @@ impl Search {
             Some((Path::new("/usr/share/datasets").join(kind.folder()), Via::System)),
         ];
         let mirrors = match std::env::var(kind.mirrors_env()) {
-            Ok(list) if !list.trim().is_empty() => list
-                .split(',')
-                .map(|mirror| mirror.trim().to_string())
-                .filter(|mirror| !mirror.is_empty())
-                .collect(),
+            Ok(list) if !list.trim().is_empty() => {
+                list.split(',').map(|mirror| mirror.trim().to_string()).filter(|mirror| !mirror.is_empty()).collect()
+            }
             _ => kind.default_mirrors().iter().map(|m| m.to_string()).collect(),
         };
-        Self {
-            places: places
-                .into_iter()
-                .flatten()
-                .map(|(dir, via)| Place { dir, via })
-                .collect(),
-            cache,
-            mirrors,
-        }
+        Self { places: places.into_iter().flatten().map(|(dir, via)| Place { dir, via }).collect(), cache, mirrors }
     }
 }
 
@@ -240,11 +227,8 @@ pub fn locate(
     let files = kind.files();
     let mut looked = Vec::new();
     for place in &search.places {
-        let missing: Vec<&str> = files
-            .iter()
-            .filter(|file| find_file(&place.dir, file.name).is_none())
-            .map(|file| file.name)
-            .collect();
+        let missing: Vec<&str> =
+            files.iter().filter(|file| find_file(&place.dir, file.name).is_none()).map(|file| file.name).collect();
         if missing.is_empty() {
             return Ok(place.clone());
         }
@@ -260,10 +244,7 @@ pub fn locate(
     let download = match &search.cache {
         Some(cache) => match download_missing(kind, cache, &search.mirrors, on_download) {
             Ok(()) => {
-                return Ok(Place {
-                    dir: cache.clone(),
-                    via: Via::Downloaded,
-                });
+                return Ok(Place { dir: cache.clone(), via: Via::Downloaded });
             }
             Err(err) => format!("Downloading into {} failed: {err}", cache.display()),
         },
@@ -271,10 +252,7 @@ pub fn locate(
     };
     Err(DataError::NotFound {
         dataset: kind.name().into(),
-        files: format!(
-            "{} (gzipped, or raw without .gz)",
-            files.map(|file| file.name).join(", ")
-        ),
+        files: format!("{} (gzipped, or raw without .gz)", files.map(|file| file.name).join(", ")),
         looked,
         download,
         how: format!(
@@ -340,29 +318,19 @@ pub fn load_split(kind: MnistKind, split: Split, dir: &Path) -> Result<ImageSet,
         Split::Test => (test_images, test_labels),
     };
     let path_of = |file: IdxFile| {
-        find_file(dir, file.name).ok_or_else(|| {
-            DataError::invalid(dir.join(file.name), "not found (nor without .gz)")
-        })
+        find_file(dir, file.name).ok_or_else(|| DataError::invalid(dir.join(file.name), "not found (nor without .gz)"))
     };
     let images_path = path_of(images_file)?;
     let labels_path = path_of(labels_file)?;
     let images = read_images(&images_path)?;
     let labels = read_labels(&labels_path)?;
     if images.rows == 0 || images.cols == 0 {
-        return Err(DataError::invalid(
-            &images_path,
-            format!("images of {} x {} pixels", images.rows, images.cols),
-        ));
+        return Err(DataError::invalid(&images_path, format!("images of {} x {} pixels", images.rows, images.cols)));
     }
     if images.count != labels.len() {
         return Err(DataError::invalid(
             &labels_path,
-            format!(
-                "{} labels, but {} holds {} images",
-                labels.len(),
-                images_path.display(),
-                images.count
-            ),
+            format!("{} labels, but {} holds {} images", labels.len(), images_path.display(), images.count),
         ));
     }
     if let Some(index) = labels.iter().position(|&label| label > 9) {
@@ -371,9 +339,5 @@ pub fn load_split(kind: MnistKind, split: Split, dir: &Path) -> Result<ImageSet,
             format!("label {} at index {index} is not a class 0-9", labels[index]),
         ));
     }
-    Ok(ImageSet::new(
-        [1, images.rows, images.cols],
-        images.pixels,
-        Some(labels.into_iter().map(usize::from).collect()),
-    ))
+    Ok(ImageSet::new([1, images.rows, images.cols], images.pixels, Some(labels.into_iter().map(usize::from).collect())))
 }

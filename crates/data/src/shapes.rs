@@ -43,13 +43,7 @@ pub enum Factor {
 
 impl Factor {
     /// The factors in index order (posY varies fastest).
-    pub const ALL: [Factor; 5] = [
-        Factor::Shape,
-        Factor::Scale,
-        Factor::Orientation,
-        Factor::PosX,
-        Factor::PosY,
-    ];
+    pub const ALL: [Factor; 5] = [Factor::Shape, Factor::Scale, Factor::Orientation, Factor::PosX, Factor::PosY];
 
     /// How many values the factor takes.
     pub fn count(self) -> usize {

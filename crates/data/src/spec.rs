@@ -23,9 +23,7 @@ impl FromStr for DatasetSpec {
             "shapes" => Ok(Self::Shapes),
             _ => match name.strip_prefix("folder:") {
                 Some(path) if !path.is_empty() => Ok(Self::Folder(path.into())),
-                _ => Err(format!(
-                    "unknown dataset `{name}`: expected mnist, fashion-mnist, shapes or folder:PATH"
-                )),
+                _ => Err(format!("unknown dataset `{name}`: expected mnist, fashion-mnist, shapes or folder:PATH")),
             },
         }
     }

@@ -53,10 +53,8 @@ fn shape_batches_carry_their_factors() {
         assert_eq!(batch.images.dims(), [3, 1, 64, 64], "{name}");
         let factors = batch.factors.unwrap();
         assert_eq!(factors.dims(), [3, 5], "{name}");
-        let expected: Vec<f32> = indices
-            .iter()
-            .flat_map(|&i| Factors::from_index(i).values().map(|v| v as f32))
-            .collect();
+        let expected: Vec<f32> =
+            indices.iter().flat_map(|&i| Factors::from_index(i).values().map(|v| v as f32)).collect();
         assert_eq!(floats(factors), expected, "{name}");
         let pixels = floats(batch.images);
         assert!(pixels.iter().all(|&p| p == 0.0 || p == 1.0), "{name}");

@@ -192,7 +192,8 @@ fn a_connection_closed_mid_file_leaves_nothing_behind() {
     let (served, sha256) = generated_file("images.idx");
     let server = serve(served.path(), Serve::CloseHalfway);
     let cache = tempfile::tempdir().unwrap();
-    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path(), &mut |_| {}).unwrap_err();
+    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path(), &mut |_| {})
+        .unwrap_err();
     let message = err.to_string();
     assert!(message.contains(&format!("{}images.idx: ", server.url)), "{message}");
     assert!(
@@ -229,13 +230,15 @@ fn a_missing_file_is_reported_per_mirror_and_the_next_one_serves_it() {
     let empty = tempfile::tempdir().unwrap();
     let without = serve(empty.path(), Serve::Whole);
     let cache = tempfile::tempdir().unwrap();
-    let err = download_verified(std::slice::from_ref(&without.url), "images.idx", &sha256, cache.path(), &mut |_| {}).unwrap_err();
+    let err = download_verified(std::slice::from_ref(&without.url), "images.idx", &sha256, cache.path(), &mut |_| {})
+        .unwrap_err();
     let message = err.to_string();
     assert!(message.contains(&format!("{}images.idx: ", without.url)) && message.contains("404"), "{message}");
     assert_eq!(listing(cache.path()), Vec::<String>::new());
 
     let with = serve(served.path(), Serve::Whole);
-    download_verified(&[without.url.clone(), with.url.clone()], "images.idx", &sha256, cache.path(), &mut |_| {}).unwrap();
+    download_verified(&[without.url.clone(), with.url.clone()], "images.idx", &sha256, cache.path(), &mut |_| {})
+        .unwrap();
     assert_eq!(listing(cache.path()), ["images.idx"]);
 }
 
@@ -252,7 +255,8 @@ fn a_body_announced_over_the_size_cap_is_refused_before_reading() {
     let (served, sha256) = generated_file("images.idx");
     let server = serve(served.path(), Serve::AnnounceTooMuch);
     let cache = tempfile::tempdir().unwrap();
-    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path(), &mut |_| {}).unwrap_err();
+    let err = download_verified(std::slice::from_ref(&server.url), "images.idx", &sha256, cache.path(), &mut |_| {})
+        .unwrap_err();
     let message = err.to_string();
     assert!(
         message.contains("the server announces 2147483648 bytes, more than the 1073741824-byte limit"),

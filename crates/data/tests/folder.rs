@@ -14,11 +14,7 @@ fn save(path: &Path, width: u32, height: u32, colour: [u8; 3]) {
 }
 
 fn options(channels: Channels, skip_bad: bool) -> FolderOptions {
-    FolderOptions {
-        channels,
-        size: [8, 6],
-        skip_bad,
-    }
+    FolderOptions { channels, size: [8, 6], skip_bad }
 }
 
 /// `cats/a.png` (white), `cats/deep/b.JPG` (black), `dogs/c.jpeg` (white), plus a text file.
@@ -41,9 +37,7 @@ fn sub_folders_are_classes_and_every_image_gets_the_size() {
     assert_eq!(images.dims(), [1, 8, 6]);
     assert_eq!(images.labels(), Some(&[0usize, 0, 1][..]));
     // Sorted paths: cats/a.png, cats/deep/b.JPG, dogs/c.jpeg.
-    let means: Vec<f64> = (0..3)
-        .map(|i| images.image(i).iter().map(|&p| f64::from(p)).sum::<f64>() / 48.0)
-        .collect();
+    let means: Vec<f64> = (0..3).map(|i| images.image(i).iter().map(|&p| f64::from(p)).sum::<f64>() / 48.0).collect();
     assert_eq!(means[0], 255.0);
     assert!(means[1] < 3.0 && means[2] > 252.0, "{means:?}");
 }

@@ -26,10 +26,7 @@ fn raw_and_gzipped_files_read_the_same() {
     let bytes = idx_bytes(&[3, 2, 2], &PIXELS);
     let raw = write(dir.path(), "images", &bytes);
     let gz = write(dir.path(), "images.gz", &gzip(&bytes));
-    let expected = IdxArray {
-        dims: vec![3, 2, 2],
-        data: PIXELS.to_vec(),
-    };
+    let expected = IdxArray { dims: vec![3, 2, 2], data: PIXELS.to_vec() };
     assert_eq!(read_idx(&raw).unwrap(), expected);
     assert_eq!(read_idx(&gz).unwrap(), expected);
     let images = read_images(&gz).unwrap();

@@ -25,10 +25,7 @@ fn mnist_has_the_known_counts_and_labels() {
     assert_eq!((train.dims(), test.dims()), ([1, 28, 28], [1, 28, 28]));
     let labels = train.labels().unwrap();
     assert_eq!(labels[0], 5);
-    assert_eq!(
-        class_counts(labels),
-        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
-    );
+    assert_eq!(class_counts(labels), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
     assert_eq!(class_counts(test.labels().unwrap()).iter().sum::<usize>(), 10_000);
     let (low, high) = (train.pixels().iter().min(), train.pixels().iter().max());
     assert_eq!((low, high), (Some(&0), Some(&255)));
@@ -81,16 +78,9 @@ fn the_first_folder_with_all_four_files_wins() {
     let (partial, complete) = (root.path().join("partial"), root.path().join("complete"));
     std::fs::create_dir_all(&partial).unwrap();
     std::fs::create_dir_all(&complete).unwrap();
-    std::fs::copy(
-        shared.join("train-labels-idx1-ubyte.gz"),
-        partial.join("train-labels-idx1-ubyte.gz"),
-    )
-    .unwrap();
+    std::fs::copy(shared.join("train-labels-idx1-ubyte.gz"), partial.join("train-labels-idx1-ubyte.gz")).unwrap();
     copy_mnist(&shared, &complete);
-    assert_eq!(
-        find_file(&complete, "train-images-idx3-ubyte.gz"),
-        Some(complete.join("train-images-idx3-ubyte"))
-    );
+    assert_eq!(find_file(&complete, "train-images-idx3-ubyte.gz"), Some(complete.join("train-images-idx3-ubyte")));
     let search = Search {
         places: vec![
             Place { dir: root.path().join("absent"), via: Via::DataDir },

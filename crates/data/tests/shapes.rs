@@ -29,10 +29,8 @@ fn centroid(image: &[u8]) -> (f64, f64) {
 
 /// Width and height of the white pixels' bounding box.
 fn extent(image: &[u8]) -> (usize, usize) {
-    let white: Vec<(usize, usize)> = (0..image.len())
-        .filter(|&i| image[i] == 255)
-        .map(|i| (i % SHAPES_SIZE, i / SHAPES_SIZE))
-        .collect();
+    let white: Vec<(usize, usize)> =
+        (0..image.len()).filter(|&i| image[i] == 255).map(|i| (i % SHAPES_SIZE, i / SHAPES_SIZE)).collect();
     let span = |coord: fn(&(usize, usize)) -> usize| {
         white.iter().map(coord).max().unwrap() - white.iter().map(coord).min().unwrap() + 1
     };
@@ -83,9 +81,8 @@ fn rendering_is_binary_visible_and_inside_the_image() {
         assert_eq!(image.len(), SHAPES_SIZE * SHAPES_SIZE);
         assert!(image.iter().all(|&p| p == 0 || p == 255), "{f:?}");
         assert!(area(&image) > 20, "{f:?} is visible");
-        let border = (0..SHAPES_SIZE).flat_map(|i| {
-            [i, (SHAPES_SIZE - 1) * SHAPES_SIZE + i, i * SHAPES_SIZE, i * SHAPES_SIZE + SHAPES_SIZE - 1]
-        });
+        let border = (0..SHAPES_SIZE)
+            .flat_map(|i| [i, (SHAPES_SIZE - 1) * SHAPES_SIZE + i, i * SHAPES_SIZE, i * SHAPES_SIZE + SHAPES_SIZE - 1]);
         assert!(border.into_iter().all(|i| image[i] == 0), "{f:?} touches the border");
     }
     let item = ShapesDataset.get(123_456).unwrap();
@@ -108,10 +105,12 @@ fn the_three_shapes_differ() {
 fn area_grows_with_scale() {
     for shape in 0..3 {
         for orientation in [0, 5, 13, 27] {
-            let areas: Vec<usize> = (0..6)
-                .map(|scale| area(&factors(shape, scale, orientation, 10, 20).render()))
-                .collect();
-            assert!(areas.windows(2).all(|pair| pair[0] < pair[1]), "shape {shape} orientation {orientation}: {areas:?}");
+            let areas: Vec<usize> =
+                (0..6).map(|scale| area(&factors(shape, scale, orientation, 10, 20).render())).collect();
+            assert!(
+                areas.windows(2).all(|pair| pair[0] < pair[1]),
+                "shape {shape} orientation {orientation}: {areas:?}"
+            );
         }
     }
 }

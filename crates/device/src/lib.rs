@@ -28,10 +28,7 @@ pub const COMPILED_BACKENDS: &[&str] = &[
 /// The backend used when none is named: the first compiled in of flex (fastest on a CPU),
 /// cuda, wgpu, ndarray (its convolution backward is too slow to train with).
 pub fn default_backend() -> &'static str {
-    ["flex", "cuda", "wgpu", "ndarray"]
-        .into_iter()
-        .find(|name| COMPILED_BACKENDS.contains(name))
-        .unwrap_or("flex")
+    ["flex", "cuda", "wgpu", "ndarray"].into_iter().find(|name| COMPILED_BACKENDS.contains(name)).unwrap_or("flex")
 }
 
 /// Whether `device` is flex, with or without autodiff: where this project's own CPU passes
@@ -95,13 +92,9 @@ pub fn parse_device(choice: &str) -> Result<Device, DeviceChoiceError> {
     };
     let name = name.to_ascii_lowercase();
     if !KNOWN_BACKENDS.contains(&name.as_str()) {
-        return Err(DeviceChoiceError::Unknown {
-            choice: choice.to_string(),
-        });
+        return Err(DeviceChoiceError::Unknown { choice: choice.to_string() });
     }
-    let bad_index = || DeviceChoiceError::BadIndex {
-        choice: choice.to_string(),
-    };
+    let bad_index = || DeviceChoiceError::BadIndex { choice: choice.to_string() };
     let index = match index {
         Some(_) if !matches!(name.as_str(), "wgpu" | "cuda") => return Err(bad_index()),
         Some(index) => Some(index.trim().parse::<usize>().map_err(|_| bad_index())?),
@@ -120,9 +113,7 @@ fn compiled_device(name: &str, index: Option<usize>) -> Option<Device> {
         #[allow(deprecated)]
         "ndarray" => Some(Device::ndarray()),
         #[cfg(feature = "wgpu")]
-        "wgpu" => Some(Device::wgpu(
-            index.map_or(DeviceKind::DefaultDevice, DeviceKind::DiscreteGpu),
-        )),
+        "wgpu" => Some(Device::wgpu(index.map_or(DeviceKind::DefaultDevice, DeviceKind::DiscreteGpu))),
         #[cfg(feature = "cuda")]
         "cuda" => Some(Device::cuda(index.unwrap_or(0))),
         _ => None,
@@ -167,11 +158,8 @@ pub fn open(choice: &str) -> Result<Device, DeviceError> {
 /// lazily and panic when none exists (e.g. wgpu with no Vulkan driver); this turns that panic
 /// into an error carrying its message, so a caller can report or skip instead of crashing.
 pub fn probe(device: &Device) -> Result<(), String> {
-    let run = catch_unwind(AssertUnwindSafe(|| {
-        Tensor::<1>::from_floats([1.0, 2.0], device)
-            .sum()
-            .into_scalar::<f32>()
-    }));
+    let run =
+        catch_unwind(AssertUnwindSafe(|| Tensor::<1>::from_floats([1.0, 2.0], device).sum().into_scalar::<f32>()));
     match run {
         Ok(3.0) => Ok(()),
         Ok(sum) => Err(format!("1 + 2 gave {sum}")),
@@ -211,18 +199,8 @@ mod tests {
 
     #[test]
     fn index_only_for_gpu_backends() {
-        assert_eq!(
-            parse_device("flex:1").unwrap_err(),
-            DeviceChoiceError::BadIndex {
-                choice: "flex:1".into()
-            }
-        );
-        assert_eq!(
-            parse_device("cuda:x").unwrap_err(),
-            DeviceChoiceError::BadIndex {
-                choice: "cuda:x".into()
-            }
-        );
+        assert_eq!(parse_device("flex:1").unwrap_err(), DeviceChoiceError::BadIndex { choice: "flex:1".into() });
+        assert_eq!(parse_device("cuda:x").unwrap_err(), DeviceChoiceError::BadIndex { choice: "cuda:x".into() });
     }
 
     #[test]

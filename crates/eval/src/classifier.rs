@@ -137,7 +137,13 @@ pub(crate) fn seeded(device: &Device, seed: u64, init: impl FnOnce() -> Classifi
 
 /// Adam with learning rate 1e-3 x 0.6^epoch, batches of 128 of randomly shifted images in an
 /// order shuffled by `seed` each epoch; `on_epoch(epoch, mean loss)` after each (1-based) epoch.
-pub fn train(train: &ImageSet, epochs: usize, seed: u64, device: &Device, mut on_epoch: impl FnMut(usize, f64)) -> Classifier {
+pub fn train(
+    train: &ImageSet,
+    epochs: usize,
+    seed: u64,
+    device: &Device,
+    mut on_epoch: impl FnMut(usize, f64),
+) -> Classifier {
     let mut model = seeded(device, seed, || Classifier::new(device));
     let mut optim = AdamConfig::new().init();
     let loss = CrossEntropyLossConfig::new().init(device);

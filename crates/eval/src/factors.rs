@@ -150,7 +150,9 @@ mod tests {
     fn a_square_contour_has_its_perimeter() {
         // A 6x6 block of ink: the 0.5 contour runs half a pixel outside the pixel centres
         // (0.5 between 1 and 0), a 6x6 square with its corners cut by the interpolation.
-        let image: Vec<f32> = (0..28 * 28).map(|i| if (10..16).contains(&(i % 28)) && (10..16).contains(&(i / 28)) { 1.0 } else { 0.0 }).collect();
+        let image: Vec<f32> = (0..28 * 28)
+            .map(|i| if (10..16).contains(&(i % 28)) && (10..16).contains(&(i / 28)) { 1.0 } else { 0.0 })
+            .collect();
         let length = contour_length(&image, 28);
         let expected = 4.0 * 5.0 + 4.0 * 0.5f64.hypot(0.5);
         assert!((length - expected).abs() < 1e-9, "{length} vs {expected}");

@@ -96,7 +96,8 @@ mod tests {
         // A confusion table whose best matching is not the greedy one.
         let weights = vec![vec![9.0, 8.0, 0.0], vec![8.0, 1.0, 0.0], vec![0.0, 0.0, 5.0]];
         assert_eq!(max_weight_assignment(&weights), vec![1, 0, 2]);
-        let permuted: Vec<Vec<f64>> = (0..4).map(|r| (0..4).map(|c| if c == (r + 1) % 4 { 10.0 } else { 1.0 }).collect()).collect();
+        let permuted: Vec<Vec<f64>> =
+            (0..4).map(|r| (0..4).map(|c| if c == (r + 1) % 4 { 10.0 } else { 1.0 }).collect()).collect();
         assert_eq!(max_weight_assignment(&permuted), vec![1, 2, 3, 0]);
         assert_eq!(max_weight_assignment(&[vec![1.0, 3.0, 2.0]]), vec![1]);
         assert!(max_weight_assignment(&[]).is_empty());
@@ -108,8 +109,7 @@ mod tests {
         for _ in 0..200 {
             let rows = 1 + rng.below(6);
             let cols = rows + rng.below(3);
-            let weights: Vec<Vec<f64>> =
-                (0..rows).map(|_| (0..cols).map(|_| rng.below(20) as f64).collect()).collect();
+            let weights: Vec<Vec<f64>> = (0..rows).map(|_| (0..cols).map(|_| rng.below(20) as f64).collect()).collect();
             let assignment = max_weight_assignment(&weights);
             let mut columns = assignment.clone();
             columns.sort_unstable();

@@ -21,7 +21,9 @@ use crate::classifier::{self, Classifier, FEATURES};
 use crate::encoder::{self, EncoderConfig, EncoderScore};
 use crate::factors::{slant, thickness};
 use crate::fid::{Gaussian, frechet_distance};
-use crate::scores::{CategoricalScore, ContinuousScore, RealDigitScore, categorical_score, continuous_score, real_digit_score};
+use crate::scores::{
+    CategoricalScore, ContinuousScore, RealDigitScore, categorical_score, continuous_score, real_digit_score,
+};
 use crate::stats::entropy_bits;
 
 /// The fewest samples an evaluation draws: one per digit.
@@ -116,7 +118,11 @@ pub fn evaluate(run: &Path, options: &EvalOptions) -> Result<EvalReport, EvalErr
 }
 
 /// [`evaluate`], calling `on_encoder_step(step)` after each step of the encoder's training.
-pub fn evaluate_with(run: &Path, options: &EvalOptions, on_encoder_step: &mut dyn FnMut(usize)) -> Result<EvalReport, EvalError> {
+pub fn evaluate_with(
+    run: &Path,
+    options: &EvalOptions,
+    on_encoder_step: &mut dyn FnMut(usize),
+) -> Result<EvalReport, EvalError> {
     if options.samples < MIN_SAMPLES {
         return Err(EvalError::TooFewSamples(options.samples));
     }
@@ -175,7 +181,8 @@ pub fn evaluate_with(run: &Path, options: &EvalOptions, on_encoder_step: &mut dy
         .collect();
     let continuous = (0..config.latent.continuous)
         .map(|j| {
-            let code: Vec<f64> = samples.continuous.iter().skip(j).step_by(config.latent.continuous).map(|&v| f64::from(v)).collect();
+            let code: Vec<f64> =
+                samples.continuous.iter().skip(j).step_by(config.latent.continuous).map(|&v| f64::from(v)).collect();
             continuous_score(&code, &samples.slant, &samples.thickness)
         })
         .collect();
@@ -303,7 +310,8 @@ fn on_real(set: &ImageSet, range: Range<usize>, device: &Device, network: impl F
     let mut outputs = Vec::new();
     for start in range.clone().step_by(CHUNK) {
         let end = (start + CHUNK).min(range.end);
-        let images = unit_tensor(set.pixels()[start * 784..end * 784].iter().copied(), [end - start, 1, 28, 28], device);
+        let images =
+            unit_tensor(set.pixels()[start * 784..end * 784].iter().copied(), [end - start, 1, 28, 28], device);
         outputs.extend(host(network(images)));
     }
     outputs
@@ -397,7 +405,8 @@ fn digits(classifier: &Classifier, images: Tensor<4>) -> Vec<usize> {
 /// The index of each row's largest value.
 fn argmax_rows(values: Tensor<2>) -> Vec<usize> {
     let [rows, _] = values.dims();
-    let indices: Vec<i64> = values.argmax(1).reshape([rows]).into_data().convert::<i64>().try_into_vec().expect("i64 after convert");
+    let indices: Vec<i64> =
+        values.argmax(1).reshape([rows]).into_data().convert::<i64>().try_into_vec().expect("i64 after convert");
     indices.into_iter().map(|i| i as usize).collect()
 }
 

@@ -51,7 +51,8 @@ pub(crate) fn categorical_score(pairs: impl Iterator<Item = (usize, usize)>, val
         .iter()
         .map(|row| row.iter().map(|&c| c as f64).chain(std::iter::repeat_n(0.0, values.saturating_sub(10))).collect())
         .collect();
-    let mapping: Vec<Option<usize>> = max_weight_assignment(&weights).into_iter().map(|d| (d < 10).then_some(d)).collect();
+    let mapping: Vec<Option<usize>> =
+        max_weight_assignment(&weights).into_iter().map(|d| (d < 10).then_some(d)).collect();
     let correct: usize = mapping.iter().enumerate().filter_map(|(v, d)| d.map(|d| confusion[v][d])).sum();
     CategoricalScore { accuracy: correct as f64 / total.max(1) as f64, mapping, confusion }
 }
@@ -82,7 +83,13 @@ pub struct RealDigitScore {
 /// Scores `outputs` (`[n, one_hot_size + continuous]`, row-major, laid out like the codes: each
 /// categorical code's logits, then the continuous values) predicted for `n` real digits with
 /// `labels`, `slant` and `thickness`. A categorical code's value is its largest logit.
-pub fn real_digit_score(outputs: &[f32], layout: &LatentConfig, labels: &[usize], slant: &[f64], thickness: &[f64]) -> RealDigitScore {
+pub fn real_digit_score(
+    outputs: &[f32],
+    layout: &LatentConfig,
+    labels: &[usize],
+    slant: &[f64],
+    thickness: &[f64],
+) -> RealDigitScore {
     let width = layout.code_size();
     assert_eq!(outputs.len(), labels.len() * width, "one row of {width} outputs per digit");
     let rows = || outputs.chunks(width);

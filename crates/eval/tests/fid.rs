@@ -20,7 +20,10 @@ fn uniforms(seed: u64, count: usize) -> Vec<f64> {
 
 /// 1 on the diagonal, `((31 j + 17 k + shift) mod 11 - 5) / 25` off it: correlated features.
 fn mixing(shift: usize) -> Array2<f64> {
-    Array2::from_shape_fn((D, D), |(j, k)| if j == k { 1.0 } else { ((j * 31 + k * 17 + shift) % 11) as f64 / 25.0 - 0.2 })
+    Array2::from_shape_fn(
+        (D, D),
+        |(j, k)| if j == k { 1.0 } else { ((j * 31 + k * 17 + shift) % 11) as f64 / 25.0 - 0.2 },
+    )
 }
 
 fn samples(seed: u64, shift: usize, scale: f64, offset: f64) -> Array2<f32> {

@@ -56,11 +56,7 @@ impl Estimator {
     pub fn check_samples(&self, m: usize) -> Result<(), HsicError> {
         let min = self.min_samples();
         if m < min {
-            return Err(HsicError::TooFewSamples {
-                estimator: self.name(),
-                m,
-                min,
-            });
+            return Err(HsicError::TooFewSamples { estimator: self.name(), m, min });
         }
         Ok(())
     }

@@ -55,11 +55,7 @@ impl NullDistribution {
     fn check_samples(&self, m: usize) -> Result<(), HsicError> {
         let min = self.min_samples();
         if m < min {
-            return Err(HsicError::TestTooSmall {
-                null: self.name(),
-                m,
-                min,
-            });
+            return Err(HsicError::TestTooSmall { null: self.name(), m, min });
         }
         Ok(())
     }
@@ -84,10 +80,7 @@ impl IndependenceTestConfig {
     /// Builds the test, or says which argument is wrong.
     pub fn try_init(&self) -> Result<IndependenceTest, HsicError> {
         Kernel::validate_pair(&self.kernel_x, &self.kernel_y)?;
-        if let NullDistribution::Permutation {
-            permutations: 0, ..
-        } = self.null
-        {
+        if let NullDistribution::Permutation { permutations: 0, .. } = self.null {
             return Err(HsicError::NoPermutations);
         }
         Ok(IndependenceTest {
@@ -144,9 +137,7 @@ impl IndependenceTest {
         let (k, l) = (self.kernel_x.gram(x, false), self.kernel_y.gram(y, false));
         Ok(match self.null {
             NullDistribution::Gamma => gamma_test(k, l),
-            NullDistribution::Permutation { permutations, seed } => {
-                permutation_test(k, l, permutations, seed)
-            }
+            NullDistribution::Permutation { permutations, seed } => permutation_test(k, l, permutations, seed),
         })
     }
 }
@@ -189,14 +180,10 @@ pub fn gamma_test(k: Tensor<2>, l: Tensor<2>) -> TestOutcome {
     let (d_x, mu_x) = (v[2] / mf, (v[3] - v[2]) / pairs);
     let (d_y, mu_y) = (v[4] / mf, (v[5] - v[4]) / pairs);
     let mean = (d_x - mu_x) * (d_y - mu_y);
-    let variance = mf * mf * 72.0 * (mf - 4.0) * (mf - 5.0)
-        / (mf * (mf - 1.0) * (mf - 2.0) * (mf - 3.0))
-        * (v[1] / 36.0 / pairs);
-    let p_value = if mean > 0.0 && variance > 0.0 {
-        upper_tail(statistic, mean * mean / variance, variance / mean)
-    } else {
-        1.0
-    };
+    let variance =
+        mf * mf * 72.0 * (mf - 4.0) * (mf - 5.0) / (mf * (mf - 1.0) * (mf - 2.0) * (mf - 3.0)) * (v[1] / 36.0 / pairs);
+    let p_value =
+        if mean > 0.0 && variance > 0.0 { upper_tail(statistic, mean * mean / variance, variance / mean) } else { 1.0 };
     TestOutcome { statistic, p_value }
 }
 
@@ -220,25 +207,14 @@ pub fn permutation_test(k: Tensor<2>, l: Tensor<2>, permutations: usize, seed: u
             order.swap(i, rng.below(i + 1));
         }
         let index = Tensor::<1, Int>::from_data(TensorData::new(order.clone(), [m]), &device);
-        statistics.push(statistic_of(
-            lc.clone().select(0, index.clone()).select(1, index),
-        ));
+        statistics.push(statistic_of(lc.clone().select(0, index.clone()).select(1, index)));
     }
-    let values: Vec<f64> = Tensor::cat(statistics, 0)
-        .into_data()
-        .iter::<f64>()
-        .collect();
+    let values: Vec<f64> = Tensor::cat(statistics, 0).into_data().iter::<f64>().collect();
     let observed = values[0];
     // Ties count as "at least as large": the same value up to f32 rounding of the sum.
     let tolerance = 1e-5 * observed.abs();
-    let exceed = values[1..]
-        .iter()
-        .filter(|&&t| t >= observed - tolerance)
-        .count();
-    TestOutcome {
-        statistic: observed / m as f64,
-        p_value: (1 + exceed) as f64 / (1 + permutations) as f64,
-    }
+    let exceed = values[1..].iter().filter(|&&t| t >= observed - tolerance).count();
+    TestOutcome { statistic: observed / m as f64, p_value: (1 + exceed) as f64 / (1 + permutations) as f64 }
 }
 
 /// The batch size of two square, alike Gram matrices with enough samples for `null`.

@@ -25,11 +25,7 @@ pub enum Kernel {
     /// similar only when both parts are. HSIC with it measures dependence on the pair of parts
     /// jointly; e.g. the delta kernel on a one-hot categorical code times a Gaussian on
     /// continuous codes asks for dependence on the continuous codes *within* each category.
-    Product {
-        split: usize,
-        head: Box<Kernel>,
-        tail: Box<Kernel>,
-    },
+    Product { split: usize, head: Box<Kernel>, tail: Box<Kernel> },
 }
 
 impl Kernel {
@@ -40,21 +36,14 @@ impl Kernel {
 
     /// The product of `head` on the first `split` columns and `tail` on the rest.
     pub fn product(split: usize, head: Kernel, tail: Kernel) -> Self {
-        Self::Product {
-            split,
-            head: Box::new(head),
-            tail: Box::new(tail),
-        }
+        Self::Product { split, head: Box::new(head), tail: Box::new(tail) }
     }
 
     /// Checks the kernel's parameters; `argument` names it in the error (e.g. `"kernel_x"`).
     pub fn validate(&self, argument: &'static str) -> Result<(), HsicError> {
         match self {
             &Self::Gaussian { sigma } if !(sigma.is_finite() && sigma > 0.0) => {
-                Err(HsicError::InvalidSigma {
-                    argument,
-                    value: sigma,
-                })
+                Err(HsicError::InvalidSigma { argument, value: sigma })
             }
             Self::Product { head, tail, .. } => {
                 head.validate(argument)?;
@@ -111,11 +100,7 @@ impl Kernel {
                 gaussian_gram(distances, sigma)
             }
             Self::Linear => x.clone().matmul(x.transpose()),
-            Self::Product {
-                split,
-                ref head,
-                ref tail,
-            } => {
+            Self::Product { split, ref head, ref tail } => {
                 let [_, d] = x.dims();
                 if let Err(err) = self.check_width(d, "x") {
                     panic!("{err}");
@@ -142,8 +127,7 @@ pub fn squared_distances(x: Tensor<2>) -> Tensor<2> {
     let x = x.clone() - x.mean_dim(0);
     let norms = x.clone().square().sum_dim(1);
     let inner = x.clone().matmul(x.transpose());
-    (norms.clone() + norms.transpose() - inner * 2.0)
-        .clamp_min(0.0)
+    (norms.clone() + norms.transpose() - inner * 2.0).clamp_min(0.0)
 }
 
 /// `K = exp(-D / (2 sigma^2))` from squared distances `D`.
@@ -164,10 +148,8 @@ pub fn median_distance(squared_distances: Tensor<2>) -> f64 {
     let [m, _] = squared_distances.dims();
     let data = squared_distances.into_data();
     let squared: Vec<f64> = data.iter::<f64>().collect();
-    let mut pairs: Vec<f64> = (0..m)
-        .flat_map(|i| (i + 1..m).map(move |j| (i, j)))
-        .map(|(i, j)| squared[i * m + j].max(0.0).sqrt())
-        .collect();
+    let mut pairs: Vec<f64> =
+        (0..m).flat_map(|i| (i + 1..m).map(move |j| (i, j))).map(|(i, j)| squared[i * m + j].max(0.0).sqrt()).collect();
     let median = median(&mut pairs);
     if median > 0.0 {
         return median;

@@ -14,8 +14,7 @@ mod rng;
 pub use error::HsicError;
 pub use estimator::{Estimator, center, cka, hsic_biased, hsic_unbiased, u_center};
 pub use independence::{
-    IndependenceTest, IndependenceTestConfig, NullDistribution, TestOutcome, gamma_test,
-    permutation_test,
+    IndependenceTest, IndependenceTestConfig, NullDistribution, TestOutcome, gamma_test, permutation_test,
 };
 pub use kernel::{Kernel, gaussian_gram, median_distance, squared_distances};
 pub use loss::{Hsic, HsicConfig, flatten_samples};

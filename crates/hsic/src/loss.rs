@@ -87,14 +87,9 @@ impl Hsic {
         let (x, y, dtype) = paired_samples(x, y, |m| self.estimator.check_samples(m))?;
         Kernel::check_pair_widths(&self.kernel_x, &self.kernel_y, &x, &y)?;
         #[cfg(any(feature = "wgpu", feature = "cuda"))]
-        if let Some(estimate) = crate::fused::estimate(
-            &self.kernel_x,
-            &self.kernel_y,
-            &self.estimator,
-            self.scale_by_dim,
-            &x,
-            &y,
-        ) {
+        if let Some(estimate) =
+            crate::fused::estimate(&self.kernel_x, &self.kernel_y, &self.estimator, self.scale_by_dim, &x, &y)
+        {
             return Ok(estimate.cast(dtype));
         }
         let k = self.kernel_x.gram(x, self.scale_by_dim);
@@ -106,11 +101,7 @@ impl Hsic {
     ///
     /// # Panics
     /// If the batch sizes differ or the batch is too small for the estimator.
-    pub fn forward<const DX: usize, const DY: usize>(
-        &self,
-        x: Tensor<DX>,
-        y: Tensor<DY>,
-    ) -> Tensor<1> {
+    pub fn forward<const DX: usize, const DY: usize>(&self, x: Tensor<DX>, y: Tensor<DY>) -> Tensor<1> {
         self.try_forward(x, y).unwrap_or_else(|err| panic!("{err}"))
     }
 }
@@ -140,9 +131,5 @@ pub(crate) fn paired_samples<const DX: usize, const DY: usize>(
 
 /// `x` in f32 if it is in a narrower float type, else unchanged.
 fn at_least_f32(x: Tensor<2>) -> Tensor<2> {
-    if x.dtype().size() < 4 {
-        x.cast(FloatDType::F32)
-    } else {
-        x
-    }
+    if x.dtype().size() < 4 { x.cast(FloatDType::F32) } else { x }
 }

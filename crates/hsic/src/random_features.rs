@@ -22,9 +22,9 @@
 
 use burn::prelude::*;
 
+use crate::kernel::fixed_width;
 use crate::loss::paired_samples;
 use crate::rng::SplitMix64;
-use crate::kernel::fixed_width;
 use crate::{Estimator, HsicError, Kernel, median_distance, squared_distances};
 
 /// The median heuristic looks at the first this many samples of the batch (its `O(n^2)` pairs).
@@ -57,12 +57,7 @@ pub struct RandomFeatureHsicConfig {
 impl RandomFeatureHsicConfig {
     /// Draws the features for inputs whose samples flatten to `d_x` and `d_y` values, on
     /// `device`, or says which argument is wrong.
-    pub fn try_init(
-        &self,
-        d_x: usize,
-        d_y: usize,
-        device: &Device,
-    ) -> Result<RandomFeatureHsic, HsicError> {
+    pub fn try_init(&self, d_x: usize, d_y: usize, device: &Device) -> Result<RandomFeatureHsic, HsicError> {
         Kernel::validate_pair(&self.kernel_x, &self.kernel_y)?;
         for (kernel, argument) in [(&self.kernel_x, "kernel_x"), (&self.kernel_y, "kernel_y")] {
             if matches!(kernel, Kernel::Product { .. }) {
@@ -74,16 +69,8 @@ impl RandomFeatureHsicConfig {
             return Err(HsicError::NoFeatures);
         }
         let mut rng = SplitMix64::new(self.seed);
-        let mut map = |kernel: &Kernel, d| {
-            FeatureMap::draw(
-                kernel,
-                d,
-                self.features,
-                self.scale_by_dim,
-                &mut rng,
-                device,
-            )
-        };
+        let mut map =
+            |kernel: &Kernel, d| FeatureMap::draw(kernel, d, self.features, self.scale_by_dim, &mut rng, device);
         Ok(RandomFeatureHsic {
             map_x: map(&self.kernel_x, d_x),
             map_y: map(&self.kernel_y, d_y),
@@ -96,8 +83,7 @@ impl RandomFeatureHsicConfig {
     /// # Panics
     /// If a kernel width is not a finite positive number, or `features` is 0.
     pub fn init(&self, d_x: usize, d_y: usize, device: &Device) -> RandomFeatureHsic {
-        self.try_init(d_x, d_y, device)
-            .unwrap_or_else(|err| panic!("{err}"))
+        self.try_init(d_x, d_y, device).unwrap_or_else(|err| panic!("{err}"))
     }
 }
 
@@ -132,11 +118,7 @@ impl RandomFeatureHsic {
     /// # Panics
     /// If the batch sizes differ, the batch is too small, or a sample width is not the one the
     /// features were drawn for.
-    pub fn forward<const DX: usize, const DY: usize>(
-        &self,
-        x: Tensor<DX>,
-        y: Tensor<DY>,
-    ) -> Tensor<1> {
+    pub fn forward<const DX: usize, const DY: usize>(&self, x: Tensor<DX>, y: Tensor<DY>) -> Tensor<1> {
         self.try_forward(x, y).unwrap_or_else(|err| panic!("{err}"))
     }
 
@@ -175,48 +157,32 @@ impl FeatureMap {
             Kernel::Product { .. } => unreachable!("try_init turns products away"),
             Kernel::Gaussian { .. } | Kernel::GaussianMedian => {
                 let w: Vec<f32> = (0..width * features).map(|_| rng.normal() as f32).collect();
-                let b: Vec<f32> = (0..features)
-                    .map(|_| (std::f64::consts::TAU * rng.uniform()) as f32)
-                    .collect();
+                let b: Vec<f32> = (0..features).map(|_| (std::f64::consts::TAU * rng.uniform()) as f32).collect();
                 Some((
                     Tensor::from_data(TensorData::new(w, [width, features]), device),
                     Tensor::from_data(TensorData::new(b, [1, features]), device),
                 ))
             }
         };
-        Self {
-            kernel: kernel.clone(),
-            width,
-            scale_by_dim,
-            draw,
-        }
+        Self { kernel: kernel.clone(), width, scale_by_dim, draw }
     }
 
     fn features(&self, x: Tensor<2>, input: &'static str) -> Result<Tensor<2>, HsicError> {
         let [m, d] = x.dims();
         if d != self.width {
-            return Err(HsicError::SampleWidth {
-                input,
-                expected: self.width,
-                got: d,
-            });
+            return Err(HsicError::SampleWidth { input, expected: self.width, got: d });
         }
         let Some((w, b)) = &self.draw else {
             return Ok(x);
         };
         let sigma = match self.kernel {
             Kernel::Gaussian { sigma } => fixed_width(sigma, d, self.scale_by_dim),
-            _ => median_distance(squared_distances(
-                x.clone().slice(0..m.min(MEDIAN_SUBSAMPLE)),
-            )),
+            _ => median_distance(squared_distances(x.clone().slice(0..m.min(MEDIAN_SUBSAMPLE)))),
         };
         let [_, features] = w.dims();
         // A no-op on the device the features were drawn on; otherwise (e.g. that device's
         // autodiff twin) a copy.
-        let (w, b) = (
-            w.clone().to_device(&x.device()),
-            b.clone().to_device(&x.device()),
-        );
+        let (w, b) = (w.clone().to_device(&x.device()), b.clone().to_device(&x.device()));
         Ok(((x / sigma).matmul(w) + b).cos() * (2.0 / features as f64).sqrt())
     }
 }
@@ -239,8 +205,7 @@ fn estimate(estimator: &Estimator, phi: Tensor<2>, psi: Tensor<2>) -> Tensor<1> 
         Estimator::Biased => cross / ((m - 1.0) * (m - 1.0)),
         Estimator::Normalized => {
             const EPS: f64 = 1e-12;
-            let norm =
-                |a: Tensor<2>| (frobenius_squared(a.clone().transpose().matmul(a)) + EPS).sqrt();
+            let norm = |a: Tensor<2>| (frobenius_squared(a.clone().transpose().matmul(a)) + EPS).sqrt();
             cross / (norm(phi) * norm(psi))
         }
         Estimator::Unbiased => {

@@ -78,7 +78,10 @@ fn values_match_the_float64_reference_and_the_composed_version() {
                     relative(fused),
                     relative(composed)
                 );
-                assert!(relative(fused) < 1e-5, "{name} m={m} d={d_x}/{d_y} {estimator:?}: fused {fused:e} vs float64 {expected:e}");
+                assert!(
+                    relative(fused) < 1e-5,
+                    "{name} m={m} d={d_x}/{d_y} {estimator:?}: fused {fused:e} vs float64 {expected:e}"
+                );
             }
         }
     }
@@ -92,7 +95,12 @@ fn gradient_error(got: &[f64], expected: &[f64]) -> (f64, f64) {
 }
 
 /// Gradients of the estimate with respect to `x` and `y`.
-fn gradients(estimate: impl FnOnce(Tensor<2>, Tensor<2>) -> Tensor<1>, x: &Matrix, y: &Matrix, device: &Device) -> [Vec<f64>; 2] {
+fn gradients(
+    estimate: impl FnOnce(Tensor<2>, Tensor<2>) -> Tensor<1>,
+    x: &Matrix,
+    y: &Matrix,
+    device: &Device,
+) -> [Vec<f64>; 2] {
     let (xt, yt) = (tensor(x, device).require_grad(), tensor(y, device).require_grad());
     let grads = estimate(xt.clone(), yt.clone()).backward();
     [xt, yt].map(|t| values(t.grad(&grads).expect("a gradient")))

@@ -6,10 +6,7 @@ mod common;
 use burn::prelude::*;
 use common::reference::{RefKernel, gram, resolve, trace_khlh};
 use common::{Backend, Matrix, Rng, backends, rounded, tensor};
-use hsic::{
-    HsicError, IndependenceTestConfig, Kernel, NullDistribution, TestOutcome, gamma_test,
-    permutation_test,
-};
+use hsic::{HsicError, IndependenceTestConfig, Kernel, NullDistribution, TestOutcome, gamma_test, permutation_test};
 
 fn gaussian_columns(rng: &mut Rng, m: usize, d: usize) -> Matrix {
     (0..m).map(|_| (0..d).map(|_| rng.normal()).collect()).collect()
@@ -22,11 +19,7 @@ fn square_of(rng: &mut Rng, x: &Matrix, noise: f64) -> Matrix {
 }
 
 fn run(null: NullDistribution, x: &Matrix, y: &Matrix, device: &Device) -> TestOutcome {
-    IndependenceTestConfig::new()
-        .with_null(null)
-        .init()
-        .run(tensor(x, device), tensor(y, device))
-        .unwrap()
+    IndependenceTestConfig::new().with_null(null).init().run(tensor(x, device), tensor(y, device)).unwrap()
 }
 
 /// `count` out of `n` trials against `Binomial(n, p)`: within 3.3 standard deviations (a
@@ -133,18 +126,30 @@ fn statistic_matches_float64_reference_and_backends_agree() {
     let independent = rounded(&gaussian_columns(&mut rng, 60, 2));
     // T = tr(KHLH) / m, with the median widths, brute force.
     let reference = |y: &Matrix| {
-        let (k, l) = (gram(resolve(&Kernel::GaussianMedian, &x, false), &x), gram(resolve(&Kernel::GaussianMedian, y, false), y));
+        let (k, l) = (
+            gram(resolve(&Kernel::GaussianMedian, &x, false), &x),
+            gram(resolve(&Kernel::GaussianMedian, y, false), y),
+        );
         trace_khlh(&k, &l) / 60.0
     };
     let mut first: Option<Vec<TestOutcome>> = None;
     for Backend { name, device } in backends() {
         let outcomes: Vec<TestOutcome> = [&y, &independent]
             .into_iter()
-            .flat_map(|y| [run(NullDistribution::Gamma, &x, y, &device), run(NullDistribution::permutation(200, 5), &x, y, &device)])
+            .flat_map(|y| {
+                [
+                    run(NullDistribution::Gamma, &x, y, &device),
+                    run(NullDistribution::permutation(200, 5), &x, y, &device),
+                ]
+            })
             .collect();
         for (outcome, y) in outcomes.iter().zip([&y, &y, &independent, &independent]) {
             let expected = reference(y);
-            assert!((outcome.statistic - expected).abs() < 1e-5 * expected, "{name}: {} vs {expected}", outcome.statistic);
+            assert!(
+                (outcome.statistic - expected).abs() < 1e-5 * expected,
+                "{name}: {} vs {expected}",
+                outcome.statistic
+            );
         }
         assert!(outcomes[0].rejects(0.001) && outcomes[1].rejects(0.01), "{name}: {outcomes:?}");
         assert!(!outcomes[2].rejects(0.05) && !outcomes[3].rejects(0.05), "{name}: {outcomes:?}");
@@ -152,7 +157,10 @@ fn statistic_matches_float64_reference_and_backends_agree() {
             None => first = Some(outcomes),
             Some(flex) => {
                 for (a, b) in flex.iter().zip(&outcomes) {
-                    assert!((a.p_value - b.p_value).abs() < 1e-3 + 1e-3 * a.p_value, "{name} against flex: {b:?} vs {a:?}");
+                    assert!(
+                        (a.p_value - b.p_value).abs() < 1e-3 + 1e-3 * a.p_value,
+                        "{name} against flex: {b:?} vs {a:?}"
+                    );
                 }
             }
         }
@@ -190,6 +198,7 @@ fn bad_arguments_name_the_problem() {
     assert_eq!(err.to_string(), "a permutation test needs at least 1 permutation, got 0");
     // The permutation test runs from m = 2 (where the only other ordering is the swap).
     let two = five.slice([0..2, 0..2]);
-    let outcome = IndependenceTestConfig::new().with_null(NullDistribution::permutation(10, 1)).init().run(two.clone(), two);
+    let outcome =
+        IndependenceTestConfig::new().with_null(NullDistribution::permutation(10, 1)).init().run(two.clone(), two);
     assert!(outcome.is_ok(), "{outcome:?}");
 }

@@ -35,7 +35,8 @@ fn product_kernel_matches_the_float64_reference() {
             let k = gram(RefKernel::Gaussian(2.0), &x);
             let delta = gram(RefKernel::Linear, &columns(&y, 0..categories));
             let gaussian = gram(RefKernel::Gaussian(0.5), &columns(&y, categories..categories + continuous));
-            let l: Matrix = delta.iter().zip(&gaussian).map(|(d, g)| d.iter().zip(g).map(|(a, b)| a * b).collect()).collect();
+            let l: Matrix =
+                delta.iter().zip(&gaussian).map(|(d, g)| d.iter().zip(g).map(|(a, b)| a * b).collect()).collect();
             // The delta factor zeroes every pair from different categories.
             assert!((0..m).all(|i| (0..m).all(|j| (l[i][j] == 0.0) == (y[i][..categories] != y[j][..categories]))));
             for estimator in [Estimator::Biased, Estimator::Unbiased, Estimator::Normalized] {
@@ -59,7 +60,8 @@ fn a_split_outside_the_samples_or_random_features_are_refused() {
     let x = tensor(&Rng::new(1).uniform_matrix(8, 5), &device);
     let y = tensor(&Rng::new(2).uniform_matrix(8, 3), &device);
     for split in [0, 3, 4] {
-        let hsic = HsicConfig::new().with_kernel_y(Kernel::product(split, Kernel::Linear, Kernel::gaussian(1.0))).init();
+        let hsic =
+            HsicConfig::new().with_kernel_y(Kernel::product(split, Kernel::Linear, Kernel::gaussian(1.0))).init();
         let err = hsic.try_forward(x.clone(), y.clone()).unwrap_err();
         assert_eq!(err, HsicError::ProductSplit { argument: "kernel_y", split, width: 3 });
         assert!(err.to_string().contains(&format!("split at column {split}")), "{err}");

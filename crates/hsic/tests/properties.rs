@@ -90,7 +90,11 @@ fn cka_ignores_scale_and_shift_where_the_kernel_does() {
         let x = Rng::new(6).uniform_matrix(30, 10);
         let moved: Matrix = x.iter().map(|row| row.iter().map(|v| 3.0 * v - 1.0).collect()).collect();
         let cka = |kernel: Kernel| {
-            HsicConfig::new().with_kernel_x(kernel.clone()).with_kernel_y(kernel).with_estimator(Estimator::Normalized).init()
+            HsicConfig::new()
+                .with_kernel_x(kernel.clone())
+                .with_kernel_y(kernel)
+                .with_estimator(Estimator::Normalized)
+                .init()
         };
         // Centring removes the shift; the linear kernel's scale and the median width's scaling
         // with the data cancel in the normalisation, so 3x - 1 aligns with x perfectly.
@@ -128,10 +132,15 @@ fn unbiased_hsic_averages_zero_for_independent_inputs_and_grows_with_dependence(
         let (independent, se) = mean_and_standard_error(&device, Estimator::Unbiased, false, draws);
         let (dependent, se_dep) = mean_and_standard_error(&device, Estimator::Unbiased, true, draws);
         let (biased, se_biased) = mean_and_standard_error(&device, Estimator::Biased, false, draws);
-        println!("{name}: unbiased independent {independent:e} ± {se:e}, dependent {dependent:e} ± {se_dep:e}; biased independent {biased:e} ± {se_biased:e}");
+        println!(
+            "{name}: unbiased independent {independent:e} ± {se:e}, dependent {dependent:e} ± {se_dep:e}; biased independent {biased:e} ± {se_biased:e}"
+        );
         assert!(independent.abs() < 3.0 * se, "{name}: unbiased HSIC of independent inputs {independent:e} ± {se:e}");
         assert!(dependent > independent + 5.0 * (se + se_dep), "{name}: dependent {dependent:e} ± {se_dep:e}");
-        assert!(biased > 5.0 * se_biased, "{name}: the biased estimate should sit above 0 ({biased:e} ± {se_biased:e})");
+        assert!(
+            biased > 5.0 * se_biased,
+            "{name}: the biased estimate should sit above 0 ({biased:e} ± {se_biased:e})"
+        );
     }
 }
 
@@ -197,7 +206,10 @@ fn bad_arguments_name_the_argument_and_value() {
 
     let three = x.clone().slice([0..3, 0..3]);
     let err = hsic(Estimator::Unbiased).try_forward(three.clone(), three).unwrap_err();
-    assert!(err.to_string().contains("unbiased HSIC estimator needs a batch of at least 4 samples, got m = 3"), "{err}");
+    assert!(
+        err.to_string().contains("unbiased HSIC estimator needs a batch of at least 4 samples, got m = 3"),
+        "{err}"
+    );
 
     for sigma in [0.0, -2.0, f64::NAN, f64::INFINITY] {
         let err = HsicConfig::new().with_kernel_y(Kernel::gaussian(sigma)).try_init().unwrap_err();
@@ -219,10 +231,7 @@ fn is_a_parameter_free_module_field() {
     }
 
     for Backend { name, device } in backends() {
-        let model = Model {
-            layer: LinearConfig::new(5, 3).init(&device),
-            hsic: hsic(Estimator::Normalized),
-        };
+        let model = Model { layer: LinearConfig::new(5, 3).init(&device), hsic: hsic(Estimator::Normalized) };
         assert_eq!(model.num_params(), 5 * 3 + 3, "{name}");
         let x = tensor(&Rng::new(16).uniform_matrix(12, 5), &device);
         let features = model.layer.forward(x.clone());
@@ -252,7 +261,11 @@ fn half_precision_inputs_are_computed_in_f32() {
         // The f32 computation on exactly the values the half-precision tensors hold.
         let (x32, y32) = (xh.clone().cast(FloatDType::F32), yh.clone().cast(FloatDType::F32));
         for estimator in [Estimator::Biased, Estimator::Unbiased, Estimator::Normalized] {
-            let hsic = HsicConfig::new().with_kernel_x(Kernel::gaussian(2.0)).with_kernel_y(Kernel::gaussian(1.0)).with_estimator(estimator.clone()).init();
+            let hsic = HsicConfig::new()
+                .with_kernel_x(Kernel::gaussian(2.0))
+                .with_kernel_y(Kernel::gaussian(1.0))
+                .with_estimator(estimator.clone())
+                .init();
             let half = hsic.forward(xh.clone(), yh.clone());
             assert_eq!(half.dtype(), dtype.into(), "{estimator:?}: the result comes back in the input's dtype");
             let half = half.cast(FloatDType::F32).into_scalar::<f32>() as f64;

@@ -33,10 +33,7 @@ fn equals_the_gram_estimators_of_its_own_features() {
         let (m, features) = if backend.is_slow() { (24, 64) } else { (70, 200) };
         let (x, y) = rng.generated_pair(m, 40, 5);
         let (x, y) = (rounded(&x), rounded(&y));
-        for (kx, ky) in [
-            (Kernel::gaussian(2.0), Kernel::gaussian(1.0)),
-            (Kernel::GaussianMedian, Kernel::Linear),
-        ] {
+        for (kx, ky) in [(Kernel::gaussian(2.0), Kernel::gaussian(1.0)), (Kernel::GaussianMedian, Kernel::Linear)] {
             for estimator in ESTIMATORS {
                 let hsic = config(kx.clone(), ky.clone(), estimator.clone(), features, 3).init(40, 5, device);
                 let got = scalar(hsic.forward(tensor(&x, device), tensor(&y, device)));
@@ -76,7 +73,8 @@ fn features_approximate_the_gaussian_kernel() {
 /// `seeds` draws of the features.
 fn rms_error(x: &Tensor<2>, y: &Tensor<2>, estimator: Estimator, features: usize, seeds: u64, device: &Device) -> f64 {
     let (kx, ky) = (Kernel::gaussian(5.0), Kernel::gaussian(1.0));
-    let exact = HsicConfig::new().with_kernel_x(kx.clone()).with_kernel_y(ky.clone()).with_estimator(estimator.clone()).init();
+    let exact =
+        HsicConfig::new().with_kernel_x(kx.clone()).with_kernel_y(ky.clone()).with_estimator(estimator.clone()).init();
     let exact = scalar(exact.forward(x.clone(), y.clone()));
     let [_, d_x] = x.dims();
     let [_, d_y] = y.dims();
@@ -119,9 +117,14 @@ fn gradient_points_where_the_exact_gradient_does() {
             values(xt.grad(&gradients).unwrap())
         };
         let (kx, ky) = (Kernel::gaussian(2.0), Kernel::gaussian(1.0));
-        let exact = HsicConfig::new().with_kernel_x(kx.clone()).with_kernel_y(ky.clone()).with_estimator(Estimator::Normalized).init();
+        let exact = HsicConfig::new()
+            .with_kernel_x(kx.clone())
+            .with_kernel_y(ky.clone())
+            .with_estimator(Estimator::Normalized)
+            .init();
         let approximate = config(kx, ky, Estimator::Normalized, features, 0).init(20, 3, device);
-        let (g_exact, g_approximate) = (gradient(&|a, b| exact.forward(a, b)), gradient(&|a, b| approximate.forward(a, b)));
+        let (g_exact, g_approximate) =
+            (gradient(&|a, b| exact.forward(a, b)), gradient(&|a, b| approximate.forward(a, b)));
         let dot: f64 = g_exact.iter().zip(&g_approximate).map(|(a, b)| a * b).sum();
         let norm = |g: &[f64]| g.iter().map(|v| v * v).sum::<f64>().sqrt();
         let cosine = dot / (norm(&g_exact) * norm(&g_approximate));
@@ -135,7 +138,13 @@ fn same_seed_same_value_and_bad_arguments_are_named() {
     let Backend { device, .. } = backends().remove(0);
     let (x, y) = Rng::new(34).generated_pair(32, 10, 2);
     let (x, y) = (tensor(&x, &device), tensor(&y, &device));
-    let value = |seed| scalar(config(Kernel::GaussianMedian, Kernel::GaussianMedian, Estimator::Biased, 128, seed).init(10, 2, &device).forward(x.clone(), y.clone()));
+    let value = |seed| {
+        scalar(
+            config(Kernel::GaussianMedian, Kernel::GaussianMedian, Estimator::Biased, 128, seed)
+                .init(10, 2, &device)
+                .forward(x.clone(), y.clone()),
+        )
+    };
     assert_eq!(value(9), value(9));
     assert_ne!(value(9), value(10));
 
@@ -148,6 +157,10 @@ fn same_seed_same_value_and_bad_arguments_are_named() {
     let err = RandomFeatureHsicConfig::new().with_kernel_x(Kernel::gaussian(0.0)).try_init(10, 2, &device).unwrap_err();
     assert_eq!(err.to_string(), "kernel_x sigma must be a finite number > 0, got 0");
     let three = x.slice([0..3, 0..10]);
-    let err = RandomFeatureHsicConfig::new().with_estimator(Estimator::Unbiased).init(10, 2, &device).try_forward(three, y.slice([0..3, 0..2])).unwrap_err();
+    let err = RandomFeatureHsicConfig::new()
+        .with_estimator(Estimator::Unbiased)
+        .init(10, 2, &device)
+        .try_forward(three, y.slice([0..3, 0..2]))
+        .unwrap_err();
     assert!(err.to_string().contains("at least 4 samples, got m = 3"), "{err}");
 }

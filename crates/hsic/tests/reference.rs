@@ -15,16 +15,8 @@ const ESTIMATORS: [Estimator; 3] = [Estimator::Biased, Estimator::Unbiased, Esti
 fn kernel_settings(rng: &mut Rng, d_x: usize, d_y: usize) -> Vec<(Kernel, Kernel, bool)> {
     let around = |rng: &mut Rng, d: usize| (d as f64 / 6.0).sqrt() * (0.5 + 1.5 * rng.uniform());
     vec![
-        (
-            Kernel::gaussian(around(rng, d_x)),
-            Kernel::gaussian(around(rng, d_y)),
-            false,
-        ),
-        (
-            Kernel::gaussian(0.2 + 0.8 * rng.uniform()),
-            Kernel::gaussian(0.2 + 0.8 * rng.uniform()),
-            true,
-        ),
+        (Kernel::gaussian(around(rng, d_x)), Kernel::gaussian(around(rng, d_y)), false),
+        (Kernel::gaussian(0.2 + 0.8 * rng.uniform()), Kernel::gaussian(0.2 + 0.8 * rng.uniform()), true),
         (Kernel::GaussianMedian, Kernel::GaussianMedian, false),
         (Kernel::Linear, Kernel::Linear, false),
         (Kernel::GaussianMedian, Kernel::Linear, false),
@@ -91,10 +83,7 @@ fn gradients_match_finite_differences_of_the_reference() {
                         let got = values(input.grad(&gradients).expect("a gradient"));
                         let expected = finite_difference(estimator, widths, &x, &y, wrt_x);
                         let scale = expected.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-                        let error = got
-                            .iter()
-                            .zip(&expected)
-                            .fold(0.0f64, |a, (g, e)| a.max((g - e).abs()));
+                        let error = got.iter().zip(&expected).fold(0.0f64, |a, (g, e)| a.max((g - e).abs()));
                         assert!(
                             error <= 1e-3 * scale + 1e-7,
                             "{name} m={m} {kx:?}/{ky:?} scale_by_dim={scale_by_dim} {estimator:?} \

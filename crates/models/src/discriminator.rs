@@ -6,8 +6,8 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 
-use crate::{Rng, batch_norm, conv2d, leaky_relu, linear};
 use crate::init::{self, conv, fully_connected};
+use crate::{Rng, batch_norm, conv2d, leaky_relu, linear};
 
 const SLOPE: f64 = 0.1;
 
@@ -76,9 +76,10 @@ impl Discriminator {
         let x = leaky_relu(conv2d(&self.conv1, images), SLOPE);
         let x = leaky_relu(batch_norm(&self.bn2, conv2d(&self.conv2, x)), SLOPE);
         let trunk = leaky_relu(batch_norm(&self.bn3, linear(&self.fc1, x.reshape([batch as i32, -1]))), SLOPE);
-        let q = self.q.as_ref().map(|q| {
-            linear(&q.fc2, leaky_relu(batch_norm(&q.bn1, linear(&q.fc1, trunk.clone())), SLOPE))
-        });
+        let q = self
+            .q
+            .as_ref()
+            .map(|q| linear(&q.fc2, leaky_relu(batch_norm(&q.bn1, linear(&q.fc1, trunk.clone())), SLOPE)));
         DOutput { logits: linear(&self.fc2, trunk.clone()).reshape([batch]), q, features: trunk }
     }
 }

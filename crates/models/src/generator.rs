@@ -6,8 +6,8 @@ use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
 
-use crate::{Latent, LatentConfig, Rng, batch_norm, conv_transpose2d, linear};
 use crate::init::{self, fully_connected, up_conv};
+use crate::{Latent, LatentConfig, Rng, batch_norm, conv_transpose2d, linear};
 
 #[derive(Config, Debug)]
 pub struct GeneratorConfig {

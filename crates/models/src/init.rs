@@ -20,10 +20,8 @@ fn normal<const D: usize>(shape: [usize; D], mean: f64, rng: &mut Rng, device: &
 
 /// A linear layer; `bias` only where no batch norm follows (BN's beta replaces it).
 pub(crate) fn fully_connected(inputs: usize, outputs: usize, bias: bool, rng: &mut Rng, device: &Device) -> Linear {
-    let mut layer = LinearConfig::new(inputs, outputs)
-        .with_bias(bias)
-        .with_initializer(Initializer::Zeros)
-        .init(device);
+    let mut layer =
+        LinearConfig::new(inputs, outputs).with_bias(bias).with_initializer(Initializer::Zeros).init(device);
     layer.weight = normal([inputs, outputs], 0.0, rng, device);
     layer
 }

@@ -151,8 +151,7 @@ impl Latent {
     /// The value of categorical code `group` for every sample, `[batch]`.
     pub fn category_tensor(&self, group: usize, device: &Device) -> Tensor<1, Int> {
         let groups = self.layout.categorical.len();
-        let values: Vec<i64> =
-            (0..self.batch).map(|b| self.categories[b * groups + group] as i64).collect();
+        let values: Vec<i64> = (0..self.batch).map(|b| self.categories[b * groups + group] as i64).collect();
         Tensor::from_data(TensorData::new(values, [self.batch]), device)
     }
 }

@@ -88,11 +88,25 @@ pub(crate) fn product(a: Matrix, b: Matrix, order: Order) -> Vec<f32> {
     // `Matrix::new`) at the strides given.
     unsafe {
         gemm::gemm(
-            m, n, k,
-            out.as_mut_ptr(), dst_cs, dst_rs, false,
-            a.data.as_ptr(), a_cs, a_rs,
-            b.data.as_ptr(), b_cs, b_rs,
-            0.0, 1.0, false, false, false, threads,
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            dst_cs,
+            dst_rs,
+            false,
+            a.data.as_ptr(),
+            a_cs,
+            a_rs,
+            b.data.as_ptr(),
+            b_cs,
+            b_rs,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            threads,
         );
         out.set_len(m * n);
     }
@@ -125,7 +139,8 @@ mod tests {
         let (m, k, n) = (5, 3, 4);
         let a: Vec<f32> = (0..m * k).map(|i| i as f32 * 0.5 - 3.0).collect();
         let b: Vec<f32> = (0..k * n).map(|i| 2.0 - i as f32 * 0.25).collect();
-        let expected = |i: usize, j: usize| (0..k).map(|l| f64::from(a[i * k + l]) * f64::from(b[l * n + j])).sum::<f64>();
+        let expected =
+            |i: usize, j: usize| (0..k).map(|l| f64::from(a[i * k + l]) * f64::from(b[l * n + j])).sum::<f64>();
         for (a_order, b_order, order) in [Order::Rows, Order::Columns]
             .into_iter()
             .flat_map(|x| [(x, Order::Rows), (x, Order::Columns)])
@@ -137,7 +152,10 @@ mod tests {
             let c = if order == Order::Rows { c } else { reorder(&c, m, n, Order::Columns) };
             for i in 0..m {
                 for j in 0..n {
-                    assert!((f64::from(c[i * n + j]) - expected(i, j)).abs() < 1e-5, "{a_order:?} {b_order:?} {order:?} ({i}, {j})");
+                    assert!(
+                        (f64::from(c[i * n + j]) - expected(i, j)).abs() < 1e-5,
+                        "{a_order:?} {b_order:?} {order:?} ({i}, {j})"
+                    );
                 }
             }
         }

@@ -82,7 +82,8 @@ fn reference_conv(case: Case, x: &[f32], w: &[f32], r: &[f32]) -> Passes {
     let xi = |[b, y, x]: [usize; 3], c: usize| ((b * c_in + c) * height + y) * width + x;
     let yi = |[b, y, x]: [usize; 3], o: usize| ((b * case.c_out + o) * out_h + y) * out_w + x;
     let wi = |o: usize, c: usize, [i, j]: [usize; 2]| ((o * c_in + c) * kh + i) * kw + j;
-    let (mut y, mut dx, mut dw) = (vec![0.0; batch * case.c_out * out_h * out_w], vec![0.0; x.len()], vec![0.0; w.len()]);
+    let (mut y, mut dx, mut dw) =
+        (vec![0.0; batch * case.c_out * out_h * out_w], vec![0.0; x.len()], vec![0.0; w.len()]);
     for (input, output, tap) in case.terms() {
         for (o, c) in (0..case.c_out).flat_map(|o| (0..c_in).map(move |c| (o, c))) {
             let (xv, wv, rv) = (f64::from(x[xi(input, c)]), f64::from(w[wi(o, c, tap)]), f64::from(r[yi(output, o)]));
@@ -127,7 +128,9 @@ fn bias_value(o: usize) -> f64 {
 
 fn channel_sums(r: &[f32], batch: usize, channels: usize) -> Vec<f64> {
     let plane = r.len() / (batch * channels);
-    (0..channels).map(|o| (0..batch).flat_map(|b| &r[(b * channels + o) * plane..][..plane]).map(|&v| f64::from(v)).sum()).collect()
+    (0..channels)
+        .map(|o| (0..batch).flat_map(|b| &r[(b * channels + o) * plane..][..plane]).map(|&v| f64::from(v)).sum())
+        .collect()
 }
 
 fn bias(channels: usize, device: &Device) -> Param<Tensor<1>> {
@@ -213,7 +216,8 @@ fn conv_transpose2d_matches_the_sum_in_f64_and_burns_layer() {
         let [in_h, in_w] = case.output();
         // A transposed convolution restores the convolution's input side only where the stride
         // divides it exactly; elsewhere its output is shorter (Burn's `padding_out` adds the rest).
-        let side: [usize; 2] = std::array::from_fn(|d| (case.output()[d] - 1) * case.stride[d] + case.kernel[d] - 2 * case.padding[d]);
+        let side: [usize; 2] =
+            std::array::from_fn(|d| (case.output()[d] - 1) * case.stride[d] + case.kernel[d] - 2 * case.padding[d]);
         let case = Case { input: [batch, c_out, side[0], side[1]], ..case };
         let x = samples(batch * case.c_out * in_h * in_w, seed);
         let w = samples(case.c_out * c_out * case.kernel[0] * case.kernel[1], seed + 10);
@@ -264,11 +268,19 @@ fn linear_layer(w: &[f32], [inputs, outputs]: [usize; 2], bias: bool, device: &D
 }
 
 /// `(y, dx, dw)` of `L = sum(r * (x W + b))` in f64, `W` `[in, out]` row-major.
-fn reference_linear(x: &[f32], w: &[f32], r: &[f32], b: Option<&[f32]>, [batch, inputs, outputs]: [usize; 3]) -> [Vec<f64>; 3] {
+fn reference_linear(
+    x: &[f32],
+    w: &[f32],
+    r: &[f32],
+    b: Option<&[f32]>,
+    [batch, inputs, outputs]: [usize; 3],
+) -> [Vec<f64>; 3] {
     let f = |v: &[f32], k: usize| f64::from(v[k]);
     let y = (0..batch * outputs)
         .map(|k| (k / outputs, k % outputs))
-        .map(|(n, o)| (0..inputs).map(|i| f(x, n * inputs + i) * f(w, i * outputs + o)).sum::<f64>() + b.map_or(0.0, |b| f(b, o)))
+        .map(|(n, o)| {
+            (0..inputs).map(|i| f(x, n * inputs + i) * f(w, i * outputs + o)).sum::<f64>() + b.map_or(0.0, |b| f(b, o))
+        })
         .collect();
     let dx = (0..batch * inputs)
         .map(|k| (k / inputs, k % inputs))
@@ -285,8 +297,11 @@ fn reference_linear(x: &[f32], w: &[f32], r: &[f32], b: Option<&[f32]>, [batch, 
 fn linear_matches_the_sum_in_f64_and_burns_layer() {
     let device = hsic_infogan_device::parse_device("flex").unwrap().autodiff();
     // D's trunk in miniature, a wide layer (large enough for several threads), a 1-wide output.
-    for (seed, [batch, inputs, outputs], bias) in [(0, [7, 12, 5], false), (1, [20, 300, 260], true), (2, [9, 16, 1], true)] {
-        let (x, w, r) = (samples(batch * inputs, seed), samples(inputs * outputs, seed + 10), samples(batch * outputs, seed + 20));
+    for (seed, [batch, inputs, outputs], bias) in
+        [(0, [7, 12, 5], false), (1, [20, 300, 260], true), (2, [9, 16, 1], true)]
+    {
+        let (x, w, r) =
+            (samples(batch * inputs, seed), samples(inputs * outputs, seed + 10), samples(batch * outputs, seed + 20));
         for ours in [true, false] {
             let layer = linear_layer(&w, [inputs, outputs], bias, &device);
             let bias_values = layer.bias.as_ref().map(|b| b.val().into_data().try_to_vec::<f32>().unwrap());
@@ -299,7 +314,8 @@ fn linear_matches_the_sum_in_f64_and_burns_layer() {
             assert_close(&format!("{what}: dx"), &values(input.grad(&grads).unwrap()), &expected[1]);
             assert_close(&format!("{what}: dw"), &values(layer.weight.val().grad(&grads).unwrap()), &expected[2]);
             if let Some(b) = &layer.bias {
-                let db: Vec<f64> = (0..outputs).map(|o| (0..batch).map(|n| f64::from(r[n * outputs + o])).sum()).collect();
+                let db: Vec<f64> =
+                    (0..outputs).map(|o| (0..batch).map(|n| f64::from(r[n * outputs + o])).sum()).collect();
                 assert_close(&format!("{what}: db"), &values(b.val().grad(&grads).unwrap()), &db);
             }
         }
@@ -328,12 +344,19 @@ fn frozen_linear_weights_and_inference_give_the_same_values() {
 /// Batch norm in training mode, `L = sum(r * y)`, in f64: `(y, dx, dγ, dβ, running mean,
 /// running variance)` after one step from Burn's initial running statistics (0 and 1, momentum
 /// 0.1). `x` is `[batch, channels, size]` flattened.
-fn reference_batch_norm(x: &[f32], r: &[f32], gamma: &[f32], beta: &[f32], [batch, channels, size]: [usize; 3]) -> [Vec<f64>; 6] {
+fn reference_batch_norm(
+    x: &[f32],
+    r: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    [batch, channels, size]: [usize; 3],
+) -> [Vec<f64>; 6] {
     let at = |n: usize, c: usize, s: usize| (n * channels + c) * size + s;
     let count = (batch * size) as f64;
     let each = |c: usize| (0..batch).flat_map(move |n| (0..size).map(move |s| at(n, c, s)));
     let mean: Vec<f64> = (0..channels).map(|c| each(c).map(|k| f64::from(x[k])).sum::<f64>() / count).collect();
-    let var: Vec<f64> = (0..channels).map(|c| each(c).map(|k| (f64::from(x[k]) - mean[c]).powi(2)).sum::<f64>() / count).collect();
+    let var: Vec<f64> =
+        (0..channels).map(|c| each(c).map(|k| (f64::from(x[k]) - mean[c]).powi(2)).sum::<f64>() / count).collect();
     let inv: Vec<f64> = var.iter().map(|v| 1.0 / (v + 1e-5).sqrt()).collect();
     let channel = |k: usize| (k / size) % channels;
     let xhat = |k: usize| (f64::from(x[k]) - mean[channel(k)]) * inv[channel(k)];
@@ -363,7 +386,9 @@ fn batch_norm_layer(gamma: &[f32], beta: &[f32], device: &Device) -> BatchNorm {
 #[test]
 fn batch_norm_matches_the_sum_in_f64_and_burns_layer() {
     let device = autodiff_flex();
-    for (seed, [batch, channels, h, w], offset) in [(0, [6, 5, 1, 1], 0.0), (1, [4, 3, 5, 2], 0.0), (2, [3, 4, 3, 3], 300.0), (3, [2, 70, 1, 1], 0.0)] {
+    for (seed, [batch, channels, h, w], offset) in
+        [(0, [6, 5, 1, 1], 0.0), (1, [4, 3, 5, 2], 0.0), (2, [3, 4, 3, 3], 300.0), (3, [2, 70, 1, 1], 0.0)]
+    {
         let size = h * w;
         let x: Vec<f32> = samples(batch * channels * size, seed).iter().map(|v| v * 2.0 + offset).collect();
         let r = samples(x.len(), seed + 10);
@@ -374,7 +399,10 @@ fn batch_norm_matches_the_sum_in_f64_and_burns_layer() {
             let input = tensor(&x, [batch, channels, h, w], &device).require_grad();
             let y = if ours { batch_norm(&layer, input.clone()) } else { layer.forward(input.clone()) };
             let grads = (y.clone() * tensor(&r, y.dims(), &device)).sum().backward();
-            let what = format!("{} batch norm of [{batch}, {channels}, {h}, {w}] + {offset}", if ours { "our" } else { "Burn's" });
+            let what = format!(
+                "{} batch norm of [{batch}, {channels}, {h}, {w}] + {offset}",
+                if ours { "our" } else { "Burn's" }
+            );
             assert_close(&format!("{what}: y"), &values(y), &expected[0]);
             assert_close(&format!("{what}: dx"), &values(input.grad(&grads).unwrap()), &expected[1]);
             assert_close(&format!("{what}: dgamma"), &values(layer.gamma.val().grad(&grads).unwrap()), &expected[2]);
@@ -398,7 +426,10 @@ fn frozen_batch_norm_passes_the_input_gradient_only() {
     let input = tensor(&x, [batch, channels], &device).require_grad();
     let y = batch_norm(&frozen, input.clone());
     let grads = (y.clone() * tensor(&r, [batch, channels], &device)).sum().backward();
-    assert!(frozen.gamma.val().grad(&grads).is_none() && frozen.beta.val().grad(&grads).is_none(), "frozen γ and β take no gradient");
+    assert!(
+        frozen.gamma.val().grad(&grads).is_none() && frozen.beta.val().grad(&grads).is_none(),
+        "frozen γ and β take no gradient"
+    );
     assert_close("frozen batch norm: y", &values(y), &expected[0]);
     assert_close("frozen batch norm: dx", &values(input.grad(&grads).unwrap()), &expected[1]);
 }

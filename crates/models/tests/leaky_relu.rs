@@ -17,7 +17,13 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 /// `n` draws from N(0, 1), with exact zeros and both signs of zero mixed in.
 fn samples(n: usize, seed: u64) -> Vec<f32> {
     let mut rng = Rng::new(seed);
-    (0..n).map(|i| match i % 97 { 0 => 0.0, 1 => -0.0, _ => rng.normal() as f32 }).collect()
+    (0..n)
+        .map(|i| match i % 97 {
+            0 => 0.0,
+            1 => -0.0,
+            _ => rng.normal() as f32,
+        })
+        .collect()
 }
 
 /// `(y, dL/dx)` of `L = sum(w * act(x))` for `x` of shape `[rows, cols]`, read as its transpose

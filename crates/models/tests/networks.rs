@@ -4,7 +4,6 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::*;
 use hsic_infogan_models::{DiscriminatorConfig, GeneratorConfig, LatentConfig, Rng, check_image_dims};
 
-
 fn device() -> Device {
     hsic_infogan_device::parse_device("flex").unwrap()
 }

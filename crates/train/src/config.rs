@@ -110,9 +110,10 @@ impl Regularizer {
                         Estimator::Normalized => "CKA",
                         other => other.name(),
                     };
-                    let schedule = term.schedule.as_ref().map_or(String::new(), |s| {
-                        format!(" → {}λ after {}+{} ep", s.floor, s.hold, s.decay)
-                    });
+                    let schedule = term
+                        .schedule
+                        .as_ref()
+                        .map_or(String::new(), |s| format!(" → {}λ after {}+{} ep", s.floor, s.hold, s.decay));
                     format!(
                         "{}: {estimator}{} σx {} σc {} λ {}{schedule}{}",
                         format!("{:?}", term.codes).to_lowercase(),
@@ -376,7 +377,9 @@ impl TrainConfig {
                     return bad("InfoGAN needs at least one code for its Q head to predict".into());
                 }
                 if !(continuous_weight.is_finite() && *continuous_weight >= 0.0) {
-                    return bad(format!("InfoGAN's continuous weight must be a finite number >= 0, got {continuous_weight}"));
+                    return bad(format!(
+                        "InfoGAN's continuous weight must be a finite number >= 0, got {continuous_weight}"
+                    ));
                 }
             }
             Regularizer::Hsic { terms } => {
@@ -403,7 +406,10 @@ impl TrainConfig {
                 }
             }
             if !(0.0..=1.0).contains(&schedule.floor) {
-                return bad(format!("lambda schedule: floor must be a fraction of lambda in [0, 1], got {}", schedule.floor));
+                return bad(format!(
+                    "lambda schedule: floor must be a fraction of lambda in [0, 1], got {}",
+                    schedule.floor
+                ));
             }
         }
         let width = match term.codes {
@@ -412,13 +418,19 @@ impl TrainConfig {
             CodeGroup::Continuous => self.latent.continuous,
         };
         if width == 0 {
-            return Err(TrainError::Config(format!("HSIC term {i} measures {:?} codes, but the latent has none", term.codes)));
+            return Err(TrainError::Config(format!(
+                "HSIC term {i} measures {:?} codes, but the latent has none",
+                term.codes
+            )));
         }
         term.hsic.try_init().map_err(|e| TrainError::Config(format!("HSIC term {i}: {e}")))?;
         if matches!(term.hsic.kernel_x, Kernel::Product { .. }) {
             return bad("kernel_x: a product kernel splits the codes (--kernel-c product), not the images".into());
         }
-        term.hsic.kernel_y.check_width(width, "kernel_y").map_err(|e| TrainError::Config(format!("HSIC term {i}: {e}")))?;
+        term.hsic
+            .kernel_y
+            .check_width(width, "kernel_y")
+            .map_err(|e| TrainError::Config(format!("HSIC term {i}: {e}")))?;
         let needed = term.hsic.estimator.min_samples();
         if self.batch_size < needed {
             return Err(TrainError::Config(format!(

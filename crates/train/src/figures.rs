@@ -61,9 +61,7 @@ fn tile(images: &[f32], dims: [usize; 3], rows: usize, cols: usize, pad: usize) 
 /// Encodes `image` as PNG into `path.tmp`, then renames it to `path`.
 pub fn save_png(image: &DynamicImage, path: &Path) -> Result<(), TrainError> {
     let mut bytes = Vec::new();
-    image
-        .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
-        .map_err(|e| TrainError::run(path, e))?;
+    image.write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png).map_err(|e| TrainError::run(path, e))?;
     files::write_atomic(path, bytes)
 }
 
@@ -245,10 +243,8 @@ fn draw_losses(rows: &[Row], buffer: &mut [u8], text: bool) -> Result<(), Box<dy
     let window = (rows.len() / 50).max(1);
     let column = |f: fn(&Row) -> f64| smooth(&rows.iter().map(f).collect::<Vec<_>>(), window);
     let iterations: Vec<f64> = rows.iter().map(|r| r.iteration as f64).collect();
-    let left: Vec<Series> = vec![
-        ("D loss", RED, column(|r| r.d_loss as f64)),
-        ("G loss (adversarial)", BLUE, column(|r| r.g_loss as f64)),
-    ];
+    let left: Vec<Series> =
+        vec![("D loss", RED, column(|r| r.d_loss as f64)), ("G loss (adversarial)", BLUE, column(|r| r.g_loss as f64))];
     let mut right: Vec<Series> = vec![("regulariser", MAGENTA, column(|r| r.reg_loss as f64))];
     if rows.iter().all(|r| r.hsic.is_some()) && !rows.is_empty() {
         right.push(("HSIC", GREEN, column(|r| r.hsic.unwrap_or(0.0) as f64)));

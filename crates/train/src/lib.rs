@@ -32,12 +32,13 @@ pub mod session;
 mod trainer;
 
 pub use config::{
-    CodeGroup, DEFAULT_CHECKPOINT_MINUTES, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule,
-    ModelKind, Regularizer, TrainConfig, default_hsic, default_hsic_terms, default_lambda_schedule,
+    CodeGroup, DEFAULT_CHECKPOINT_MINUTES, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C,
+    DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig, default_hsic,
+    default_hsic_terms, default_lambda_schedule,
 };
 pub use data::TrainingData;
+pub use error::TrainError;
 /// The networks and latent codes, so a user of this library needs no other dependency.
 pub use hsic_infogan_models as models;
-pub use error::TrainError;
 pub use observer::{EpochSummary, Observer, Plan};
 pub use trainer::{GradientNorms, ProbeBatch, RunSummary, Trainer, gradient_norm, mean_gradient_norm};

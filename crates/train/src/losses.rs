@@ -96,7 +96,9 @@ impl HsicTerms {
         for (term, hsic) in &self.terms {
             let x = match term.input() {
                 HsicInput::Pixels => pixels.clone(),
-                HsicInput::Features => inputs.features.clone().expect("an HSIC term on D's features is given D's features"),
+                HsicInput::Features => {
+                    inputs.features.clone().expect("an HSIC term on D's features is given D's features")
+                }
             };
             let value = hsic.forward(x, codes(latent, term.codes, &device));
             weighted = weighted + value.clone().mul_scalar(term.lambda_at(epoch));

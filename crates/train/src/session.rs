@@ -8,7 +8,12 @@ use crate::run::checkpoint;
 use crate::{RunSummary, TrainConfig, TrainError, Trainer, TrainingData, run};
 
 /// Trains a new run into `out`, which must not already hold one ([`TrainError::RunExists`]).
-pub fn start(config: TrainConfig, out: &Path, stop: &AtomicBool, observer: &mut dyn Observer) -> Result<RunSummary, TrainError> {
+pub fn start(
+    config: TrainConfig,
+    out: &Path,
+    stop: &AtomicBool,
+    observer: &mut dyn Observer,
+) -> Result<RunSummary, TrainError> {
     config.validate()?;
     if run::exists(out) {
         return Err(TrainError::RunExists(out.to_path_buf()));
@@ -31,7 +36,12 @@ pub struct Changes {
 
 /// Continues the run in `dir` with `changes`. A run stopped before its first checkpoint (killed,
 /// say) starts again from its `config.json`.
-pub fn resume(dir: &Path, changes: Changes, stop: &AtomicBool, observer: &mut dyn Observer) -> Result<RunSummary, TrainError> {
+pub fn resume(
+    dir: &Path,
+    changes: Changes,
+    stop: &AtomicBool,
+    observer: &mut dyn Observer,
+) -> Result<RunSummary, TrainError> {
     let mut config = run::load_config(dir)?;
     config.epochs = changes.epochs.unwrap_or(config.epochs);
     config.max_iters = changes.max_iters.or(config.max_iters);

@@ -284,7 +284,8 @@ impl Trainer {
     /// the run's state, batch-norm statistics included, is left as it was), from a host stream
     /// of their own: every call on the same networks sees the same batches.
     pub fn probe(&self, batches: usize) -> Vec<ProbeBatch> {
-        let (generator, discriminator) = (self.generator().valid().train(), self.discriminator().valid().train().no_grad());
+        let (generator, discriminator) =
+            (self.generator().valid().train(), self.discriminator().valid().train().no_grad());
         let mut rng = Rng::fork(self.config.seed, GRADIENT_STREAM);
         (0..batches)
             .map(|_| {
@@ -319,7 +320,12 @@ impl Trainer {
 
     /// The term added to G's loss, and the unweighted HSIC value for the metrics. `q` is Q's
     /// output on the fake images, which D has exactly when the model is InfoGAN.
-    fn regularizer(&self, fake: HsicInputs, latent: &Latent, q: Option<Tensor<2>>) -> (Option<Tensor<1>>, Option<Tensor<1>>) {
+    fn regularizer(
+        &self,
+        fake: HsicInputs,
+        latent: &Latent,
+        q: Option<Tensor<2>>,
+    ) -> (Option<Tensor<1>>, Option<Tensor<1>>) {
         match (&self.regularizer, q) {
             (Built::InfoGan { continuous_weight }, Some(q)) => (Some(info_loss(q, latent, *continuous_weight)), None),
             (Built::Hsic(hsic), _) => {
@@ -369,7 +375,9 @@ impl Trainer {
     /// At the end of one of the last [`TrainConfig::keep_epochs`] planned epochs, its snapshot.
     fn keep_epoch(&self, run: &Path) -> Result<(), TrainError> {
         let epoch = self.iteration / self.iters_per_epoch;
-        if self.iteration.is_multiple_of(self.iters_per_epoch) && epoch + self.config.keep_epochs.unwrap_or(0) > self.config.epochs {
+        if self.iteration.is_multiple_of(self.iters_per_epoch)
+            && epoch + self.config.keep_epochs.unwrap_or(0) > self.config.epochs
+        {
             run::save_epoch_snapshot(run, &self.config, epoch)?;
         }
         Ok(())
@@ -379,7 +387,8 @@ impl Trainer {
     /// epoch, also their copies in the figures' history and its animations.
     pub fn write_figures(&self, run: &Path) -> Result<Vec<PathBuf>, TrainError> {
         let device = self.device.clone().inner();
-        let mut paths = figures::write_generator_figures(&self.generator().valid(), &self.config, self.data.dims(), run, &device)?;
+        let mut paths =
+            figures::write_generator_figures(&self.generator().valid(), &self.config, self.data.dims(), run, &device)?;
         if self.iteration > 0 && self.iteration.is_multiple_of(self.iters_per_epoch) {
             let animations = figures::record_epoch(run, self.iteration / self.iters_per_epoch, &paths)?;
             paths.extend(animations);
@@ -398,7 +407,12 @@ impl Trainer {
     /// (with the snapshots of the last epochs the config keeps), and
     /// a checkpoint every [`TrainConfig::checkpoint_interval`] in between; `observer` hears of every iteration
     /// and epoch.
-    pub fn fit(&mut self, run: &Path, stop: &AtomicBool, observer: &mut dyn Observer) -> Result<RunSummary, TrainError> {
+    pub fn fit(
+        &mut self,
+        run: &Path,
+        stop: &AtomicBool,
+        observer: &mut dyn Observer,
+    ) -> Result<RunSummary, TrainError> {
         let wall = Instant::now();
         let total = self.total_iterations();
         let mut metrics = MetricsWriter::open(&run::metrics_path(run), self.iteration)?;

@@ -10,11 +10,7 @@ const SETTINGS: AdamSettings = AdamSettings { beta_1: 0.5, beta_2: 0.999, epsilo
 const LR: f64 = 2e-4;
 
 fn burn_adam() -> Adam {
-    AdamConfig::new()
-        .with_beta_1(SETTINGS.beta_1)
-        .with_beta_2(SETTINGS.beta_2)
-        .with_epsilon(SETTINGS.epsilon)
-        .build()
+    AdamConfig::new().with_beta_1(SETTINGS.beta_1).with_beta_2(SETTINGS.beta_2).with_epsilon(SETTINGS.epsilon).build()
 }
 
 fn values<const D: usize>(t: &Tensor<D>) -> Vec<f32> {
@@ -82,9 +78,8 @@ fn reference_step(p: f64, g: f64, m: f64, v: f64, t: i32) -> (f64, f64, f64) {
 fn the_fused_step_follows_adam_in_f64() {
     let device = Device::flex();
     let n = 1000;
-    let grads: Vec<Vec<f32>> = (0..4)
-        .map(|s| (0..n).map(|i| ((i * 7 + s * 13) % 101) as f32 / 50.0 - 1.0).collect())
-        .collect();
+    let grads: Vec<Vec<f32>> =
+        (0..4).map(|s| (0..n).map(|i| ((i * 7 + s * 13) % 101) as f32 / 50.0 - 1.0).collect()).collect();
     let start: Vec<f32> = (0..n).map(|i| (i as f32 / n as f32) - 0.5).collect();
     let mut param = Tensor::<1>::from_data(TensorData::new(start.clone(), [n]), &device);
     let mut state = None;

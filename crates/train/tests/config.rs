@@ -11,7 +11,9 @@ use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_models::LatentConfig;
 use hsic_infogan_train::run::{self, metrics};
-use hsic_infogan_train::{CodeGroup, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig, Trainer, files};
+use hsic_infogan_train::{
+    CodeGroup, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig, Trainer, files,
+};
 
 use common::data;
 
@@ -51,7 +53,8 @@ fn configs_written_before_the_regularizer_load_with_every_setting() {
     let terms = vec![term(CodeGroup::Categorical, 1.0, 2.0), term(CodeGroup::Continuous, 0.5, 1.0)];
     same(&TrainConfig::read(&legacy("hsic")).unwrap(), &expected(Regularizer::Hsic { terms }));
     // --model infogan --data-dir /tmp/somewhere
-    let infogan = expected(Regularizer::InfoGan { continuous_weight: 0.1 }).with_data_dir(Some("/tmp/somewhere".into()));
+    let infogan =
+        expected(Regularizer::InfoGan { continuous_weight: 0.1 }).with_data_dir(Some("/tmp/somewhere".into()));
     same(&TrainConfig::read(&legacy("infogan")).unwrap(), &infogan);
     // --model gan --rgb --device ndarray: the HSIC terms the old file carries for every model
     // have no place in a GAN's config.

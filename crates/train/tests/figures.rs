@@ -35,14 +35,17 @@ fn each_traversal_cell_is_the_generator_at_that_cells_codes() {
             // The cell's latent, built here from the documented layout, one sample alone.
             let mut continuous = vec![0.0; 2];
             continuous[code] = -1.0 + 2.0 * column as f32 / (TRAVERSAL_STEPS - 1) as f32;
-            let latent = Latent { layout: layout.clone(), batch: 1, noise: noise.clone(), categories: vec![row], continuous };
+            let latent =
+                Latent { layout: layout.clone(), batch: 1, noise: noise.clone(), categories: vec![row], continuous };
             let image: Vec<f32> = generator.forward(latent.input(&device)).into_data().try_to_vec::<f32>().unwrap();
             let mut other = latent.clone();
             other.continuous.reverse();
             let swapped: Vec<f32> = generator.forward(other.input(&device)).into_data().try_to_vec::<f32>().unwrap();
             for y in 0..height {
                 for x in 0..width {
-                    let pixel = figure.get_pixel((PAD + column * (width + PAD) + x) as u32, (PAD + row * (height + PAD) + y) as u32)[0];
+                    let pixel = figure
+                        .get_pixel((PAD + column * (width + PAD) + x) as u32, (PAD + row * (height + PAD) + y) as u32)
+                        [0];
                     let level = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
                     let expected = level(image[y * width + x]);
                     assert_eq!(pixel, expected, "c{} cell ({row}, {column}) pixel ({y}, {x})", code + 1);

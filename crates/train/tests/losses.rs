@@ -6,8 +6,8 @@ mod common;
 
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, LatentConfig, Rng};
 use hsic::{Estimator, HsicConfig, Kernel};
+use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, LatentConfig, Rng};
 use hsic_infogan_train::losses::{HsicInputs, HsicTerms, info_loss};
 use hsic_infogan_train::{HsicInput, HsicTerm, LambdaSchedule};
 
@@ -31,10 +31,7 @@ fn q_loss_is_the_categorical_cross_entropies_plus_the_weighted_gaussian_nll() {
         categories: vec![2, 0, 0, 1], // sample 0: A = 2, B = 0; sample 1: A = 0, B = 1
         continuous: vec![0.5, -1.0, 0.25, 0.75],
     };
-    let q: [[f64; 7]; 2] = [
-        [0.1, -0.4, 1.2, 0.3, -0.2, 0.4, -0.5],
-        [2.0, 0.0, -1.0, -0.7, 0.9, 0.0, 1.5],
-    ];
+    let q: [[f64; 7]; 2] = [[0.1, -0.4, 1.2, 0.3, -0.2, 0.4, -0.5], [2.0, 0.0, -1.0, -0.7, 0.9, 0.0, 1.5]];
     let weight = 0.3;
     let group_a = (cross_entropy(&q[0][0..3], 2) + cross_entropy(&q[1][0..3], 0)) / 2.0;
     let group_b = (cross_entropy(&q[0][3..5], 0) + cross_entropy(&q[1][3..5], 1)) / 2.0;
@@ -79,7 +76,8 @@ fn networks(q: bool) -> Networks {
     let layout = LatentConfig::new().with_noise(4).with_categorical(vec![3]).with_continuous(2);
     let mut rng = Rng::new(3);
     let generator = GeneratorConfig::new(layout.input_size(), DIMS).init(&mut rng, &device);
-    let discriminator = DiscriminatorConfig::new(DIMS).with_q_outputs(q.then(|| layout.code_size())).init(&mut rng, &device);
+    let discriminator =
+        DiscriminatorConfig::new(DIMS).with_q_outputs(q.then(|| layout.code_size())).init(&mut rng, &device);
     let latent = layout.sample(8, &mut rng);
     Networks { device, generator, discriminator, latent }
 }
@@ -145,7 +143,8 @@ fn hsic_terms_read_pixels_or_d_features_and_weigh_them_by_the_schedule() {
     let on_pixels = linear_hsic(&rows(&pixels, pixels_wide), &code_rows);
     let on_features = linear_hsic(&rows(&features, features_wide), &code_rows);
 
-    let linear = HsicConfig::new().with_kernel_x(Kernel::Linear).with_kernel_y(Kernel::Linear).with_estimator(Estimator::Biased);
+    let linear =
+        HsicConfig::new().with_kernel_x(Kernel::Linear).with_kernel_y(Kernel::Linear).with_estimator(Estimator::Biased);
     // Pixels: lambda 2, full for 1 epoch, then down to a quarter over 2 epochs; D features:
     // lambda 0.5 throughout.
     let schedule = LambdaSchedule::new(1.0).with_decay(2.0).with_floor(0.25);
@@ -160,7 +159,8 @@ fn hsic_terms_read_pixels_or_d_features_and_weigh_them_by_the_schedule() {
             features: Some(tensor(&features, [batch, features_wide], &device)),
         };
         let value = terms.forward(inputs, &latent, epoch);
-        let (weighted, unweighted) = (value.weighted.into_scalar::<f32>() as f64, value.unweighted.into_scalar::<f32>() as f64);
+        let (weighted, unweighted) =
+            (value.weighted.into_scalar::<f32>() as f64, value.unweighted.into_scalar::<f32>() as f64);
         let expected = 2.0 * factor * on_pixels + 0.5 * on_features;
         assert!((weighted - expected).abs() < 1e-4 * expected, "epoch {epoch}: {weighted} vs {expected}");
         let sum = on_pixels + on_features;

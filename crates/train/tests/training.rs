@@ -8,11 +8,13 @@ use std::sync::atomic::AtomicBool;
 
 use burn::module::Module;
 use burn::prelude::*;
-use hsic_infogan_models::Rng;
-use hsic_infogan_train::run::{self, checkpoint};
-use hsic_infogan_train::run::metrics::{self, Row};
 use hsic_infogan_data::ImageSet;
-use hsic_infogan_train::{EpochSummary, ModelKind, Observer, Plan, TrainConfig, TrainError, Trainer, TrainingData, figures};
+use hsic_infogan_models::Rng;
+use hsic_infogan_train::run::metrics::{self, Row};
+use hsic_infogan_train::run::{self, checkpoint};
+use hsic_infogan_train::{
+    EpochSummary, ModelKind, Observer, Plan, TrainConfig, TrainError, Trainer, TrainingData, figures,
+};
 
 use common::{DIMS, config, data};
 
@@ -266,7 +268,10 @@ fn every_compiled_backend_trains_hsic_infogan() {
         let device = hsic_infogan_device::parse_device(backend).unwrap();
         if let Err(reason) = hsic_infogan_device::probe(&device) {
             // Under CI every compiled backend must run: a skip there would pass unnoticed.
-            assert!(std::env::var_os("CI").is_none(), "backend {backend} is compiled in but does not run under CI: {reason}");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "backend {backend} is compiled in but does not run under CI: {reason}"
+            );
             println!("SKIPPED backend {backend}: {reason}");
             continue;
         }
@@ -302,7 +307,10 @@ fn gradient_norms_scale_with_lambda_and_leave_the_run_untouched() {
 #[test]
 fn the_last_epochs_are_kept_as_snapshots_that_read_like_runs() {
     let dir = tempfile::tempdir().unwrap();
-    fit(&mut Trainer::new(config(ModelKind::InfoGan).with_epochs(3).with_keep_epochs(Some(2)), data()).unwrap(), dir.path());
+    fit(
+        &mut Trainer::new(config(ModelKind::InfoGan).with_epochs(3).with_keep_epochs(Some(2)), data()).unwrap(),
+        dir.path(),
+    );
     let snapshots = run::epoch_snapshots(dir.path()).unwrap();
     assert_eq!(snapshots.iter().map(|(epoch, _)| *epoch).collect::<Vec<_>>(), [2, 3]);
     let kept = std::fs::read_dir(dir.path().join("epochs")).unwrap().count();
@@ -357,10 +365,15 @@ fn resume_refuses_another_batch_size_or_image_shape() {
         Err(err) => err.to_string(),
     };
     let message = refused(config(ModelKind::Gan).with_batch_size(4), data());
-    assert!(message.contains("made with [1, 8, 8] images and 6 iterations per epoch, but the data now gives [1, 8, 8] and 12"), "{message}");
+    assert!(
+        message
+            .contains("made with [1, 8, 8] images and 6 iterations per epoch, but the data now gives [1, 8, 8] and 12"),
+        "{message}"
+    );
     assert!(message.contains("resume with the dataset and batch size the run started with"), "{message}");
     let mut rng = Rng::new(3);
-    let larger = TrainingData::Set(ImageSet::new([1, 16, 16], (0..48 * 256).map(|_| rng.below(256) as u8).collect(), None));
+    let larger =
+        TrainingData::Set(ImageSet::new([1, 16, 16], (0..48 * 256).map(|_| rng.below(256) as u8).collect(), None));
     let message = refused(config(ModelKind::Gan), larger);
     assert!(message.contains("but the data now gives [1, 16, 16] and 6"), "{message}");
     assert_eq!(folder_bytes(&dir.path().join("checkpoint")), before, "a refused resume changes nothing");
@@ -410,7 +423,8 @@ fn network_sizes_are_the_mnist_architecture_counted_by_hand() {
     // Q: FC 1024->128 + BN, FC 128->12 with bias.
     let q_head = 1024 * 128 + 2 * 128 + 128 * 12 + 12;
     let mnist = [1, 28, 28];
-    let sizes = |model: ModelKind| network_sizes(&TrainConfig::new().with_regularizer(model.regularizer()), mnist).unwrap();
+    let sizes =
+        |model: ModelKind| network_sizes(&TrainConfig::new().with_regularizer(model.regularizer()), mnist).unwrap();
     assert_eq!(sizes(ModelKind::InfoGan), NetworkSizes { generator, discriminator, q_head });
     assert_eq!(sizes(ModelKind::Hsic), NetworkSizes { generator, discriminator, q_head: 0 });
 }

@@ -56,21 +56,14 @@ impl Model {
     /// Squared error of the prediction and CKA between the representation and the nuisance.
     fn losses(&self, data: &Data) -> (Tensor<1>, Tensor<1>) {
         let representation = self.encoder.forward(data.x.clone()).tanh();
-        let fit = (self.head.forward(representation.clone()) - data.y.clone())
-            .square()
-            .mean();
-        let penalty = self
-            .independence
-            .forward(representation, data.nuisance.clone());
+        let fit = (self.head.forward(representation.clone()) - data.y.clone()).square().mean();
+        let penalty = self.independence.forward(representation, data.nuisance.clone());
         (fit, penalty)
     }
 
     pub fn evaluate(&self, data: &Data) -> Losses {
         let (fit, penalty) = self.losses(data);
-        Losses {
-            fit: fit.into_scalar::<f32>() as f64,
-            penalty: penalty.into_scalar::<f32>() as f64,
-        }
+        Losses { fit: fit.into_scalar::<f32>() as f64, penalty: penalty.into_scalar::<f32>() as f64 }
     }
 }
 
@@ -101,23 +94,11 @@ mod tests {
         let penalised = train(model, &data, 2.0, 150).evaluate(&data);
         println!("start {start:?}, lambda 0 {unpenalised:?}, lambda 2 {penalised:?}");
         // The penalty falls, and ends far below where fitting alone takes it.
-        assert!(
-            penalised.penalty < 0.5 * start.penalty,
-            "{start:?} -> {penalised:?}"
-        );
-        assert!(
-            penalised.penalty < 0.5 * unpenalised.penalty,
-            "{unpenalised:?} vs {penalised:?}"
-        );
+        assert!(penalised.penalty < 0.5 * start.penalty, "{start:?} -> {penalised:?}");
+        assert!(penalised.penalty < 0.5 * unpenalised.penalty, "{unpenalised:?} vs {penalised:?}");
         // The representation still predicts the target: the fit improves on the start, though
         // less than without the penalty.
-        assert!(
-            penalised.fit < 0.7 * start.fit,
-            "{start:?} -> {penalised:?}"
-        );
-        assert!(
-            unpenalised.fit < penalised.fit,
-            "{unpenalised:?} vs {penalised:?}"
-        );
+        assert!(penalised.fit < 0.7 * start.fit, "{start:?} -> {penalised:?}");
+        assert!(unpenalised.fit < penalised.fit, "{unpenalised:?} vs {penalised:?}");
     }
 }

@@ -1,12 +1,12 @@
 //! The fused forward under autodiff, with the hand-written backward of the module docs.
 
-use burn::backend::{AutodiffBackend, Backend};
+use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::autodiff::Autodiff;
 use burn::backend::tensor::FloatTensor;
+use burn::backend::{AutodiffBackend, Backend};
 
 use super::HsicOps;
 
@@ -14,15 +14,7 @@ use super::HsicOps;
 #[derive(Debug)]
 struct CentredSums;
 
-type SumsState<B> = (
-    FloatTensor<B>,
-    FloatTensor<B>,
-    FloatTensor<B>,
-    FloatTensor<B>,
-    FloatTensor<B>,
-    f32,
-    f32,
-);
+type SumsState<B> = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, f32, f32);
 
 impl<B: Backend + HsicOps> Backward<B, 2> for CentredSums {
     type State = SumsState<B>;

@@ -77,15 +77,7 @@ fn row_means_kernel<F: Float>(
 /// `K~_ij = K_ij - a_i - a_j + g` for `entry = K_ij`, from row `which` of the row means `a`
 /// (`[2, m]`: `K`'s, then `L`'s) and its grand mean `g = grand[which]`.
 #[cube]
-fn centred<F: Float>(
-    entry: F,
-    means: &Tensor<F>,
-    grand: &Tensor<F>,
-    i: usize,
-    j: usize,
-    m: usize,
-    which: usize,
-) -> F {
+fn centred<F: Float>(entry: F, means: &Tensor<F>, grand: &Tensor<F>, i: usize, j: usize, m: usize, which: usize) -> F {
     entry - means[which * m + i] - means[which * m + j] + grand[which]
 }
 
@@ -272,9 +264,6 @@ impl HsicOps for CubeBackend {
 /// symmetric weights `W` (every pair `(i, j)` appears as `K_ij` and `K_ji`).
 fn kernel_gradient(x: CubeTensor, w: CubeTensor, gamma: f32) -> CubeTensor {
     let row_sums = CubeBackend::float_sum_dim(w.clone(), 1);
-    let spread = CubeBackend::float_sub(
-        CubeBackend::float_mul(row_sums, x.clone()),
-        CubeBackend::float_matmul(w, x),
-    );
+    let spread = CubeBackend::float_sub(CubeBackend::float_mul(row_sums, x.clone()), CubeBackend::float_matmul(w, x));
     CubeBackend::float_mul_scalar(spread, (-4.0 * gamma as f64).into())
 }

@@ -6,8 +6,7 @@ use std::marker::PhantomData;
 use burn::backend::tensor::FloatTensor;
 use burn::tensor::Shape;
 use burn_fusion::custom::{
-    CustomOpIr, HandleContainer, Operation, OperationIr, OperationOutput, ScalarIr, StreamId,
-    TensorIr,
+    CustomOpIr, HandleContainer, Operation, OperationIr, OperationOutput, ScalarIr, StreamId, TensorIr,
 };
 use burn_fusion::{ExecutionError, Fusion, FusionBackend, FusionRuntime};
 
@@ -27,8 +26,7 @@ impl<B: FusionBackend + HsicOps> Operation<B::FusionRuntime> for FusedHsic<B> {
         &self,
         handles: &mut HandleContainer<<B::FusionRuntime as FusionRuntime>::FusionHandle>,
     ) -> Result<(), ExecutionError> {
-        let [ScalarIr::Float(gamma_x), ScalarIr::Float(gamma_y)] = self.desc.scalars.as_slice()
-        else {
+        let [ScalarIr::Float(gamma_x), ScalarIr::Float(gamma_y)] = self.desc.scalars.as_slice() else {
             panic!("{}: expected the two kernel widths as scalars", self.desc.id)
         };
         let (gamma_x, gamma_y) = (*gamma_x as f32, *gamma_y as f32);
@@ -41,8 +39,7 @@ impl<B: FusionBackend + HsicOps> Operation<B::FusionRuntime> for FusedHsic<B> {
             }
             BACKWARD => {
                 let (inputs, _) = self.desc.as_fixed::<6, 2>();
-                let [x, y, p, q, means, grad] =
-                    inputs.each_ref().map(|input| handles.get_float_tensor::<B>(input));
+                let [x, y, p, q, means, grad] = inputs.each_ref().map(|input| handles.get_float_tensor::<B>(input));
                 let (dx, dy) = B::gaussian_hsic_backward(x, y, p, q, means, grad, gamma_x, gamma_y);
                 vec![dx, dy]
             }
@@ -69,13 +66,8 @@ fn register<B: FusionBackend + HsicOps, const N: usize>(
     let outputs = shapes.map(|shape| TensorIr::uninit(client.create_empty_handle(), shape, dtype));
     let scalars = vec![ScalarIr::Float(gamma_x as f64), ScalarIr::Float(gamma_y as f64)];
     let desc = CustomOpIr::with_scalars(id, &inputs, &outputs, scalars);
-    let operation = FusedHsic::<B> {
-        desc: desc.clone(),
-        _backend: PhantomData,
-    };
-    client
-        .register(StreamId::current(), OperationIr::Custom(desc), operation)
-        .outputs()
+    let operation = FusedHsic::<B> { desc: desc.clone(), _backend: PhantomData };
+    client.register(StreamId::current(), OperationIr::Custom(desc), operation).outputs()
 }
 
 impl<B: FusionBackend + HsicOps> HsicOps for Fusion<B> {

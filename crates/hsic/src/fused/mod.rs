@@ -22,8 +22,8 @@
 //!
 //! one matmul; `y` alike with `W = (g_0 HKH + 2 g_2 HLH) o L`.
 
-use burn::backend::{Backend, DispatchDevice, backend_extension, tensor::FloatTensor};
 use burn::backend::Dispatch;
+use burn::backend::{Backend, DispatchDevice, backend_extension, tensor::FloatTensor};
 use burn::prelude::*;
 use burn::tensor::DType;
 
@@ -72,12 +72,8 @@ pub trait HsicOps: Backend {
 pub fn gaussian_centred_sums(x: Tensor<2>, y: Tensor<2>, sigma_x: f64, sigma_y: f64) -> Tensor<1> {
     assert!(runs_on(&x), "fused HSIC needs an f32 tensor on a CubeCL device (wgpu, CUDA)");
     let gamma = |sigma: f64| (0.5 / (sigma * sigma)) as f32;
-    let (sums, _, _, _) = Dispatch::gaussian_hsic_sums(
-        x.into_dispatch(),
-        y.into_dispatch(),
-        gamma(sigma_x),
-        gamma(sigma_y),
-    );
+    let (sums, _, _, _) =
+        Dispatch::gaussian_hsic_sums(x.into_dispatch(), y.into_dispatch(), gamma(sigma_x), gamma(sigma_y));
     Tensor::from_dispatch(sums)
 }
 
@@ -96,15 +92,15 @@ pub(crate) fn estimate(
     x: &Tensor<2>,
     y: &Tensor<2>,
 ) -> Option<Tensor<1>> {
-    let (Kernel::Gaussian { sigma: sigma_x }, Kernel::Gaussian { sigma: sigma_y }) = (kernel_x, kernel_y)
-    else {
+    let (Kernel::Gaussian { sigma: sigma_x }, Kernel::Gaussian { sigma: sigma_y }) = (kernel_x, kernel_y) else {
         return None;
     };
     if matches!(estimator, Estimator::Unbiased) || !runs_on(x) || y.dtype() != DType::F32 {
         return None;
     }
     let [m, d_x] = x.dims();
-    let (sigma_x, sigma_y) = (fixed_width(*sigma_x, d_x, scale_by_dim), fixed_width(*sigma_y, y.dims()[1], scale_by_dim));
+    let (sigma_x, sigma_y) =
+        (fixed_width(*sigma_x, d_x, scale_by_dim), fixed_width(*sigma_y, y.dims()[1], scale_by_dim));
     let sums = gaussian_centred_sums(x.clone(), y.clone(), sigma_x, sigma_y);
     Some(estimator.estimate_from_centred_sums(sums, m))
 }

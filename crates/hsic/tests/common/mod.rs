@@ -153,7 +153,5 @@ pub fn scalar(t: Tensor<1>) -> f64 {
 
 /// The matrix as its f32 values would store it: the reference sees exactly what the tensor holds.
 pub fn rounded(x: &Matrix) -> Matrix {
-    x.iter()
-        .map(|row| row.iter().map(|&v| v as f32 as f64).collect())
-        .collect()
+    x.iter().map(|row| row.iter().map(|&v| v as f32 as f64).collect()).collect()
 }

@@ -19,9 +19,7 @@ fn distance(a: &[f64], b: &[f64]) -> f64 {
 /// The width the crate documents for `kernel` on the samples `x`.
 pub fn resolve(kernel: &Kernel, x: &Matrix, scale_by_dim: bool) -> RefKernel {
     match *kernel {
-        Kernel::Gaussian { sigma } if scale_by_dim => {
-            RefKernel::Gaussian(sigma * (x[0].len() as f64).sqrt())
-        }
+        Kernel::Gaussian { sigma } if scale_by_dim => RefKernel::Gaussian(sigma * (x[0].len() as f64).sqrt()),
         Kernel::Gaussian { sigma } => RefKernel::Gaussian(sigma),
         Kernel::GaussianMedian => {
             let mut pairs = Vec::new();
@@ -32,11 +30,7 @@ pub fn resolve(kernel: &Kernel, x: &Matrix, scale_by_dim: bool) -> RefKernel {
             }
             pairs.sort_by(f64::total_cmp);
             let n = pairs.len();
-            let median = if n % 2 == 1 {
-                pairs[n / 2]
-            } else {
-                (pairs[n / 2 - 1] + pairs[n / 2]) / 2.0
-            };
+            let median = if n % 2 == 1 { pairs[n / 2] } else { (pairs[n / 2 - 1] + pairs[n / 2]) / 2.0 };
             RefKernel::Gaussian(median)
         }
         Kernel::Linear => RefKernel::Linear,
@@ -50,9 +44,7 @@ pub fn gram(kernel: RefKernel, x: &Matrix) -> Matrix {
     for i in 0..m {
         for j in 0..m {
             k[i][j] = match kernel {
-                RefKernel::Gaussian(sigma) => {
-                    (-distance(&x[i], &x[j]).powi(2) / (2.0 * sigma * sigma)).exp()
-                }
+                RefKernel::Gaussian(sigma) => (-distance(&x[i], &x[j]).powi(2) / (2.0 * sigma * sigma)).exp(),
                 RefKernel::Linear => x[i].iter().zip(&x[j]).map(|(a, b)| a * b).sum(),
             };
         }
@@ -80,9 +72,7 @@ fn trace(a: &Matrix) -> f64 {
 /// `tr(K H L H)` with `H = I - 11^T / m` formed explicitly.
 pub fn trace_khlh(k: &Matrix, l: &Matrix) -> f64 {
     let m = k.len();
-    let h: Matrix = (0..m)
-        .map(|i| (0..m).map(|j| f64::from(i == j) - 1.0 / m as f64).collect())
-        .collect();
+    let h: Matrix = (0..m).map(|i| (0..m).map(|j| f64::from(i == j) - 1.0 / m as f64).collect()).collect();
     trace(&matmul(&matmul(k, &h), &matmul(l, &h)))
 }
 
@@ -98,8 +88,7 @@ fn unbiased(k: &Matrix, l: &Matrix) -> f64 {
     let sum = |a: &Matrix| a.iter().flatten().sum::<f64>();
     let kl = matmul(&k, &l);
     let m = m as f64;
-    (trace(&kl) + sum(&k) * sum(&l) / ((m - 1.0) * (m - 2.0)) - 2.0 / (m - 2.0) * sum(&kl))
-        / (m * (m - 3.0))
+    (trace(&kl) + sum(&k) * sum(&l) / ((m - 1.0) * (m - 2.0)) - 2.0 / (m - 2.0) * sum(&kl)) / (m * (m - 3.0))
 }
 
 pub fn estimate(estimator: &Estimator, kx: RefKernel, ky: RefKernel, x: &Matrix, y: &Matrix) -> f64 {
@@ -111,9 +100,7 @@ pub fn estimate_from_grams(estimator: &Estimator, k: &Matrix, l: &Matrix) -> f64
     match estimator {
         Estimator::Biased => trace_khlh(k, l) / ((m - 1.0) * (m - 1.0)),
         Estimator::Unbiased => unbiased(k, l),
-        Estimator::Normalized => {
-            trace_khlh(k, l) / (trace_khlh(k, k) * trace_khlh(l, l)).sqrt()
-        }
+        Estimator::Normalized => trace_khlh(k, l) / (trace_khlh(k, k) * trace_khlh(l, l)).sqrt(),
     }
 }
 

@@ -27,7 +27,8 @@ pub(super) fn normalize<const D: usize>(
     statistics: Tensor<2>,
     epsilon: f64,
 ) -> Tensor<D> {
-    let [x, gamma, beta, statistics] = [x.into_dispatch(), gamma.into_dispatch(), beta.into_dispatch(), statistics.into_dispatch()];
+    let [x, gamma, beta, statistics] =
+        [x.into_dispatch(), gamma.into_dispatch(), beta.into_dispatch(), statistics.into_dispatch()];
     Tensor::from_dispatch(Dispatch::batch_norm_normalize(x, gamma, beta, statistics, epsilon))
 }
 
@@ -146,7 +147,13 @@ fn run_sum(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> [f32; 2]) -> [f32; 2
 }
 
 /// `out = f(p, a, b)` elementwise over `a` and `b` (same layout), `p` each value's [`Channel`].
-fn channel_map(a: &[f32], b: &[f32], planes: Planes, channels: &[Channel], f: impl Fn(&Channel, f32, f32) -> f32 + Sync) -> Vec<f32> {
+fn channel_map(
+    a: &[f32],
+    b: &[f32],
+    planes: Planes,
+    channels: &[Channel],
+    f: impl Fn(&Channel, f32, f32) -> f32 + Sync,
+) -> Vec<f32> {
     let mut out = zeros(a.len());
     let sample = planes.sample();
     out.par_chunks_mut(sample).zip(a.par_chunks(sample).zip(b.par_chunks(sample))).for_each(|(out, (a, b))| {
@@ -195,7 +202,13 @@ impl BatchNormOps for Flex {
         tensor([mean, variance].concat(), [2, planes.channels])
     }
 
-    fn batch_norm_normalize(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, statistics: FlexTensor, epsilon: f64) -> FlexTensor {
+    fn batch_norm_normalize(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        statistics: FlexTensor,
+        epsilon: f64,
+    ) -> FlexTensor {
         let (x, planes, shape) = (x.to_contiguous(), Planes::of(&x), x.shape());
         let (gamma, beta, statistics) = (gamma.to_contiguous(), beta.to_contiguous(), statistics.to_contiguous());
         let (mean, inverse_std) = mean_and_inverse_std(&statistics, epsilon);
@@ -239,7 +252,8 @@ impl BatchNormOps for Flex {
                 [a as f32, k as f32, mean[c], (-a * f64::from(beta_grad[c]) / count) as f32]
             })
             .collect();
-        let dx = channel_map(values(&x), values(&grad), planes, &channels, |&[a, k, m, d], x, dy| a * dy + k * (x - m) + d);
+        let dx =
+            channel_map(values(&x), values(&grad), planes, &channels, |&[a, k, m, d], x, dy| a * dy + k * (x - m) + d);
         tensor(dx, shape)
     }
 }
@@ -314,7 +328,12 @@ impl<B: Backend + BatchNormOps, C: CheckpointStrategy> BatchNormOps for Autodiff
     // The gradient passes are not differentiable themselves (no second derivatives): they run
     // on the inner backend.
 
-    fn batch_norm_grad_sums(x: FloatTensor<Self>, statistics: FloatTensor<Self>, grad: FloatTensor<Self>, epsilon: f64) -> FloatTensor<Self> {
+    fn batch_norm_grad_sums(
+        x: FloatTensor<Self>,
+        statistics: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> FloatTensor<Self> {
         Self::from_inner(B::batch_norm_grad_sums(Self::inner(x), Self::inner(statistics), Self::inner(grad), epsilon))
     }
 

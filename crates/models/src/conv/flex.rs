@@ -44,7 +44,12 @@ pub trait ConvOps: Backend {
 
     /// `col2im(rows(X) W)` onto images of `[height, width]` `side`, `weight` `[C_x, C, kh, kw]`
     /// (`C` channels out).
-    fn im2col_scatter(x: FloatTensor<Self>, weight: FloatTensor<Self>, window: Window, side: [usize; 2]) -> FloatTensor<Self>;
+    fn im2col_scatter(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        window: Window,
+        side: [usize; 2],
+    ) -> FloatTensor<Self>;
 
     /// `rows(A)ᵀ cols` as a weight `[A's channels, C, kh, kw]`, `columns` `[batch, H', W', C kh kw]`
     /// over the same pixels as `a`.
@@ -97,7 +102,8 @@ impl ConvOps for Flex {
         let (columns, weight) = (columns.to_contiguous(), weight.to_contiguous());
         let ([batch, height, width, taps], w) = (shape(&columns), kernels(&weight));
         let out = Images { batch, channels: w.rows, side: [height, width] };
-        let rows = product(Matrix::new(values(&columns), batch * height * width, taps, Order::Rows), w.t(), Order::Rows);
+        let rows =
+            product(Matrix::new(values(&columns), batch * height * width, taps, Order::Rows), w.t(), Order::Rows);
         tensor(from_rows(&rows, out), out.shape())
     }
 
@@ -213,7 +219,12 @@ impl<B: Backend + ConvOps, C: CheckpointStrategy> ConvOps for Autodiff<B, C> {
         Self::from_inner(B::im2col_gather(Self::inner(columns), Self::inner(weight)))
     }
 
-    fn im2col_scatter(x: FloatTensor<Self>, weight: FloatTensor<Self>, window: Window, side: [usize; 2]) -> FloatTensor<Self> {
+    fn im2col_scatter(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        window: Window,
+        side: [usize; 2],
+    ) -> FloatTensor<Self> {
         Self::from_inner(B::im2col_scatter(Self::inner(x), Self::inner(weight), window, side))
     }
 

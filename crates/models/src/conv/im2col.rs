@@ -67,7 +67,8 @@ pub(crate) fn im2col(images: &[f32], dims: Images, window: Window) -> Vec<f32> {
     let mut cols = zeros(dims.batch * out_h * out_w * taps);
     cols.par_chunks_mut(out_h * out_w * taps).zip(images.par_chunks(dims.image())).for_each(|(cols, image)| {
         for (row, cols) in cols.chunks_mut(taps).enumerate() {
-            let ((rows, y), (columns, x)) = (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
+            let ((rows, y), (columns, x)) =
+                (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
             for (plane, cols) in image.chunks(dims.plane()).zip(cols.chunks_mut(kh * kw)) {
                 for (i, y) in rows.clone().zip(y..) {
                     let source = &plane[y * dims.side[1] + x..][..columns.len()];
@@ -99,7 +100,8 @@ pub(crate) fn col2im(cols: &[f32], dims: Images, window: Window) -> Vec<f32> {
     let mut images = zeros(dims.batch * dims.image());
     images.par_chunks_mut(dims.image()).zip(cols.par_chunks(out_h * out_w * taps)).for_each(|(image, cols)| {
         for (row, cols) in cols.chunks(taps).enumerate() {
-            let ((rows, y), (columns, x)) = (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
+            let ((rows, y), (columns, x)) =
+                (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
             for (plane, cols) in image.chunks_mut(dims.plane()).zip(cols.chunks(kh * kw)) {
                 for (i, y) in rows.clone().zip(y..) {
                     let target = &mut plane[y * dims.side[1] + x..][..columns.len()];
@@ -151,7 +153,9 @@ mod tests {
     /// with stride, padding, a kernel wider than the stride and one that skips input pixels.
     #[test]
     fn col2im_is_the_adjoint_of_im2col() {
-        for (side, kernel, stride, padding) in [([5, 7], [3, 2], [1, 1], [1, 0]), ([8, 8], [4, 4], [2, 2], [1, 1]), ([7, 6], [2, 3], [3, 2], [0, 1])] {
+        for (side, kernel, stride, padding) in
+            [([5, 7], [3, 2], [1, 1], [1, 0]), ([8, 8], [4, 4], [2, 2], [1, 1]), ([7, 6], [2, 3], [3, 2], [0, 1])]
+        {
             let dims = Images { batch: 2, channels: 3, side };
             let window = Window { kernel, stride, padding };
             let x = values(2 * 3 * side[0] * side[1]);

@@ -127,9 +127,7 @@ impl MetricsWriter {
     }
 
     pub fn append(&mut self, row: Row) -> Result<(), TrainError> {
-        writeln!(self.file, "{}", row.to_csv())
-            .and_then(|()| self.file.flush())
-            .map_err(TrainError::io(&self.path))
+        writeln!(self.file, "{}", row.to_csv()).and_then(|()| self.file.flush()).map_err(TrainError::io(&self.path))
     }
 }
 
@@ -141,7 +139,15 @@ mod tests {
     fn rows_round_trip_and_resume_drops_rows_past_the_checkpoint() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("metrics.csv");
-        let row = |i| Row { epoch: 1, iteration: i, d_loss: 1.25, g_loss: 0.5, reg_loss: -0.125, hsic: (i % 2 == 0).then_some(0.25), seconds: 0.5 };
+        let row = |i| Row {
+            epoch: 1,
+            iteration: i,
+            d_loss: 1.25,
+            g_loss: 0.5,
+            reg_loss: -0.125,
+            hsic: (i % 2 == 0).then_some(0.25),
+            seconds: 0.5,
+        };
         let mut writer = MetricsWriter::open(&path, 0).unwrap();
         for i in 1..=5 {
             writer.append(row(i)).unwrap();

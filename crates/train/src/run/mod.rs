@@ -114,7 +114,9 @@ pub fn load_q(run: &Path, trained: &TrainedGenerator) -> Result<Option<Discrimin
     let Some(outputs) = trained.config.q_outputs() else {
         return Ok(None);
     };
-    let fresh = DiscriminatorConfig::new(trained.state.image).with_q_outputs(Some(outputs)).init(&mut Rng::new(0), &trained.device);
+    let fresh = DiscriminatorConfig::new(trained.state.image)
+        .with_q_outputs(Some(outputs))
+        .init(&mut Rng::new(0), &trained.device);
     Ok(Some(checkpoint::load_discriminator(&checkpoint::find(run)?, fresh)?.valid()))
 }
 
@@ -133,7 +135,9 @@ pub struct NetworkSizes {
 /// which Burn's `num_params` includes).
 pub fn network_sizes(config: &TrainConfig, image: [usize; 3]) -> Result<NetworkSizes, TrainError> {
     let device = hsic_infogan_device::open(hsic_infogan_device::default_backend())?;
-    let d = |q_outputs| trainable(&DiscriminatorConfig::new(image).with_q_outputs(q_outputs).init(&mut Rng::new(0), &device));
+    let d = |q_outputs| {
+        trainable(&DiscriminatorConfig::new(image).with_q_outputs(q_outputs).init(&mut Rng::new(0), &device))
+    };
     let discriminator = d(None);
     Ok(NetworkSizes {
         generator: trainable(&GeneratorConfig::new(config.latent.input_size(), image).init(&mut Rng::new(0), &device)),
