@@ -64,7 +64,9 @@ fn main() {
         }
         let mut gan_seconds = None;
         for model in MODELS {
-            let config = TrainConfig::new().with_regularizer(model.regularizer()).with_device(backend.clone());
+            let config = TrainConfig::new()
+                .with_regularizer(model.regularizer())
+                .with_device(backend.parse().unwrap_or_else(|e| panic!("{e}")));
             let mut trainer = Trainer::new(config, data()).expect("bench configuration");
             let (median, samples) = common::time(budget(backend), 3, || {
                 trainer.step().expect("finite losses");
@@ -119,7 +121,8 @@ fn against_pytorch(python: &str, rounds: usize, budget: f64) {
     println!("flex against PyTorch (CPU, {threads} threads), {rounds} alternating rounds of {budget} s each");
     println!("{:<8} {:>9} {:>9} {:>13} {:>15}", "model", "flex", "pytorch", "flex/pytorch", "rounds' ratios");
     for model in MODELS {
-        let config = TrainConfig::new().with_regularizer(as_in_pytorch(model)).with_device("flex".into());
+        let config =
+            TrainConfig::new().with_regularizer(as_in_pytorch(model)).with_device("flex".parse().expect("a backend"));
         let mut trainer = Trainer::new(config, data()).expect("bench configuration");
         for _ in 0..9 {
             trainer.step().expect("finite losses");

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Command, Id, ValueEnum};
 use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_data::DatasetSpec;
+use hsic_infogan_device::DeviceChoice;
 use hsic_infogan_eval::encoder::EncoderConfig;
+use hsic_infogan_figures::FigureWriter;
 use hsic_infogan_models::LatentConfig;
 use hsic_infogan_train::{
     CodeGroup, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicInput, HsicTerm,
@@ -22,7 +24,7 @@ pub struct DeviceArg {
     /// Backend: flex, ndarray, wgpu[:N] or cuda[:N] (what this build compiled; the default is
     /// the first compiled in of flex, cuda, wgpu, ndarray).
     #[arg(long, default_value = hsic_infogan_device::default_backend())]
-    pub device: String,
+    pub device: DeviceChoice,
 }
 
 /// `--encoder-steps` and `--no-encoder`: the post-hoc encoder scored on the real test digits.
@@ -62,7 +64,7 @@ pub struct DataDirArg {
 
 impl DataDirArg {
     /// As stored in a config: absolute, so a run resumes from any directory.
-    pub fn absolute(&self) -> Option<String> {
+    pub fn absolute(&self) -> Option<PathBuf> {
         self.data_dir.as_deref().map(absolute)
     }
 }
@@ -91,11 +93,10 @@ pub enum InputArg {
 }
 
 impl InputArg {
-    /// As stored in a config: None is pixels, so configs written before the field load.
-    fn input(self) -> Option<HsicInput> {
+    fn input(self) -> HsicInput {
         match self {
-            Self::Pixels => None,
-            Self::Features => Some(HsicInput::Features),
+            Self::Pixels => HsicInput::Pixels,
+            Self::Features => HsicInput::Features,
         }
     }
 
@@ -339,8 +340,8 @@ pub struct TrainArgs {
 }
 
 /// Paths are stored absolute in `config.json`, so `--resume` works from any directory.
-pub fn absolute(path: &Path) -> String {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// `--checkpoint-every`: `90s`, `10m`, `1.5h` or a bare number of minutes, as minutes.
@@ -380,7 +381,7 @@ impl TrainArgs {
         TrainConfig::new()
             .with_regularizer(settings.regularizer())
             .with_dataset(match &settings.dataset {
-                DatasetSpec::Folder(root) => DatasetSpec::Folder(absolute(root).into()),
+                DatasetSpec::Folder(root) => DatasetSpec::Folder(absolute(root)),
                 other => other.clone(),
             })
             .with_data_dir(self.data_dir.absolute())
@@ -454,12 +455,12 @@ impl TrainArgs {
                     checkpoint_minutes: self.checkpoint_every,
                     keep_epochs: self.keep_epochs,
                 };
-                session::resume(dir, changes, &stop, &mut progress)
+                session::resume(dir, changes, &stop, &mut (&mut progress, FigureWriter))
             }
             None => {
                 let config = self.new_run_config()?;
                 let out = self.out.clone().unwrap_or_else(|| default_out(&config));
-                session::start(config, &out, &stop, &mut progress)
+                session::start(config, &out, &stop, &mut (&mut progress, FigureWriter))
             }
         };
         summary.map_err(|err| match err {

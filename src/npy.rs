@@ -50,7 +50,7 @@ pub fn encode<T: NpyElement>(shape: &[usize], values: &[T]) -> Vec<u8> {
 
 /// Writes an `.npy` file via a temporary name, so an existing file is only ever replaced whole.
 pub fn write<T: NpyElement>(path: &Path, shape: &[usize], values: &[T]) -> Result<(), TrainError> {
-    files::write_atomic(path, encode(shape, values))
+    Ok(files::write_atomic(path, encode(shape, values))?)
 }
 
 #[cfg(test)]

@@ -421,12 +421,15 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
             // Each term's image kernel follows its input: sigma_x on pixels, median on features.
             "inputs_swapped" => assert_eq!(
                 [(terms[0].input, &terms[0].hsic.kernel_x), (terms[1].input, &terms[1].hsic.kernel_x)],
-                [(None, &hsic::Kernel::gaussian(8.0)), (Some(HsicInput::Features), &hsic::Kernel::GaussianMedian)]
+                [
+                    (HsicInput::Pixels, &hsic::Kernel::gaussian(8.0)),
+                    (HsicInput::Features, &hsic::Kernel::GaussianMedian)
+                ]
             ),
             "features_scheduled" => {
                 assert_eq!(
                     (terms[0].input, &terms[0].hsic.kernel_x),
-                    (Some(HsicInput::Features), &hsic::Kernel::GaussianMedian)
+                    (HsicInput::Features, &hsic::Kernel::GaussianMedian)
                 );
                 assert_eq!(terms[0].schedule, Some(LambdaSchedule::new(0.0).with_decay(0.5).with_floor(0.25)));
                 // 6 iterations per epoch: the second runs at epoch 1/6, a third of the way down

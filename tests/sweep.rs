@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use hsic_infogan::sweep::figures::{LEFT, THUMB, TOP};
-use hsic_infogan_train::figures::font_available;
+use hsic_infogan_figures::font_available;
 
 mod common;
 

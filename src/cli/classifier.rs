@@ -38,10 +38,10 @@ impl ClassifierCommand {
         if args.epochs == 0 {
             return Err("--epochs must be at least 1".into());
         }
+        let device = args.device.device.open()?;
         let data_dir = args.data_dir.data_dir.as_deref();
         let files = showing_downloads(|on_download| mnist::find_with(MnistKind::Mnist, data_dir, on_download))?;
         let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);
-        let device = hsic_infogan_device::open(&args.device.device)?;
         let mut epoch_start = Instant::now();
         let model = classifier::train(&train, args.epochs, args.seed, &device, |epoch, loss| {
             let seconds = epoch_start.elapsed().as_secs_f64();

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use hsic_infogan_figures::{picture, save_png, write_generator_figures};
 use hsic_infogan_models::{Latent, Rng};
-use hsic_infogan_train::figures::{picture, save_png, write_generator_figures};
 use hsic_infogan_train::run::{self, TrainedGenerator};
 
 use crate::args::RunDeviceArg;

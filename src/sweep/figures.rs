@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use hsic_infogan_figures::{font_available, save_png};
 use hsic_infogan_train::TrainError;
-use hsic_infogan_train::figures::{font_available, save_png};
 use image::imageops::{FilterType, resize};
 use image::{DynamicImage, RgbImage};
 use plotters::prelude::*;
@@ -103,7 +103,7 @@ pub fn write_mosaic(results: &[CellResult], grid: &Grid, path: &Path) -> Result<
     }
     let mut buffer = canvas.into_raw();
     draw_labels(&mut buffer, size, cell, grid).map_err(|e| TrainError::run(path, e))?;
-    save_png(&DynamicImage::ImageRgb8(RgbImage::from_raw(size.0, size.1, buffer).expect("size")), path)
+    Ok(save_png(&DynamicImage::ImageRgb8(RgbImage::from_raw(size.0, size.1, buffer).expect("size")), path)?)
 }
 
 /// White (0%) to dark blue (100%).
@@ -147,5 +147,5 @@ pub fn write_heat_map(results: &[CellResult], grid: &Grid, path: &Path) -> Resul
     };
     draw(&mut buffer).map_err(|e| TrainError::run(path, e))?;
     draw_labels(&mut buffer, size, HEAT, grid).map_err(|e| TrainError::run(path, e))?;
-    save_png(&DynamicImage::ImageRgb8(RgbImage::from_raw(size.0, size.1, buffer).expect("size")), path)
+    Ok(save_png(&DynamicImage::ImageRgb8(RgbImage::from_raw(size.0, size.1, buffer).expect("size")), path)?)
 }

@@ -12,6 +12,7 @@ use burn::config::Config;
 use hsic::Kernel;
 use hsic_infogan_eval::report::{self, EvalReport};
 use hsic_infogan_eval::{EvalError, EvalOptions, evaluate};
+use hsic_infogan_figures::FigureWriter;
 use hsic_infogan_train::run::{self, metrics};
 use hsic_infogan_train::{
     GradientNorms, Observer, Regularizer, TrainConfig, TrainError, Trainer, TrainingData, files, session,
@@ -224,9 +225,9 @@ pub fn run(
         let dir = out.join("cells").join(cell.name());
         if !report::report_path(&dir).is_file() && !failure_path(&dir).is_file() {
             let trained = if run::config_path(&dir).is_file() {
-                session::resume(&dir, session::Changes::default(), stop, observer)
+                session::resume(&dir, session::Changes::default(), stop, &mut (&mut *observer, FigureWriter))
             } else {
-                session::start(cell.config(base), &dir, stop, observer)
+                session::start(cell.config(base), &dir, stop, &mut (&mut *observer, FigureWriter))
             };
             match trained {
                 Ok(summary) if summary.interrupted => return Ok(None),
@@ -251,7 +252,7 @@ fn result(
     data: &mut Option<TrainingData>,
 ) -> Result<CellResult, SweepError> {
     let gradients = CellGradients::of(dir, config, data)?;
-    let rows = metrics::read(&run::metrics_path(dir))?;
+    let rows = metrics::read(&run::metrics_path(dir)).map_err(TrainError::from)?;
     let tail = &rows[rows.len() - (rows.len() / 10).max(1).min(rows.len())..];
     // NaN for a cell that failed at its first iteration: there is nothing to average.
     let mean = |f: &dyn Fn(&metrics::Row) -> f64| tail.iter().map(f).sum::<f64>() / tail.len() as f64;

@@ -42,3 +42,10 @@ pub use batch::{ImageBatch, ImageBatcher, unit_tensor};
 pub use error::DataError;
 pub use images::{ImageItem, ImageSet};
 pub use spec::DatasetSpec;
+
+/// `$XDG_CACHE_HOME/hsic-infogan` (usually `~/.cache/hsic-infogan`): the project's cache, where
+/// downloaded data sets and the evaluation's classifier are kept; `None` on a system without a
+/// user cache directory.
+pub fn cache_dir() -> Option<std::path::PathBuf> {
+    dirs::cache_dir().map(|dir| dir.join("hsic-infogan"))
+}

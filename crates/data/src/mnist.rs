@@ -193,7 +193,7 @@ impl Search {
     /// environment variables.
     pub fn standard(kind: MnistKind, data_dir: Option<&Path>) -> Self {
         let env_dir = std::env::var_os(kind.dir_env()).filter(|dir| !dir.is_empty());
-        let cache = dirs::cache_dir().map(|cache| cache.join("hsic-infogan").join(kind.folder()));
+        let cache = crate::cache_dir().map(|cache| cache.join(kind.folder()));
         let places = [
             data_dir.map(|dir| (dir.to_path_buf(), Via::DataDir)),
             env_dir.map(|dir| (PathBuf::from(dir), Via::Env(kind.dir_env()))),

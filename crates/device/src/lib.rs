@@ -84,23 +84,88 @@ impl fmt::Display for DeviceChoiceError {
 
 impl std::error::Error for DeviceChoiceError {}
 
+/// A backend choice as a user writes it (`flex`, `wgpu`, `cuda:1`): a backend this project
+/// knows, compiled into this build or not (a run's config written by another build still
+/// reads), with a GPU index where the backend takes one. Written as its canonical text, the way
+/// a run's `config.json` stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceChoice {
+    backend: &'static str,
+    index: Option<usize>,
+}
+
+impl DeviceChoice {
+    /// [`default_backend`].
+    pub fn default_backend() -> Self {
+        Self { backend: default_backend(), index: None }
+    }
+
+    /// The backend's name, one of [`KNOWN_BACKENDS`].
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// The device, if its backend is compiled into this build.
+    pub fn device(&self) -> Result<Device, DeviceChoiceError> {
+        compiled_device(self.backend, self.index).ok_or(DeviceChoiceError::NotCompiled { backend: self.backend.into() })
+    }
+
+    /// The autodiff device, checked with [`probe`]: what training and evaluation run on.
+    pub fn open(&self) -> Result<Device, DeviceError> {
+        let device = self.device()?;
+        probe(&device).map_err(|reason| DeviceError::Broken { choice: self.to_string(), reason })?;
+        Ok(device.autodiff())
+    }
+}
+
+impl std::str::FromStr for DeviceChoice {
+    type Err = DeviceChoiceError;
+
+    /// A backend name (any case, spaces around it ignored), optionally followed by `:N`.
+    fn from_str(choice: &str) -> Result<Self, Self::Err> {
+        let (name, index) = match choice.trim().split_once(':') {
+            Some((name, index)) => (name, Some(index)),
+            None => (choice.trim(), None),
+        };
+        let name = name.to_ascii_lowercase();
+        let Some(&backend) = KNOWN_BACKENDS.iter().find(|known| **known == name) else {
+            return Err(DeviceChoiceError::Unknown { choice: choice.to_string() });
+        };
+        let bad_index = || DeviceChoiceError::BadIndex { choice: choice.to_string() };
+        let index = match index {
+            Some(_) if !matches!(backend, "wgpu" | "cuda") => return Err(bad_index()),
+            Some(index) => Some(index.trim().parse::<usize>().map_err(|_| bad_index())?),
+            None => None,
+        };
+        Ok(Self { backend, index })
+    }
+}
+
+impl fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.index {
+            Some(index) => write!(f, "{}:{index}", self.backend),
+            None => f.write_str(self.backend),
+        }
+    }
+}
+
+impl burn::serde::Serialize for DeviceChoice {
+    fn serialize<S: burn::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> burn::serde::Deserialize<'de> for DeviceChoice {
+    fn deserialize<D: burn::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(burn::serde::de::Error::custom)
+    }
+}
+
 /// The device for `choice`: a backend name, optionally followed by `:N` for a GPU index.
 pub fn parse_device(choice: &str) -> Result<Device, DeviceChoiceError> {
-    let (name, index) = match choice.trim().split_once(':') {
-        Some((name, index)) => (name, Some(index)),
-        None => (choice.trim(), None),
-    };
-    let name = name.to_ascii_lowercase();
-    if !KNOWN_BACKENDS.contains(&name.as_str()) {
-        return Err(DeviceChoiceError::Unknown { choice: choice.to_string() });
-    }
-    let bad_index = || DeviceChoiceError::BadIndex { choice: choice.to_string() };
-    let index = match index {
-        Some(_) if !matches!(name.as_str(), "wgpu" | "cuda") => return Err(bad_index()),
-        Some(index) => Some(index.trim().parse::<usize>().map_err(|_| bad_index())?),
-        None => None,
-    };
-    compiled_device(&name, index).ok_or(DeviceChoiceError::NotCompiled { backend: name })
+    choice.parse::<DeviceChoice>()?.device()
 }
 
 /// The device of a known backend, or `None` when its feature is not compiled in.
@@ -149,9 +214,7 @@ impl From<DeviceChoiceError> for DeviceError {
 /// The autodiff device for `choice` (see [`parse_device`]), checked with [`probe`]: what
 /// training and evaluation run on.
 pub fn open(choice: &str) -> Result<Device, DeviceError> {
-    let device = parse_device(choice)?;
-    probe(&device).map_err(|reason| DeviceError::Broken { choice: choice.to_string(), reason })?;
-    Ok(device.autodiff())
+    choice.parse::<DeviceChoice>()?.open()
 }
 
 /// Runs one tiny computation on `device` and reads it back. GPU backends open their adapter
@@ -215,6 +278,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_choice_reads_back_from_its_text_and_json() {
+        for text in ["flex", "ndarray", "wgpu", "wgpu:1", "cuda", "cuda:0"] {
+            let choice: DeviceChoice = text.parse().unwrap();
+            assert_eq!(choice.to_string(), text);
+            let json = format!("\"{text}\"");
+            assert_eq!(serde_json::to_string(&choice).unwrap(), json);
+            assert_eq!(serde_json::from_str::<DeviceChoice>(&json).unwrap(), choice);
+        }
+        assert_eq!(" WGPU : 2 ".parse::<DeviceChoice>().unwrap().to_string(), "wgpu:2");
+        let err = serde_json::from_str::<DeviceChoice>("\"tpu\"").unwrap_err().to_string();
+        assert!(err.contains("unknown device `tpu`"), "{err}");
     }
 
     #[test]

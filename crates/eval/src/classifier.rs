@@ -16,8 +16,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use hsic_infogan_data::{ImageSet, unit_tensor};
-use hsic_infogan_models::Rng;
-use hsic_infogan_train::{TrainError, files};
+use hsic_infogan_models::{Rng, stream};
+use hsic_infogan_run::{RunError, files};
 
 use crate::EvalError;
 
@@ -149,7 +149,7 @@ pub fn train(
     let loss = CrossEntropyLossConfig::new().init(device);
     for epoch in 0..epochs {
         let lr = 1e-3 * 0.6f64.powi(epoch as i32);
-        let mut rng = Rng::fork(seed, epoch as u64);
+        let mut rng = Rng::fork(seed, stream::epoch(epoch));
         let order = rng.permutation(train.len());
         let mut sum = 0.0;
         let batches = order.chunks(128);
@@ -177,16 +177,16 @@ pub struct ClassifierInfo {
 
 /// `$XDG_CACHE_HOME/hsic-infogan/classifier` (usually `~/.cache/...`).
 pub fn cache_dir() -> Result<PathBuf, EvalError> {
-    dirs::cache_dir()
-        .map(|dir| dir.join("hsic-infogan").join("classifier"))
+    hsic_infogan_data::cache_dir()
+        .map(|dir| dir.join("classifier"))
         .ok_or_else(|| EvalError::Config("no user cache directory on this system (set XDG_CACHE_HOME)".into()))
 }
 
 /// Writes `mnist.bpk` and `mnist.json` into `dir`, each through a temporary name.
 pub fn save(classifier: &Classifier, info: &ClassifierInfo, dir: &Path) -> Result<(), EvalError> {
-    std::fs::create_dir_all(dir).map_err(TrainError::io(dir))?;
+    std::fs::create_dir_all(dir).map_err(RunError::io(dir))?;
     let weights = dir.join("mnist.bpk");
-    let bytes = classifier.valid().into_record().into_bytes().map_err(|e| TrainError::run(&weights, e))?;
+    let bytes = classifier.valid().into_record().into_bytes().map_err(|e| RunError::run(&weights, e))?;
     files::write_atomic(&weights, &*bytes)?;
     Ok(files::save_config(info, &dir.join("mnist.json"))?)
 }
@@ -197,7 +197,7 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Classifier, ClassifierInfo),
     if !weights.is_file() || !json.is_file() {
         return Err(EvalError::NoClassifier(dir.to_path_buf()));
     }
-    let info = ClassifierInfo::load(&json).map_err(|e| TrainError::run(&json, e))?;
+    let info = ClassifierInfo::load(&json).map_err(|e| RunError::run(&json, e))?;
     let classifier = files::load_module(&weights, Classifier::new(device))?;
     Ok((classifier.valid(), info))
 }

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
+use hsic_infogan_models::info_loss;
 use hsic_infogan_models::{Latent, LatentConfig, Rng};
-use hsic_infogan_train::files;
-use hsic_infogan_train::losses::info_loss;
+use hsic_infogan_run::files;
 
 use crate::EvalError;
 use crate::classifier::{Classifier, seeded};
@@ -84,7 +84,7 @@ pub fn train(
 
 /// `run/encoder.json`.
 pub fn cache_path(run: &Path) -> PathBuf {
-    run.join("encoder.json")
+    hsic_infogan_run::encoder_path(run)
 }
 
 /// The cached score of `run` for this checkpoint iteration and recipe, if there is one.

@@ -12,7 +12,7 @@ pub enum EvalError {
     TooFewSamples(usize),
     /// Reading the run folder, or writing a file, failed.
     #[error(transparent)]
-    Run(#[from] hsic_infogan_train::TrainError),
+    Run(#[from] hsic_infogan_run::RunError),
     #[error(transparent)]
     Data(#[from] hsic_infogan_data::DataError),
     /// The run was trained on images the MNIST classifier cannot read.

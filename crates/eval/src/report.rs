@@ -13,7 +13,7 @@ use burn::prelude::*;
 use hsic_infogan_data::mnist::{self, MnistKind, Split};
 use hsic_infogan_data::{DatasetSpec, ImageSet, unit_tensor};
 use hsic_infogan_models::{Generator, Latent, LatentConfig, Rng};
-use hsic_infogan_train::{files, run};
+use hsic_infogan_run::{self as run, files};
 use ndarray::Array2;
 
 use crate::EvalError;
@@ -109,7 +109,7 @@ pub struct EvalOptions {
 
 /// The run's `eval.json`.
 pub fn report_path(run: &Path) -> PathBuf {
-    run.join("eval.json")
+    run::eval_report_path(run)
 }
 
 /// Evaluates the checkpoint in `run`, an MNIST run.
@@ -145,7 +145,7 @@ pub fn evaluate_with(
         None => classifier::cache_dir()?,
     };
     let (classifier, info) = classifier::load(&classifier_dir, device)?;
-    let data_dir = options.data_dir.clone().or(config.data_dir.as_ref().map(PathBuf::from));
+    let data_dir = options.data_dir.clone().or(config.data_dir.clone());
     let files = mnist::find(MnistKind::Mnist, data_dir.as_deref())?;
     let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);
 
@@ -243,7 +243,7 @@ pub fn load(run: &Path) -> Result<EvalReport, EvalError> {
     if !path.is_file() {
         return Err(EvalError::NotEvaluated(run.to_path_buf()));
     }
-    EvalReport::load(&path).map_err(|e| EvalError::Run(hsic_infogan_train::TrainError::run(path, e)))
+    EvalReport::load(&path).map_err(|e| EvalError::Run(run::RunError::run(path, e)))
 }
 
 /// The run's epoch snapshots from before its checkpoint at `iteration` (a snapshot at that

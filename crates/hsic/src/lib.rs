@@ -9,7 +9,7 @@ pub mod independence;
 pub mod kernel;
 mod loss;
 pub mod random_features;
-mod rng;
+pub mod rng;
 
 pub use error::HsicError;
 pub use estimator::{Estimator, center, cka, hsic_biased, hsic_unbiased, u_center};

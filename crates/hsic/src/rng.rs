@@ -1,14 +1,23 @@
 //! SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator, so that a seed gives the same
-//! permutations and random features on every platform and backend.
+//! permutations and random features on every platform and backend. Public so that a program
+//! built on this crate can draw its own streams from the same generator.
 
-pub(crate) struct SplitMix64(u64);
+/// The generator; its whole state is one `u64`, so it can be stored and continued.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         Self(seed)
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    /// The state; `SplitMix64::new(rng.state())` continues the same stream.
+    pub fn state(&self) -> u64 {
+        self.0
+    }
+
+    /// `state += 0x9E3779B97F4A7C15`, then a 64-bit mix of the state.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

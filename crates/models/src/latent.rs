@@ -3,7 +3,7 @@
 
 use burn::prelude::*;
 
-use crate::Rng;
+use crate::{LayoutError, Rng};
 
 /// Sizes of the latent parts. z ~ N(0, 1), each categorical code uniform over its values,
 /// each continuous code U(-1, 1).
@@ -36,15 +36,12 @@ impl LatentConfig {
         self.categorical.iter().sum()
     }
 
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), LayoutError> {
         if self.input_size() == 0 {
-            return Err("the latent input is empty: set a noise size or at least one code".into());
+            return Err(LayoutError::EmptyLatent);
         }
-        if let Some(i) = self.categorical.iter().position(|&k| k < 2) {
-            return Err(format!(
-                "categorical code {i} has {} values; a categorical code needs at least 2",
-                self.categorical[i]
-            ));
+        if let Some(code) = self.categorical.iter().position(|&k| k < 2) {
+            return Err(LayoutError::Categorical { code, values: self.categorical[code] });
         }
         Ok(())
     }

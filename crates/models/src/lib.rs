@@ -10,7 +10,9 @@
 mod batch_norm;
 mod conv;
 mod discriminator;
+mod error;
 mod generator;
+mod info;
 mod init;
 mod latent;
 mod leaky_relu;
@@ -22,20 +24,20 @@ mod rng;
 pub use batch_norm::batch_norm;
 pub use conv::{conv_transpose2d, conv2d};
 pub use discriminator::{DOutput, Discriminator, DiscriminatorConfig};
+pub use error::LayoutError;
 pub use generator::{Generator, GeneratorConfig};
+pub use info::info_loss;
 pub use latent::{Latent, LatentConfig, traversal};
 pub use leaky_relu::{leaky_relu, leaky_relu_fuses_on};
 pub use linear::linear;
-pub use rng::Rng;
+pub use rng::{Rng, stream};
 
-/// Image shape `[channels, height, width]` errors: InfoGAN's networks halve the side twice.
-pub fn check_image_dims(dims: [usize; 3]) -> Result<(), String> {
+/// Whether InfoGAN's networks take images of shape `[channels, height, width]`: they halve the
+/// side twice.
+pub fn check_image_dims(dims: [usize; 3]) -> Result<(), LayoutError> {
     let [c, h, w] = dims;
     if c == 0 || h < 4 || w < 4 || h % 4 != 0 || w % 4 != 0 {
-        return Err(format!(
-            "image shape [channels={c}, height={h}, width={w}] is not supported: the networks need \
-             at least one channel and a height and width divisible by 4 (e.g. 28x28, 32x32, 64x64)"
-        ));
+        return Err(LayoutError::ImageShape(dims));
     }
     Ok(())
 }

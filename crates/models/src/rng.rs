@@ -1,20 +1,44 @@
 //! A host-side random stream whose whole state is one `u64`, so a checkpoint can store it and a
 //! resumed run draws exactly the numbers an uninterrupted run would have drawn.
 
-/// SplitMix64 (Steele, Lea & Flood 2014): `state += 0x9E3779B97F4A7C15`, then a 64-bit mix.
+use hsic::rng::SplitMix64;
+
+/// The indices of a seed's independent streams ([`Rng::fork`]), in one place so that no two
+/// uses share one: epoch `e`'s data order (or a classifier's) is stream `e`; the rest sit far
+/// above any epoch count.
+pub mod stream {
+    /// Epoch `epoch`'s order of the training images.
+    pub fn epoch(epoch: usize) -> u64 {
+        epoch as u64
+    }
+    /// The latent codes a run draws while training (its state is stored in the checkpoint).
+    pub const LATENT: u64 = 1 << 40;
+    /// The networks' initial weights.
+    pub const INIT: u64 = (1 << 40) + 1;
+    /// The batches on which the trainer measures its gradient norms.
+    pub const GRADIENT_PROBE: u64 = (1 << 40) + 2;
+    /// `tune`'s draws of the latent codes.
+    pub const TUNE: u64 = (1 << 40) + 3;
+    /// The latents of a run's samples grid.
+    pub const SAMPLES: u64 = u64::MAX - 1;
+    /// The noise vector that every traversal cell shares.
+    pub const TRAVERSAL_NOISE: u64 = u64::MAX;
+}
+
+/// The `hsic` crate's SplitMix64, with the draws a training run needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rng {
-    state: u64,
+    stream: SplitMix64,
 }
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Self { state: seed }
+        Self { stream: SplitMix64::new(seed) }
     }
 
     /// The state to store in a checkpoint; `Rng::new(rng.state())` continues the same stream.
     pub fn state(&self) -> u64 {
-        self.state
+        self.stream.state()
     }
 
     /// An independent stream for sub-task `index` (e.g. one data order per epoch).
@@ -24,11 +48,7 @@ impl Rng {
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.stream.next_u64()
     }
 
     /// Uniform on [0, 1) with 53 random bits.

@@ -1,7 +1,5 @@
 //! The training images of a run, whatever their source, drawn as `[B, C, H, W]` batches in [0, 1].
 
-use std::path::Path;
-
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
 use hsic_infogan_data::download::DownloadProgress;
@@ -28,7 +26,7 @@ impl TrainingData {
 
     /// [`load`](Self::load), telling `on_download` how far a download has come.
     pub fn load_with(config: &TrainConfig, on_download: &mut dyn FnMut(DownloadProgress)) -> Result<Self, TrainError> {
-        let data_dir = config.data_dir.as_deref().map(Path::new);
+        let data_dir = config.data_dir.as_deref();
         let mut mnist = |kind| -> Result<Self, TrainError> {
             Ok(Self::Set(mnist::find_with(kind, data_dir, on_download)?.load(Split::Train)?))
         };

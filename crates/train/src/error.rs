@@ -1,21 +1,16 @@
-//! The one error type of training and of reading run folders.
+//! The one error type of training: a run folder's or config's ([`RunError`]), the data's, and
+//! the two a session adds.
 
 use std::path::PathBuf;
 
+use crate::run::RunError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
-    /// A setting is out of range; the message names it and its value.
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    Run(#[from] RunError),
     #[error(transparent)]
     Data(#[from] hsic_infogan_data::DataError),
-    #[error(transparent)]
-    Device(#[from] hsic_infogan_device::DeviceError),
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
-    /// A run folder, checkpoint or figure could not be read or written.
-    #[error("{}: {problem}", path.display())]
-    Run { path: PathBuf, problem: String },
     /// A new run was asked for in a folder that already holds one.
     #[error("{}: already holds a run", .0.display())]
     RunExists(PathBuf),
@@ -25,12 +20,25 @@ pub enum TrainError {
 }
 
 impl TrainError {
-    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
-        let path = path.into();
-        move |source| Self::Io { path, source }
+    /// A setting out of range ([`RunError::Config`]).
+    pub fn config(problem: impl ToString) -> Self {
+        Self::Run(RunError::Config(problem.to_string()))
     }
 
+    /// [`RunError::io`], for this type.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let io = RunError::io(path);
+        move |source| Self::Run(io(source))
+    }
+
+    /// [`RunError::run`], for this type.
     pub fn run(path: impl Into<PathBuf>, problem: impl ToString) -> Self {
-        Self::Run { path: path.into(), problem: problem.to_string() }
+        Self::Run(RunError::run(path, problem))
+    }
+}
+
+impl From<hsic_infogan_device::DeviceError> for TrainError {
+    fn from(error: hsic_infogan_device::DeviceError) -> Self {
+        Self::Run(error.into())
     }
 }

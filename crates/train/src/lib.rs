@@ -1,8 +1,10 @@
-//! Training GAN, InfoGAN and HSIC-InfoGAN with one loop ([`Trainer`]), as a library: the
-//! config ([`TrainConfig`], the model one [`Regularizer`] value), the losses, the run folder
-//! ([`run`]: `config.json`, `metrics.csv`, the checkpoint) and the figures. It parses no flags
-//! and prints nothing: a program follows a session through an [`Observer`] and stops it with a
-//! flag.
+//! Training GAN, InfoGAN and HSIC-InfoGAN, as a library: the networks, optimisers and one
+//! [`Trainer::step`]; the loop around it ([`fit`]) with its policies as parts (when to
+//! checkpoint and which epochs to keep: [`checkpointing`]); the config ([`TrainConfig`], the
+//! model one [`Regularizer`] value), the losses, and the run folder ([`run`]: `config.json`,
+//! `metrics.csv`, the checkpoint; the `hsic-infogan-run` crate's). It parses no flags, prints nothing and draws nothing: a
+//! program follows a session through an [`Observer`] (a progress line; the figures, from the
+//! `hsic-infogan-figures` crate) and stops it with a flag.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -18,27 +20,28 @@
 //! ```
 
 pub mod adam;
-mod config;
+pub mod checkpointing;
 mod data;
 mod error;
 pub mod export;
-pub mod figures;
-pub mod files;
-mod legacy;
+mod fit;
 pub mod losses;
 pub mod observer;
-pub mod run;
 pub mod session;
 mod trainer;
 
-pub use config::{
+pub use data::TrainingData;
+pub use error::TrainError;
+pub use fit::{RunSummary, fit};
+/// The networks and latent codes, so a user of this library needs no other dependency.
+pub use hsic_infogan_models as models;
+/// The run folder: config, metrics, checkpoint, file names.
+pub use hsic_infogan_run as run;
+pub use hsic_infogan_run::files;
+pub use hsic_infogan_run::{
     CodeGroup, DEFAULT_CHECKPOINT_MINUTES, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C,
     DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig, default_hsic,
     default_hsic_terms, default_lambda_schedule,
 };
-pub use data::TrainingData;
-pub use error::TrainError;
-/// The networks and latent codes, so a user of this library needs no other dependency.
-pub use hsic_infogan_models as models;
-pub use observer::{EpochSummary, Observer, Plan};
-pub use trainer::{GradientNorms, ProbeBatch, RunSummary, Trainer, gradient_norm, mean_gradient_norm};
+pub use observer::{EpochSummary, Observer, Plan, Save, Saved};
+pub use trainer::{GradientNorms, ProbeBatch, Trainer, gradient_norm, mean_gradient_norm};

@@ -1,13 +1,14 @@
 //! The loss terms of the three models. Logits are D's outputs before the sigmoid, so
 //! -log sigmoid(t) = softplus(-t) and -log(1 - sigmoid(t)) = softplus(t).
 
-use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 use burn::tensor::activation::softplus;
 use hsic::{Hsic, flatten_samples};
 use hsic_infogan_models::Latent;
+/// InfoGAN's L_I, beside the losses it is added to.
+pub use hsic_infogan_models::info_loss;
 
-use crate::config::{CodeGroup, HsicInput, HsicTerm};
+use crate::{CodeGroup, HsicInput, HsicTerm};
 
 /// D's loss: -E[log D(x)] - E[log(1 - D(G(z, c)))].
 pub fn discriminator_loss(real_logits: Tensor<1>, fake_logits: Tensor<1>) -> Tensor<1> {
@@ -17,31 +18,6 @@ pub fn discriminator_loss(real_logits: Tensor<1>, fake_logits: Tensor<1>) -> Ten
 /// G's non-saturating loss: -E[log D(G(z, c))].
 pub fn generator_loss(fake_logits: Tensor<1>) -> Tensor<1> {
     softplus(-fake_logits, 1.0).mean()
-}
-
-/// InfoGAN's L_I surrogate (to minimise): for each categorical code, the cross-entropy of Q's
-/// logits with the code drawn; plus `continuous_weight` x the Gaussian NLL of the continuous codes
-/// under N(Q's mean, 1), i.e. 0.5 (c - mu)^2 summed over codes (the constant 0.5 log 2 pi dropped).
-/// `q` is `[B, one_hot_size + continuous]`, laid out like the codes.
-pub fn info_loss(q: Tensor<2>, latent: &Latent, continuous_weight: f64) -> Tensor<1> {
-    let device = q.device();
-    let layout = &latent.layout;
-    let [batch, _] = q.dims();
-    let mut loss = Tensor::<1>::zeros([1], &device);
-    let mut offset = 0;
-    for (group, &values) in layout.categorical.iter().enumerate() {
-        let logits = q.clone().slice(s![.., offset..offset + values]);
-        let targets = latent.category_tensor(group, &device);
-        loss = loss + CrossEntropyLossConfig::new().init(&device).forward(logits, targets);
-        offset += values;
-    }
-    if layout.continuous > 0 {
-        let mean = q.slice(s![.., offset..offset + layout.continuous]);
-        let diff = mean - latent.continuous_tensor(&device);
-        let nll = (diff.clone() * diff).sum().div_scalar(2.0 * batch as f64);
-        loss = loss + nll.mul_scalar(continuous_weight);
-    }
-    loss
 }
 
 /// The codes an HSIC term compares the images with.
@@ -94,7 +70,7 @@ impl HsicTerms {
         let mut weighted = Tensor::<1>::zeros([1], &device);
         let mut unweighted = Tensor::<1>::zeros([1], &device);
         for (term, hsic) in &self.terms {
-            let x = match term.input() {
+            let x = match term.input {
                 HsicInput::Pixels => pixels.clone(),
                 HsicInput::Features => {
                     inputs.features.clone().expect("an HSIC term on D's features is given D's features")

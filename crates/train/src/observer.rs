@@ -1,11 +1,14 @@
-//! How a training session reports to the program that runs it (a progress line, a log, a
-//! dashboard) without printing anything itself; burn-train's event processor plays this part
-//! there. The program stops a session through the flag it passes to
-//! [`Trainer::fit`](crate::Trainer::fit), e.g. from a Ctrl-C handler.
+//! How a training session reports to what runs it (a progress line, a log, a dashboard) and to
+//! the parts that write files beside the checkpoint (figures, epoch snapshots), without the
+//! loop knowing any of them; burn-train's event processor and its checkpointer callbacks play
+//! these parts there. The program stops a session through the flag it passes to [`fit`](crate::fit).
+
+use std::path::{Path, PathBuf};
 
 use hsic_infogan_data::download::DownloadProgress;
 
 use crate::run::metrics::{EpochSums, Row};
+use crate::{TrainError, Trainer};
 
 /// Where a session starts and ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +38,28 @@ pub struct EpochSummary {
     pub done: bool,
 }
 
+/// Why a checkpoint was written (see [`crate::checkpointing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Save {
+    /// At the end of epoch `epoch` (1-based); `last` when the run ends there too.
+    Epoch { epoch: usize, last: bool },
+    /// At the run's planned end inside an epoch (`max_iters`).
+    End,
+    /// The time between checkpoints inside an epoch has passed.
+    Interval,
+    /// The stop flag was set.
+    Stop,
+}
+
+/// A checkpoint just written into `run`, with the trainer it holds.
+pub struct Saved<'a> {
+    pub run: &'a Path,
+    pub trainer: &'a Trainer,
+    pub save: Save,
+}
+
 /// Receives a session's events; every method does nothing unless overridden, and `()` observes
-/// nothing.
+/// nothing. A tuple of observers tells each in turn.
 pub trait Observer {
     /// While the training data is downloaded, after every chunk received.
     fn download(&mut self, _progress: DownloadProgress) {}
@@ -44,6 +67,11 @@ pub trait Observer {
     fn start(&mut self, _plan: &Plan) {}
     /// After every iteration, with the row just appended to `metrics.csv`.
     fn iteration(&mut self, _row: &Row) {}
+    /// After a checkpoint is written; returns the files it wrote beside it (figures, say),
+    /// which the run's summary lists. An error ends the session.
+    fn saved(&mut self, _saved: &Saved<'_>) -> Result<Vec<PathBuf>, TrainError> {
+        Ok(Vec::new())
+    }
     /// After the end of an epoch, of the run, or of the part run before a stop.
     fn epoch(&mut self, _summary: &EpochSummary) {}
     /// After the checkpoint that a stop wrote at `iteration`.
@@ -51,3 +79,52 @@ pub trait Observer {
 }
 
 impl Observer for () {}
+
+impl<T: Observer + ?Sized> Observer for &mut T {
+    fn download(&mut self, progress: DownloadProgress) {
+        (**self).download(progress)
+    }
+    fn start(&mut self, plan: &Plan) {
+        (**self).start(plan)
+    }
+    fn iteration(&mut self, row: &Row) {
+        (**self).iteration(row)
+    }
+    fn saved(&mut self, saved: &Saved<'_>) -> Result<Vec<PathBuf>, TrainError> {
+        (**self).saved(saved)
+    }
+    fn epoch(&mut self, summary: &EpochSummary) {
+        (**self).epoch(summary)
+    }
+    fn stopped(&mut self, iteration: usize) {
+        (**self).stopped(iteration)
+    }
+}
+
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn download(&mut self, progress: DownloadProgress) {
+        self.0.download(progress);
+        self.1.download(progress);
+    }
+    fn start(&mut self, plan: &Plan) {
+        self.0.start(plan);
+        self.1.start(plan);
+    }
+    fn iteration(&mut self, row: &Row) {
+        self.0.iteration(row);
+        self.1.iteration(row);
+    }
+    fn saved(&mut self, saved: &Saved<'_>) -> Result<Vec<PathBuf>, TrainError> {
+        let mut files = self.0.saved(saved)?;
+        files.extend(self.1.saved(saved)?);
+        Ok(files)
+    }
+    fn epoch(&mut self, summary: &EpochSummary) {
+        self.0.epoch(summary);
+        self.1.epoch(summary);
+    }
+    fn stopped(&mut self, iteration: usize) {
+        self.0.stopped(iteration);
+        self.1.stopped(iteration);
+    }
+}

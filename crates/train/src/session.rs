@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::observer::Observer;
 use crate::run::checkpoint;
-use crate::{RunSummary, TrainConfig, TrainError, Trainer, TrainingData, run};
+use crate::{RunSummary, TrainConfig, TrainError, Trainer, TrainingData, fit, run};
 
 /// Trains a new run into `out`, which must not already hold one ([`TrainError::RunExists`]).
 pub fn start(
@@ -18,11 +18,13 @@ pub fn start(
     if run::exists(out) {
         return Err(TrainError::RunExists(out.to_path_buf()));
     }
+    // A device that does not work fails here, before a download.
+    config.device.open()?;
     let data = TrainingData::load_with(&config, &mut |progress| observer.download(progress))?;
     let mut trainer = Trainer::new(config, data)?;
     std::fs::create_dir_all(out).map_err(TrainError::io(out))?;
     run::save_config(trainer.config(), out)?;
-    trainer.fit(out, stop, observer)
+    fit(&mut trainer, out, stop, observer)
 }
 
 /// What a resumed run may change.
@@ -48,11 +50,12 @@ pub fn resume(
     config.checkpoint_minutes = changes.checkpoint_minutes.or(config.checkpoint_minutes);
     config.keep_epochs = changes.keep_epochs.or(config.keep_epochs);
     config.validate()?;
+    config.device.open()?;
     let data = TrainingData::load_with(&config, &mut |progress| observer.download(progress))?;
     let mut trainer = match checkpoint::find(dir) {
         Ok(_) => Trainer::resume(dir, config, data)?,
         Err(_) => Trainer::new(config, data)?,
     };
     run::save_config(trainer.config(), dir)?;
-    trainer.fit(dir, stop, observer)
+    fit(&mut trainer, dir, stop, observer)
 }

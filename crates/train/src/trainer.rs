@@ -1,30 +1,21 @@
 //! One training loop for the three models (InfoGAN, Chen et al. 2016, eq. 5 with the Q head;
 //! HSIC-InfoGAN, Liu et al. 2022: min_G max_D V(D, G) - lambda * HSIC(G(z, c), c)).
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::Path;
 use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use hsic_infogan_models::{
-    Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, Rng, check_image_dims,
+    Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, Rng, check_image_dims, stream,
 };
 
 use crate::adam::{self, AdamSettings};
 use crate::losses::{HsicInputs, HsicTerms, discriminator_loss, generator_loss, info_loss};
-use crate::observer::{EpochSummary, Observer, Plan};
 use crate::run::checkpoint::{self, Checkpoint, TrainState};
-use crate::run::metrics::{self, EpochSums, MetricsWriter, Row};
-use crate::{Regularizer, TrainConfig, TrainError, TrainingData, figures, run};
-
-/// Indices of the host random streams that draw the latent codes and the initial weights (the
-/// data order of epoch `e` uses stream `e`).
-const LATENT_STREAM: u64 = 1 << 40;
-const INIT_STREAM: u64 = (1 << 40) + 1;
-/// Host stream of the batches [`Trainer::probe`] draws.
-const GRADIENT_STREAM: u64 = (1 << 40) + 2;
+use crate::run::metrics::Row;
+use crate::{Regularizer, TrainConfig, TrainError, TrainingData};
 
 /// Networks, optimisers and position of a run.
 pub struct Trainer {
@@ -50,22 +41,6 @@ enum Built {
     Gan,
     InfoGan { continuous_weight: f64 },
     Hsic(HsicTerms),
-}
-
-/// How a call to [`Trainer::fit`] ended.
-#[derive(Debug, Clone)]
-pub struct RunSummary {
-    pub run: PathBuf,
-    /// Iterations completed in total (over all sessions of the run).
-    pub iterations: usize,
-    /// Iterations this call ran and the seconds they took (steps only).
-    pub steps: usize,
-    pub step_seconds: f64,
-    /// Wall time of this call, figures and checkpoints included.
-    pub wall_seconds: f64,
-    /// Stopped by the stop flag (Ctrl-C) before the planned end.
-    pub interrupted: bool,
-    pub figures: Vec<PathBuf>,
 }
 
 /// The two pulls on G's output x = G(z, c) in a G step: the Frobenius norms over a batch of
@@ -116,18 +91,18 @@ impl Trainer {
     pub fn new(config: TrainConfig, data: TrainingData) -> Result<Self, TrainError> {
         config.validate()?;
         let dims = data.dims();
-        check_image_dims(dims).map_err(|e| TrainError::Config(format!("dataset {}: {e}", config.dataset)))?;
+        check_image_dims(dims).map_err(|e| TrainError::config(format!("dataset {}: {e}", config.dataset)))?;
         let iters_per_epoch = data.len() / config.batch_size;
         if iters_per_epoch == 0 {
-            return Err(TrainError::Config(format!(
+            return Err(TrainError::config(format!(
                 "dataset {} has {} images, fewer than one batch of {}",
                 config.dataset,
                 data.len(),
                 config.batch_size
             )));
         }
-        let device = hsic_infogan_device::open(&config.device)?;
-        let mut init = Rng::fork(config.seed, INIT_STREAM);
+        let device = config.device.open()?;
+        let mut init = Rng::fork(config.seed, stream::INIT);
         let generator = GeneratorConfig::new(config.latent.input_size(), dims).init(&mut init, &device);
         let regularizer = match &config.regularizer {
             Regularizer::Gan => Built::Gan,
@@ -141,7 +116,7 @@ impl Trainer {
             epsilon: config.adam_epsilon as f32,
         };
         Ok(Self {
-            rng: Rng::fork(config.seed, LATENT_STREAM),
+            rng: Rng::fork(config.seed, stream::LATENT),
             config,
             device,
             data,
@@ -201,6 +176,16 @@ impl Trainer {
         self.config.max_iters.map_or(planned, |max| max.min(planned))
     }
 
+    /// The device the networks train on (with autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// `[channels, height, width]` of the training images.
+    pub fn image_dims(&self) -> [usize; 3] {
+        self.data.dims()
+    }
+
     pub fn generator(&self) -> &Generator {
         self.generator.as_ref().expect("G is only taken within a step")
     }
@@ -214,7 +199,7 @@ impl Trainer {
     fn next_batch_indices(&mut self) -> Vec<usize> {
         let epoch = self.iteration / self.iters_per_epoch;
         if self.order.as_ref().is_none_or(|(e, _)| *e != epoch) {
-            let order = Rng::fork(self.config.seed, epoch as u64).permutation(self.data.len());
+            let order = Rng::fork(self.config.seed, stream::epoch(epoch)).permutation(self.data.len());
             self.order = Some((epoch, order));
         }
         let within = self.iteration % self.iters_per_epoch;
@@ -286,7 +271,7 @@ impl Trainer {
     pub fn probe(&self, batches: usize) -> Vec<ProbeBatch> {
         let (generator, discriminator) =
             (self.generator().valid().train(), self.discriminator().valid().train().no_grad());
-        let mut rng = Rng::fork(self.config.seed, GRADIENT_STREAM);
+        let mut rng = Rng::fork(self.config.seed, stream::GRADIENT_PROBE);
         (0..batches)
             .map(|_| {
                 let latent = self.config.latent.sample(self.config.batch_size, &mut rng);
@@ -348,144 +333,19 @@ impl Trainer {
         }
     }
 
-    fn state(&self) -> TrainState {
-        TrainState {
-            iteration: self.iteration,
-            iters_per_epoch: self.iters_per_epoch,
-            rng: self.rng.state(),
-            image: self.data.dims(),
-        }
-    }
-
-    /// Writes the checkpoint into `run` (atomically).
-    pub fn save_checkpoint(&self, run: &Path) -> Result<(), TrainError> {
-        let state = self.state();
-        checkpoint::save(
-            run,
-            Checkpoint {
-                generator: self.generator(),
-                discriminator: self.discriminator(),
-                optim_g: &self.optim_g,
-                optim_d: &self.optim_d,
-                state: &state,
+    /// The networks, Adam states and position, as [`checkpoint::save`] writes them.
+    pub fn checkpoint(&self) -> Checkpoint<'_> {
+        Checkpoint {
+            generator: self.generator(),
+            discriminator: self.discriminator(),
+            optim_g: &self.optim_g,
+            optim_d: &self.optim_d,
+            state: TrainState {
+                iteration: self.iteration,
+                iters_per_epoch: self.iters_per_epoch,
+                rng: self.rng.state(),
+                image: self.data.dims(),
             },
-        )
-    }
-
-    /// At the end of one of the last [`TrainConfig::keep_epochs`] planned epochs, its snapshot.
-    fn keep_epoch(&self, run: &Path) -> Result<(), TrainError> {
-        let epoch = self.iteration / self.iters_per_epoch;
-        if self.iteration.is_multiple_of(self.iters_per_epoch)
-            && epoch + self.config.keep_epochs.unwrap_or(0) > self.config.epochs
-        {
-            run::save_epoch_snapshot(run, &self.config, epoch)?;
-        }
-        Ok(())
-    }
-
-    /// Traversal grids, samples and (when `run` has metrics) the loss curves; at the end of an
-    /// epoch, also their copies in the figures' history and its animations.
-    pub fn write_figures(&self, run: &Path) -> Result<Vec<PathBuf>, TrainError> {
-        let device = self.device.clone().inner();
-        let mut paths =
-            figures::write_generator_figures(&self.generator().valid(), &self.config, self.data.dims(), run, &device)?;
-        if self.iteration > 0 && self.iteration.is_multiple_of(self.iters_per_epoch) {
-            let animations = figures::record_epoch(run, self.iteration / self.iters_per_epoch, &paths)?;
-            paths.extend(animations);
-        }
-        let metrics = run::metrics_path(run);
-        if metrics.is_file() {
-            let losses = run.join("losses.png");
-            figures::write_losses(&metrics::read(&metrics)?, &losses)?;
-            paths.push(losses);
-        }
-        Ok(paths)
-    }
-
-    /// Trains until the planned end or until `stop` is set (then it checkpoints and returns
-    /// early). Checkpoints and figures are written at the end of every epoch and at the end
-    /// (with the snapshots of the last epochs the config keeps), and
-    /// a checkpoint every [`TrainConfig::checkpoint_interval`] in between; `observer` hears of every iteration
-    /// and epoch.
-    pub fn fit(
-        &mut self,
-        run: &Path,
-        stop: &AtomicBool,
-        observer: &mut dyn Observer,
-    ) -> Result<RunSummary, TrainError> {
-        let wall = Instant::now();
-        let total = self.total_iterations();
-        let mut metrics = MetricsWriter::open(&run::metrics_path(run), self.iteration)?;
-        observer.start(&Plan {
-            start: self.iteration,
-            total,
-            iters_per_epoch: self.iters_per_epoch,
-            epochs: self.config.epochs,
-        });
-        let (mut steps, mut step_seconds) = (0, 0.0);
-        let (mut epoch, mut epoch_start) = (EpochSums::default(), Instant::now());
-        let mut figures = Vec::new();
-        let mut interrupted = false;
-        let every = self.config.checkpoint_interval();
-        let mut last_checkpoint = Instant::now();
-        while self.iteration < total {
-            if stop.load(Ordering::Relaxed) {
-                interrupted = true;
-                break;
-            }
-            let row = self.step().map_err(|e| match e {
-                TrainError::NonFinite(msg) => TrainError::NonFinite(match checkpoint::find(run) {
-                    Ok(last) => format!("{msg}. The last checkpoint, {}, is intact.", last.display()),
-                    Err(_) => format!("{msg}. The run has no checkpoint yet."),
-                }),
-                other => other,
-            })?;
-            metrics.append(row)?;
-            steps += 1;
-            step_seconds += row.seconds;
-            epoch.add(&row);
-            observer.iteration(&row);
-            let done = self.iteration == total;
-            if self.iteration.is_multiple_of(self.iters_per_epoch) || done {
-                self.save_checkpoint(run)?;
-                self.keep_epoch(run)?;
-                figures = self.write_figures(run)?;
-                observer.epoch(&self.epoch_summary(epoch, epoch_start, done));
-                (epoch, epoch_start) = (EpochSums::default(), Instant::now());
-                last_checkpoint = Instant::now();
-            } else if last_checkpoint.elapsed() >= every {
-                self.save_checkpoint(run)?;
-                last_checkpoint = Instant::now();
-            }
-        }
-        if interrupted {
-            self.save_checkpoint(run)?;
-            figures = self.write_figures(run)?;
-            if epoch.rows > 0 {
-                observer.epoch(&self.epoch_summary(epoch, epoch_start, false));
-            }
-            observer.stopped(self.iteration);
-        }
-        Ok(RunSummary {
-            run: run.to_path_buf(),
-            iterations: self.iteration,
-            steps,
-            step_seconds,
-            wall_seconds: wall.elapsed().as_secs_f64(),
-            interrupted,
-            figures,
-        })
-    }
-
-    /// The summary of the epoch holding the last iteration run.
-    fn epoch_summary(&self, sums: EpochSums, start: Instant, done: bool) -> EpochSummary {
-        EpochSummary {
-            epoch: (self.iteration.max(1) - 1) / self.iters_per_epoch + 1,
-            iteration: self.iteration,
-            sums,
-            wall_seconds: start.elapsed().as_secs_f64(),
-            partial: !self.iteration.is_multiple_of(self.iters_per_epoch),
-            done,
         }
     }
 }

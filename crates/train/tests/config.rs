@@ -58,7 +58,7 @@ fn configs_written_before_the_regularizer_load_with_every_setting() {
     same(&TrainConfig::read(&legacy("infogan")).unwrap(), &infogan);
     // --model gan --rgb --device ndarray: the HSIC terms the old file carries for every model
     // have no place in a GAN's config.
-    let gan = expected(Regularizer::Gan).with_rgb(true).with_device("ndarray".into());
+    let gan = expected(Regularizer::Gan).with_rgb(true).with_device("ndarray".parse().unwrap());
     same(&TrainConfig::read(&legacy("gan")).unwrap(), &gan);
 }
 
@@ -70,7 +70,8 @@ fn a_run_with_an_old_config_resumes_as_if_it_had_been_written_today() {
     let today = expected(Regularizer::InfoGan { continuous_weight: 0.1 }).with_data_dir(Some("/tmp/somewhere".into()));
     let (old, straight) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let fit = |config: TrainConfig, dir: &Path| {
-        Trainer::new(config, data()).unwrap().fit(dir, &AtomicBool::new(false), &mut ()).unwrap();
+        hsic_infogan_train::fit(&mut Trainer::new(config, data()).unwrap(), dir, &AtomicBool::new(false), &mut ())
+            .unwrap();
     };
     fit(today.clone().with_max_iters(Some(2)), old.path());
     fit(today.clone().with_max_iters(Some(3)), straight.path());
@@ -79,7 +80,7 @@ fn a_run_with_an_old_config_resumes_as_if_it_had_been_written_today() {
     let config = run::load_config(old.path()).unwrap().with_max_iters(Some(3));
     let mut resumed = Trainer::resume(old.path(), config, data()).unwrap();
     assert_eq!(resumed.iteration(), 2);
-    resumed.fit(old.path(), &AtomicBool::new(false), &mut ()).unwrap();
+    hsic_infogan_train::fit(&mut resumed, old.path(), &AtomicBool::new(false), &mut ()).unwrap();
     let rows = |dir: &Path| {
         let rows = metrics::read(&run::metrics_path(dir)).unwrap();
         rows.into_iter().map(|r| metrics::Row { seconds: 0.0, ..r }).collect::<Vec<_>>()
@@ -138,7 +139,7 @@ fn the_variants_round_trip_and_tables_name_them() {
     let path = dir.path().join("config.json");
     let term = HsicTerm::new()
         .with_hsic(hsic_infogan_train::default_hsic().with_kernel_x(Kernel::GaussianMedian))
-        .with_input(Some(HsicInput::Features))
+        .with_input(HsicInput::Features)
         .with_schedule(Some(LambdaSchedule::new(2.0).with_decay(3.0).with_floor(0.25)));
     let config = expected(Regularizer::Hsic { terms: vec![term] });
     files::save_config(&config, &path).unwrap();

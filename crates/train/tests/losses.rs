@@ -150,7 +150,7 @@ fn hsic_terms_read_pixels_or_d_features_and_weigh_them_by_the_schedule() {
     let schedule = LambdaSchedule::new(1.0).with_decay(2.0).with_floor(0.25);
     let terms = HsicTerms::new(&[
         HsicTerm::new().with_lambda(2.0).with_hsic(linear.clone()).with_schedule(Some(schedule)),
-        HsicTerm::new().with_lambda(0.5).with_hsic(linear).with_input(Some(HsicInput::Features)),
+        HsicTerm::new().with_lambda(0.5).with_hsic(linear).with_input(HsicInput::Features),
     ]);
     let [c, h, w] = DIMS;
     for (epoch, factor) in [(0.0, 1.0), (0.99, 1.0), (2.0, 0.625), (3.0, 0.25), (40.0, 0.25)] {
@@ -172,7 +172,7 @@ fn hsic_terms_read_pixels_or_d_features_and_weigh_them_by_the_schedule() {
 fn hsic_on_d_features_trains_g_through_a_frozen_d() {
     let Networks { device, generator, discriminator, latent } = networks(false);
     let discriminator = discriminator.no_grad();
-    let terms = HsicTerms::new(&[HsicTerm::new().with_input(Some(HsicInput::Features))]);
+    let terms = HsicTerms::new(&[HsicTerm::new().with_input(HsicInput::Features)]);
     let step = || {
         let images = generator.forward(latent.input(&device));
         let features = discriminator.forward(images.clone()).features;

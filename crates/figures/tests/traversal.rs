@@ -2,14 +2,15 @@
 //! `traverse_cK.png` is the checkpoint's generator at categorical value r and code K at the j-th
 //! of 10 values in [-1, 1], with the other code at 0 and the shared noise vector.
 
+#[path = "../../train/tests/common/mod.rs"]
 mod common;
 
 use std::sync::atomic::AtomicBool;
 
+use hsic_infogan_figures::{FigureWriter, TRAVERSAL_STEPS, traversal_noise};
 use hsic_infogan_models::Latent;
-use hsic_infogan_train::figures::{TRAVERSAL_STEPS, traversal_noise};
 use hsic_infogan_train::run::{self, TrainedGenerator};
-use hsic_infogan_train::{ModelKind, Trainer};
+use hsic_infogan_train::{ModelKind, Trainer, fit};
 
 use common::{DIMS, config, data};
 
@@ -23,7 +24,7 @@ fn each_traversal_cell_is_the_generator_at_that_cells_codes() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(ModelKind::InfoGan).with_lr_g(0.01).with_lr_d(0.01);
     run::save_config(&config, dir.path()).unwrap();
-    Trainer::new(config, data()).unwrap().fit(dir.path(), &AtomicBool::new(false), &mut ()).unwrap();
+    fit(&mut Trainer::new(config, data()).unwrap(), dir.path(), &AtomicBool::new(false), &mut FigureWriter).unwrap();
     let TrainedGenerator { config, generator, device, .. } = run::load_generator(dir.path(), None).unwrap();
     let (layout, seed) = (config.latent, config.seed);
     let noise = traversal_noise(&layout, seed);

@@ -1,15 +1,16 @@
 //! Everything a run depends on, in one [`TrainConfig`] saved as the run's `config.json`; the
 //! model is one [`Regularizer`] value.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use burn::prelude::*;
 use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_data::DatasetSpec;
+use hsic_infogan_device::DeviceChoice;
 use hsic_infogan_models::LatentConfig;
 
-use crate::TrainError;
+use crate::RunError;
 
 /// The three models, by name (`--model`); [`Regularizer`] holds their settings.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -117,7 +118,7 @@ impl Regularizer {
                     format!(
                         "{}: {estimator}{} σx {} σc {} λ {}{schedule}{}",
                         format!("{:?}", term.codes).to_lowercase(),
-                        if term.input() == HsicInput::Features { " on D features" } else { "" },
+                        if term.input == HsicInput::Features { " on D features" } else { "" },
                         kernel_summary(&term.hsic.kernel_x),
                         kernel_summary(&term.hsic.kernel_y),
                         term.lambda,
@@ -202,18 +203,15 @@ pub struct HsicTerm {
     /// Kernels (images: `kernel_x`, codes: `kernel_y`), estimator and width scaling.
     #[config(default = "default_hsic()")]
     pub hsic: HsicConfig,
-    /// What the codes are measured against [default: pixels; optional so older configs load].
-    pub input: Option<HsicInput>,
+    /// What the codes are measured against (configs written before it existed, or with
+    /// `null`, read as pixels).
+    #[config(default = "HsicInput::Pixels")]
+    pub input: HsicInput,
     /// lambda over training time [default: constant].
     pub schedule: Option<LambdaSchedule>,
 }
 
 impl HsicTerm {
-    /// What the codes are measured against.
-    pub fn input(&self) -> HsicInput {
-        self.input.unwrap_or(HsicInput::Pixels)
-    }
-
     /// The weight at fractional epoch `epoch`.
     pub fn lambda_at(&self, epoch: f64) -> f64 {
         self.lambda * self.schedule.as_ref().map_or(1.0, |s| s.factor(epoch))
@@ -241,7 +239,7 @@ pub fn default_hsic_terms() -> Vec<HsicTerm> {
     vec![
         HsicTerm::new()
             .with_codes(CodeGroup::Categorical)
-            .with_input(Some(HsicInput::Features))
+            .with_input(HsicInput::Features)
             .with_hsic(default_hsic().with_kernel_x(Kernel::GaussianMedian))
             .with_schedule(schedule.clone()),
         HsicTerm::new().with_codes(CodeGroup::Continuous).with_schedule(schedule),
@@ -265,7 +263,7 @@ pub fn default_hsic() -> HsicConfig {
         .with_estimator(Estimator::Normalized)
 }
 
-/// Everything a run depends on, saved as its `config.json` (see [`crate::run`]).
+/// Everything a run depends on, saved as its `config.json` (see [`crate::config_path`]).
 #[derive(Config, Debug)]
 pub struct TrainConfig {
     /// The model: GAN, InfoGAN or HSIC-InfoGAN, with its settings.
@@ -275,7 +273,7 @@ pub struct TrainConfig {
     #[config(default = "DatasetSpec::Mnist")]
     pub dataset: DatasetSpec,
     /// Where to look first for the dataset files.
-    pub data_dir: Option<String>,
+    pub data_dir: Option<PathBuf>,
     /// Image folders only: side of the square the images are resized to.
     #[config(default = 64)]
     pub image_size: usize,
@@ -284,8 +282,8 @@ pub struct TrainConfig {
     pub rgb: bool,
     /// Backend: flex, ndarray, wgpu[:N] or cuda[:N] [default: the first compiled in of flex,
     /// cuda, wgpu, ndarray].
-    #[config(default = "hsic_infogan_device::default_backend().to_string()")]
-    pub device: String,
+    #[config(default = "DeviceChoice::default_backend()")]
+    pub device: DeviceChoice,
     #[config(default = "LatentConfig::new()")]
     pub latent: LatentConfig,
     #[config(default = 100)]
@@ -337,15 +335,15 @@ impl TrainConfig {
 
     /// Reads a config file (a run's `config.json`, or one written by hand), in today's form or
     /// in the form written before [`Regularizer`] existed.
-    pub fn read(path: &Path) -> Result<Self, TrainError> {
-        let bytes = std::fs::read(path).map_err(TrainError::io(path))?;
-        crate::legacy::parse(&bytes).map_err(|e| TrainError::run(path, format!("not a training config: {e}")))
+    pub fn read(path: &Path) -> Result<Self, RunError> {
+        let bytes = std::fs::read(path).map_err(RunError::io(path))?;
+        crate::legacy::parse(&bytes).map_err(|e| RunError::run(path, format!("not a training config: {e}")))
     }
 
     /// Every check that does not need the data; errors name the setting and its value.
-    pub fn validate(&self) -> Result<(), TrainError> {
-        let bad = |msg: String| Err(TrainError::Config(msg));
-        self.latent.check().map_err(TrainError::Config)?;
+    pub fn validate(&self) -> Result<(), RunError> {
+        let bad = |msg: String| Err(RunError::Config(msg));
+        self.latent.check()?;
         if self.batch_size < 2 {
             return bad(format!("batch size must be at least 2 (batch norm), got {}", self.batch_size));
         }
@@ -394,8 +392,8 @@ impl TrainConfig {
         Ok(())
     }
 
-    fn validate_term(&self, i: usize, term: &HsicTerm) -> Result<(), TrainError> {
-        let bad = |msg: String| Err(TrainError::Config(format!("HSIC term {i}: {msg}")));
+    fn validate_term(&self, i: usize, term: &HsicTerm) -> Result<(), RunError> {
+        let bad = |msg: String| Err(RunError::Config(format!("HSIC term {i}: {msg}")));
         if !(term.lambda.is_finite() && term.lambda >= 0.0) {
             return bad(format!("lambda must be a finite number >= 0, got {}", term.lambda));
         }
@@ -418,22 +416,22 @@ impl TrainConfig {
             CodeGroup::Continuous => self.latent.continuous,
         };
         if width == 0 {
-            return Err(TrainError::Config(format!(
+            return Err(RunError::Config(format!(
                 "HSIC term {i} measures {:?} codes, but the latent has none",
                 term.codes
             )));
         }
-        term.hsic.try_init().map_err(|e| TrainError::Config(format!("HSIC term {i}: {e}")))?;
+        term.hsic.try_init().map_err(|e| RunError::Config(format!("HSIC term {i}: {e}")))?;
         if matches!(term.hsic.kernel_x, Kernel::Product { .. }) {
-            return bad("kernel_x: a product kernel splits the codes (--kernel-c product), not the images".into());
+            return bad("kernel_x: a product kernel splits the codes (kernel_y), not the images".into());
         }
         term.hsic
             .kernel_y
             .check_width(width, "kernel_y")
-            .map_err(|e| TrainError::Config(format!("HSIC term {i}: {e}")))?;
+            .map_err(|e| RunError::Config(format!("HSIC term {i}: {e}")))?;
         let needed = term.hsic.estimator.min_samples();
         if self.batch_size < needed {
-            return Err(TrainError::Config(format!(
+            return Err(RunError::Config(format!(
                 "batch size {} is below the {} HSIC estimator's minimum of {needed} samples",
                 self.batch_size,
                 term.hsic.estimator.name()

@@ -9,33 +9,33 @@ use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 
-use crate::TrainError;
+use crate::RunError;
 
 /// Writes `bytes` to `path` through `path.tmp`.
-pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), TrainError> {
+pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), RunError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(TrainError::io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(TrainError::io(path))
+    std::fs::write(&tmp, bytes).map_err(RunError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(RunError::io(path))
 }
 
 /// Saves `config` as JSON (what `Config::load` reads) to `path` through `path.tmp`.
-pub fn save_config<C: Config>(config: &C, path: &Path) -> Result<(), TrainError> {
+pub fn save_config<C: Config>(config: &C, path: &Path) -> Result<(), RunError> {
     write_atomic(path, config_to_json(config))
 }
 
 /// Reads a whole file into memory. Burn's file loader maps tensors lazily to the file, which a
 /// checkpoint replaces while the run goes on.
-pub fn read_bytes(path: &Path) -> Result<Bytes, TrainError> {
-    Ok(Bytes::from_bytes_vec(std::fs::read(path).map_err(TrainError::io(path))?))
+pub fn read_bytes(path: &Path) -> Result<Bytes, RunError> {
+    Ok(Bytes::from_bytes_vec(std::fs::read(path).map_err(RunError::io(path))?))
 }
 
 /// `fresh` (a module of the right shape) with the weights of the burnpack file `path`.
-pub fn load_module<M: Module>(path: &Path, fresh: M) -> Result<M, TrainError> {
+pub fn load_module<M: Module>(path: &Path, fresh: M) -> Result<M, RunError> {
     ModuleRecord::from_bytes(read_bytes(path)?)
         .and_then(|record| fresh.try_load_record(record))
-        .map_err(|e| TrainError::run(path, e))
+        .map_err(|e| RunError::run(path, e))
 }
 
 #[cfg(test)]

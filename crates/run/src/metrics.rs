@@ -4,7 +4,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::{TrainError, files};
+use crate::{RunError, files};
 
 pub const HEADER: &str = "epoch,iteration,d_loss,g_loss,reg_loss,hsic,seconds";
 
@@ -80,20 +80,20 @@ impl EpochSums {
 }
 
 /// Reads every row of a metrics file.
-pub fn read(path: &Path) -> Result<Vec<Row>, TrainError> {
-    parse(path, &fs::read_to_string(path).map_err(TrainError::io(path))?)
+pub fn read(path: &Path) -> Result<Vec<Row>, RunError> {
+    parse(path, &fs::read_to_string(path).map_err(RunError::io(path))?)
 }
 
 /// The rows of `text`, the contents of the metrics file `path`.
-fn parse(path: &Path, text: &str) -> Result<Vec<Row>, TrainError> {
+fn parse(path: &Path, text: &str) -> Result<Vec<Row>, RunError> {
     let mut lines = text.lines();
     if lines.next() != Some(HEADER) {
-        return Err(TrainError::run(path, format!("not a metrics file: the first line should be `{HEADER}`")));
+        return Err(RunError::run(path, format!("not a metrics file: the first line should be `{HEADER}`")));
     }
     lines
         .enumerate()
         .map(|(i, line)| {
-            Row::from_csv(line).ok_or_else(|| TrainError::run(path, format!("line {}: cannot read `{line}`", i + 2)))
+            Row::from_csv(line).ok_or_else(|| RunError::run(path, format!("line {}: cannot read `{line}`", i + 2)))
         })
         .collect()
 }
@@ -108,9 +108,9 @@ impl MetricsWriter {
     /// Starts a new file, or continues one after iteration `keep_until`: rows past the checkpoint
     /// (written before a crash) are dropped, atomically, so a resumed run does not list them twice.
     /// A last line cut off by a kill mid-write (no newline) is one of them.
-    pub fn open(path: &Path, keep_until: usize) -> Result<Self, TrainError> {
+    pub fn open(path: &Path, keep_until: usize) -> Result<Self, RunError> {
         if keep_until > 0 {
-            let mut text = fs::read_to_string(path).map_err(TrainError::io(path))?;
+            let mut text = fs::read_to_string(path).map_err(RunError::io(path))?;
             text.truncate(text.rfind('\n').map_or(0, |end| end + 1));
             let kept: Vec<Row> = parse(path, &text)?.into_iter().filter(|r| r.iteration <= keep_until).collect();
             let mut text = format!("{HEADER}\n");
@@ -120,14 +120,14 @@ impl MetricsWriter {
             }
             files::write_atomic(path, text)?;
         } else {
-            fs::write(path, format!("{HEADER}\n")).map_err(TrainError::io(path))?;
+            fs::write(path, format!("{HEADER}\n")).map_err(RunError::io(path))?;
         }
-        let file = OpenOptions::new().append(true).open(path).map_err(TrainError::io(path))?;
+        let file = OpenOptions::new().append(true).open(path).map_err(RunError::io(path))?;
         Ok(Self { path: path.to_path_buf(), file: BufWriter::new(file) })
     }
 
-    pub fn append(&mut self, row: Row) -> Result<(), TrainError> {
-        writeln!(self.file, "{}", row.to_csv()).and_then(|()| self.file.flush()).map_err(TrainError::io(&self.path))
+    pub fn append(&mut self, row: Row) -> Result<(), RunError> {
+        writeln!(self.file, "{}", row.to_csv()).and_then(|()| self.file.flush()).map_err(RunError::io(&self.path))
     }
 }
 

@@ -1,23 +1,26 @@
-//! `config.json` as this project wrote it before the model became one [`Regularizer`] value
-//! (version 0.1.0 up to 2026-11-29): `model`, `info_continuous_weight` and `hsic_terms` side by
-//! side. Read so that those runs still resume, evaluate and sample.
+//! `config.json` as this project wrote it before, read so that those runs still resume,
+//! evaluate and sample:
+//! - before the model became one [`Regularizer`] value (version 0.1.0 up to 2026-11-29):
+//!   `model`, `info_continuous_weight` and `hsic_terms` side by side;
+//! - before an HSIC term's `input` became required: missing, or `null` for pixels.
 
-use burn::config::{Config, ConfigError};
 use burn::serde::{Deserialize, Serialize};
 use hsic_infogan_data::DatasetSpec;
+use hsic_infogan_device::DeviceChoice;
 use hsic_infogan_models::LatentConfig;
+use serde_json::Value;
 
-use crate::{HsicTerm, ModelKind, Regularizer, TrainConfig};
+use crate::{HsicInput, HsicTerm, ModelKind, Regularizer, TrainConfig};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(crate = "burn::serde")]
 struct LegacyConfig {
     model: ModelKind,
     dataset: DatasetSpec,
-    data_dir: Option<String>,
+    data_dir: Option<std::path::PathBuf>,
     image_size: usize,
     rgb: bool,
-    device: String,
+    device: DeviceChoice,
     latent: LatentConfig,
     batch_size: usize,
     epochs: usize,
@@ -31,8 +34,6 @@ struct LegacyConfig {
     hsic_terms: Vec<HsicTerm>,
     seed: u64,
 }
-
-impl Config for LegacyConfig {}
 
 impl From<LegacyConfig> for TrainConfig {
     fn from(old: LegacyConfig) -> Self {
@@ -64,7 +65,19 @@ impl From<LegacyConfig> for TrainConfig {
     }
 }
 
-/// A config in today's form, or else in the old one; the error is today's form's.
-pub(crate) fn parse(bytes: &[u8]) -> Result<TrainConfig, ConfigError> {
-    TrainConfig::load_binary(bytes).or_else(|today| LegacyConfig::load_binary(bytes).map(Into::into).map_err(|_| today))
+/// A config in today's form, or else in the old one, once every HSIC term names its input; the
+/// error is today's form's.
+pub(crate) fn parse(bytes: &[u8]) -> Result<TrainConfig, serde_json::Error> {
+    let mut value: Value = serde_json::from_slice(bytes)?;
+    let pixels = serde_json::to_value(HsicInput::Pixels)?;
+    for pointer in ["/regularizer/Hsic/terms", "/hsic_terms"] {
+        let terms = value.pointer_mut(pointer).and_then(Value::as_array_mut).into_iter().flatten();
+        for term in terms.filter_map(Value::as_object_mut) {
+            if term.get("input").is_none_or(Value::is_null) {
+                term.insert("input".into(), pixels.clone());
+            }
+        }
+    }
+    TrainConfig::deserialize(&value)
+        .or_else(|today| LegacyConfig::deserialize(&value).map(Into::into).map_err(|_| today))
 }

@@ -9,7 +9,7 @@ use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
 use hsic_infogan_models::{Discriminator, Generator};
 
-use crate::TrainError;
+use crate::RunError;
 use crate::files::{load_module, read_bytes};
 
 /// Where a run stands (`checkpoint/state.json`).
@@ -31,7 +31,7 @@ pub struct Checkpoint<'a> {
     pub discriminator: &'a Discriminator,
     pub optim_g: &'a ModuleOptimizer,
     pub optim_d: &'a ModuleOptimizer,
-    pub state: &'a TrainState,
+    pub state: TrainState,
 }
 
 const GENERATOR: &str = "generator.bpk";
@@ -46,7 +46,7 @@ pub fn path(run: &Path) -> PathBuf {
 }
 
 /// `run/checkpoint`, or `run/checkpoint.old` if a save was cut off between its two renames.
-pub fn find(run: &Path) -> Result<PathBuf, TrainError> {
+pub fn find(run: &Path) -> Result<PathBuf, RunError> {
     let current = path(run);
     let old = run.join("checkpoint.old");
     if current.join(STATE).is_file() {
@@ -54,60 +54,59 @@ pub fn find(run: &Path) -> Result<PathBuf, TrainError> {
     } else if old.join(STATE).is_file() {
         Ok(old)
     } else {
-        Err(TrainError::run(run, "no checkpoint here (expected checkpoint/state.json): is this a run folder?"))
+        Err(RunError::run(run, "no checkpoint here (expected checkpoint/state.json): is this a run folder?"))
     }
 }
 
-pub fn save(run: &Path, checkpoint: Checkpoint<'_>) -> Result<(), TrainError> {
+pub fn save(run: &Path, checkpoint: Checkpoint<'_>) -> Result<(), RunError> {
     let tmp = run.join("checkpoint.tmp");
     let current = path(run);
     let old = run.join("checkpoint.old");
     if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(TrainError::io(&tmp))?;
+        fs::remove_dir_all(&tmp).map_err(RunError::io(&tmp))?;
     }
-    fs::create_dir_all(&tmp).map_err(TrainError::io(&tmp))?;
-    let record = |file: &str, result: Result<(), burn::store::RecordError>| {
-        result.map_err(|e| TrainError::run(tmp.join(file), e))
-    };
+    fs::create_dir_all(&tmp).map_err(RunError::io(&tmp))?;
+    let record =
+        |file: &str, result: Result<(), burn::store::RecordError>| result.map_err(|e| RunError::run(tmp.join(file), e));
     // `valid()` first folds the last batch-norm update into the running statistics, which a
     // record of the training module would otherwise miss.
     record(GENERATOR, checkpoint.generator.valid().save_file(tmp.join(GENERATOR)))?;
     record(DISCRIMINATOR, checkpoint.discriminator.valid().save_file(tmp.join(DISCRIMINATOR)))?;
     record(OPTIM_G, checkpoint.optim_g.save(tmp.join(OPTIM_G)))?;
     record(OPTIM_D, checkpoint.optim_d.save(tmp.join(OPTIM_D)))?;
-    checkpoint.state.save(tmp.join(STATE)).map_err(TrainError::io(tmp.join(STATE)))?;
+    checkpoint.state.save(tmp.join(STATE)).map_err(RunError::io(tmp.join(STATE)))?;
     if current.exists() {
         if old.exists() {
-            fs::remove_dir_all(&old).map_err(TrainError::io(&old))?;
+            fs::remove_dir_all(&old).map_err(RunError::io(&old))?;
         }
-        fs::rename(&current, &old).map_err(TrainError::io(&current))?;
+        fs::rename(&current, &old).map_err(RunError::io(&current))?;
     }
-    fs::rename(&tmp, &current).map_err(TrainError::io(&tmp))?;
+    fs::rename(&tmp, &current).map_err(RunError::io(&tmp))?;
     if old.exists() {
-        fs::remove_dir_all(&old).map_err(TrainError::io(&old))?;
+        fs::remove_dir_all(&old).map_err(RunError::io(&old))?;
     }
     Ok(())
 }
 
 /// Copies the networks and the state (not Adam's states: what `eval` and `sample` read) of the
 /// checkpoint in `dir` into the folder `to`, which must exist.
-pub fn copy_networks(dir: &Path, to: &Path) -> Result<(), TrainError> {
+pub fn copy_networks(dir: &Path, to: &Path) -> Result<(), RunError> {
     for file in [GENERATOR, DISCRIMINATOR, STATE] {
-        fs::copy(dir.join(file), to.join(file)).map_err(TrainError::io(to.join(file)))?;
+        fs::copy(dir.join(file), to.join(file)).map_err(RunError::io(to.join(file)))?;
     }
     Ok(())
 }
 
-pub fn load_state(dir: &Path) -> Result<TrainState, TrainError> {
+pub fn load_state(dir: &Path) -> Result<TrainState, RunError> {
     let path = dir.join(STATE);
-    TrainState::load(&path).map_err(|e| TrainError::run(path, e))
+    TrainState::load(&path).map_err(|e| RunError::run(path, e))
 }
 
-pub fn load_generator(dir: &Path, fresh: Generator) -> Result<Generator, TrainError> {
+pub fn load_generator(dir: &Path, fresh: Generator) -> Result<Generator, RunError> {
     load_module(&dir.join(GENERATOR), fresh)
 }
 
-pub fn load_discriminator(dir: &Path, fresh: Discriminator) -> Result<Discriminator, TrainError> {
+pub fn load_discriminator(dir: &Path, fresh: Discriminator) -> Result<Discriminator, RunError> {
     load_module(&dir.join(DISCRIMINATOR), fresh)
 }
 
@@ -116,10 +115,10 @@ pub fn load_optimizers(
     dir: &Path,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
-) -> Result<(ModuleOptimizer, ModuleOptimizer), TrainError> {
+) -> Result<(ModuleOptimizer, ModuleOptimizer), RunError> {
     let load = |optim: ModuleOptimizer, file: &str| {
         let path = dir.join(file);
-        optim.from_bytes(read_bytes(&path)?).map_err(|e| TrainError::run(path, e))
+        optim.from_bytes(read_bytes(&path)?).map_err(|e| RunError::run(path, e))
     };
     Ok((load(optim_g, OPTIM_G)?, load(optim_d, OPTIM_D)?))
 }

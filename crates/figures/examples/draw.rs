@@ -1,14 +1,14 @@
-//! Draws images for chosen codes from a trained run, with the training library alone: rows are
+//! Draws images for chosen codes from a trained run, with the figures and training libraries alone: rows are
 //! the digits (values of the first categorical code) given on the command line, columns sweep
 //! the first continuous code over [-1, 1]; the noise and other codes are fixed.
 //!
 //! ```text
-//! cargo run --release -p hsic-infogan-train --example draw -- runs/hsic draw.png 3 1 4
+//! cargo run --release -p hsic-infogan-figures --example draw -- runs/hsic draw.png 3 1 4
 //! ```
 
 use std::path::PathBuf;
 
-use hsic_infogan_train::figures::{grid, save_png};
+use hsic_infogan_figures::{grid, save_png};
 use hsic_infogan_train::models::{Latent, Rng};
 use hsic_infogan_train::run;
 

@@ -1,0 +1,17 @@
+//! What the networks and the latent layout cannot be built with.
+
+/// An image shape or latent layout the networks refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    /// InfoGAN's networks halve the image's side twice.
+    #[error(
+        "image shape [channels={}, height={}, width={}] is not supported: the networks need at least one \
+         channel and a height and width divisible by 4 (e.g. 28x28, 32x32, 64x64)",
+        .0[0], .0[1], .0[2]
+    )]
+    ImageShape([usize; 3]),
+    #[error("the latent input is empty: set a noise size or at least one code")]
+    EmptyLatent,
+    #[error("categorical code {code} has {values} values; a categorical code needs at least 2")]
+    Categorical { code: usize, values: usize },
+}
