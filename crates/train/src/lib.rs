@@ -17,7 +17,6 @@
 //! # }
 //! ```
 
-pub mod adam;
 mod config;
 mod data;
 mod error;
@@ -38,6 +37,8 @@ pub use config::{
 };
 pub use data::TrainingData;
 pub use error::TrainError;
+/// Adam with one pass per parameter on flex (bit for bit Burn's), which the trainer steps with.
+pub use hsic_infogan_flex_ops::adam;
 /// The networks and latent codes, so a user of this library needs no other dependency.
 pub use hsic_infogan_models as models;
 pub use observer::{EpochSummary, Observer, Plan};
