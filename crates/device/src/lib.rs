@@ -31,19 +31,6 @@ pub fn default_backend() -> &'static str {
     ["flex", "cuda", "wgpu", "ndarray"].into_iter().find(|name| COMPILED_BACKENDS.contains(name)).unwrap_or("flex")
 }
 
-/// Whether `device` is flex, with or without autodiff: where this project's own CPU passes
-/// (backend extensions for leaky ReLU, the convolutions and Adam) run.
-#[cfg(feature = "flex")]
-pub fn is_flex(device: &Device) -> bool {
-    matches!(device.clone().inner().as_dispatch(), burn::backend::DispatchDevice::Flex(_))
-}
-
-/// Whether `device` is flex: never in a build without it.
-#[cfg(not(feature = "flex"))]
-pub fn is_flex(_: &Device) -> bool {
-    false
-}
-
 /// Every backend this project knows, compiled in or not.
 pub const KNOWN_BACKENDS: &[&str] = &["flex", "ndarray", "wgpu", "cuda"];
 

@@ -5,9 +5,10 @@
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
+use hsic_infogan_flex_ops::{batch_norm, conv2d, leaky_relu, linear};
 
+use crate::Rng;
 use crate::init::{self, conv, fully_connected};
-use crate::{Rng, batch_norm, conv2d, leaky_relu, linear};
 
 const SLOPE: f64 = 0.1;
 

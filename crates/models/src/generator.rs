@@ -5,9 +5,10 @@ use burn::nn::conv::ConvTranspose2d;
 use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
+use hsic_infogan_flex_ops::{batch_norm, conv_transpose2d, linear};
 
 use crate::init::{self, fully_connected, up_conv};
-use crate::{Latent, LatentConfig, Rng, batch_norm, conv_transpose2d, linear};
+use crate::{Latent, LatentConfig, Rng};
 
 #[derive(Config, Debug)]
 pub struct GeneratorConfig {

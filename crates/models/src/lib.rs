@@ -4,32 +4,22 @@
 //! Every layer is initialised as DCGAN/InfoGAN do: weights N(0, 0.02), biases 0, batch-norm
 //! gamma N(1, 0.02) and beta 0. Layers followed by batch norm carry no bias (BN's beta replaces it).
 //!
-//! On flex, the layers run passes of their own ([`conv2d`], [`conv_transpose2d`], [`linear`],
-//! [`leaky_relu`], [`batch_norm`]): the same functions to float rounding, in less time; elsewhere Burn's.
+//! The layers run through [`hsic_infogan_flex_ops`]: on flex, passes of their own (the same
+//! functions to float rounding, in less time); elsewhere Burn's.
 
-mod batch_norm;
-mod conv;
 mod discriminator;
 mod error;
 mod generator;
 mod info;
 mod init;
 mod latent;
-mod leaky_relu;
-mod linear;
-#[cfg(feature = "flex")]
-mod product;
 mod rng;
 
-pub use batch_norm::batch_norm;
-pub use conv::{conv_transpose2d, conv2d};
 pub use discriminator::{DOutput, Discriminator, DiscriminatorConfig};
 pub use error::LayoutError;
 pub use generator::{Generator, GeneratorConfig};
 pub use info::info_loss;
 pub use latent::{Latent, LatentConfig, traversal};
-pub use leaky_relu::{leaky_relu, leaky_relu_fuses_on};
-pub use linear::linear;
 pub use rng::{Rng, stream};
 
 /// Whether InfoGAN's networks take images of shape `[channels, height, width]`: they halve the

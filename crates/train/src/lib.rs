@@ -19,7 +19,6 @@
 //! # }
 //! ```
 
-pub mod adam;
 pub mod checkpointing;
 mod data;
 mod error;
@@ -43,5 +42,7 @@ pub use hsic_infogan_run::{
     DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig, default_hsic,
     default_hsic_terms, default_lambda_schedule,
 };
+/// Adam with one pass per parameter on flex (bit for bit Burn's), which the trainer steps with.
+pub use hsic_infogan_flex_ops::adam;
 pub use observer::{EpochSummary, Observer, Plan, Save, Saved};
 pub use trainer::{GradientNorms, ProbeBatch, Trainer, gradient_norm, mean_gradient_norm};

@@ -19,21 +19,8 @@ mod flex;
 /// Leaky ReLU with slope `slope` below zero, differentiable; one pass each way for f32 on flex.
 pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
     #[cfg(feature = "flex")]
-    if x.dtype() == DType::F32 && leaky_relu_fuses_on(&x.device()) {
+    if x.dtype() == DType::F32 && crate::is_flex(&x.device()) {
         return flex::leaky_relu(x, slope as f32);
     }
     burn::tensor::activation::leaky_relu(x, slope)
-}
-
-/// Whether [`leaky_relu`] runs its own passes for f32 tensors on `device`: flex, with or without
-/// autodiff.
-#[cfg(feature = "flex")]
-pub fn leaky_relu_fuses_on(device: &Device) -> bool {
-    hsic_infogan_device::is_flex(device)
-}
-
-/// Whether [`leaky_relu`] runs its own passes: never in a build without the `flex` feature.
-#[cfg(not(feature = "flex"))]
-pub fn leaky_relu_fuses_on(_: &Device) -> bool {
-    false
 }

@@ -1,13 +1,15 @@
-//! Each layer of InfoGAN's MNIST networks at batch 100 on flex: this project's own passes
-//! (`hsic_infogan::models::{conv2d, conv_transpose2d, linear, batch_norm}`) against Burn's layer,
-//! forward alone and forward plus backward (input and weight gradients of `sum(y)`), in one run.
-//! Batch norm has its own passes in training only, so its rows time forward plus backward alone.
+//! Each layer of InfoGAN's MNIST networks at batch 100 on flex: this crate's passes
+//! (`conv2d`, `conv_transpose2d`, `linear`, `batch_norm`) against Burn's layer, forward alone and
+//! forward plus backward (input and weight gradients of `sum(y)`), in one run. Batch norm has its
+//! own passes in training only, so its rows time forward plus backward alone.
 //!
 //! ```text
-//! cargo bench --bench layers             # 5 s per cell
-//! cargo bench --bench layers -- --quick  # 3 samples per cell
+//! cargo bench -p hsic-infogan-flex-ops --bench layers             # 5 s per cell
+//! cargo bench -p hsic-infogan-flex-ops --bench layers -- --quick  # 3 samples per cell
 //! ```
 
+/// The workspace's bench harness (command line, median timer), shared with its other benches.
+#[path = "../../../benches/common/mod.rs"]
 mod common;
 
 use std::time::Duration;
@@ -16,10 +18,9 @@ use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::{BatchNormConfig, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use hsic_infogan::device::parse_device;
-use hsic_infogan::models::{batch_norm, conv_transpose2d, conv2d, linear};
+use hsic_infogan_flex_ops::{batch_norm, conv_transpose2d, conv2d, linear};
 
-/// As in the training binaries (see `train_step`).
+/// As in the workspace's training binaries and its `train_step` bench.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -105,7 +106,7 @@ fn layers() -> Vec<Layer> {
 fn main() {
     let options = common::options(&[]);
     let budget = if options.quick { Duration::ZERO } else { Duration::from_secs(5) };
-    let device = parse_device("flex").expect("flex is compiled in");
+    let device = Device::flex();
     let autodiff = device.clone().autodiff();
     println!("flex, batch 100, median ms of Burn's layer and of ours, and their ratio");
     println!("{:<18} {:>9} {:>9} {:>7}   {:>9} {:>9} {:>7}", "layer", "forward", "ours", "", "fwd+bwd", "ours", "");

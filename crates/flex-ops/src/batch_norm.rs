@@ -13,8 +13,9 @@
 //! 25 passes over the activation per forward and backward. On flex a backend extension
 //! (`flex::BatchNormOps`) takes one pass for the statistics and one for `y`, and one for the two
 //! sums and one for `dx` backward. The running statistics are updated as Burn's layer does.
-//! `cargo bench --bench layers` times it against Burn's: forward and backward of D's and G's
-//! batch norms took 0.23-0.36x Burn's time at batch 100 on the 2-core development VM.
+//! `cargo bench -p hsic-infogan-flex-ops --bench layers` times it against Burn's: forward and
+//! backward of D's and G's batch norms took 0.17-0.34x Burn's time at batch 100 on the 2-core
+//! development VM (the crate's README).
 //! Elsewhere (ndarray, wgpu, CUDA, f64), and in inference mode, the layer is Burn's own.
 
 use burn::nn::BatchNorm;
@@ -28,10 +29,7 @@ mod flex;
 /// `layer.forward(x)` for `x` `[batch, channels, ...]`; its own passes in training on flex.
 pub fn batch_norm<const D: usize>(layer: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
     #[cfg(feature = "flex")]
-    if x.dtype() == DType::F32
-        && x.device().is_autodiff()
-        && layer.training.is_enabled()
-        && hsic_infogan_device::is_flex(&x.device())
+    if x.dtype() == DType::F32 && x.device().is_autodiff() && layer.training.is_enabled() && crate::is_flex(&x.device())
     {
         let statistics = flex::statistics(x.clone());
         update_running_statistics(layer, statistics.clone());

@@ -6,16 +6,18 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::TensorData;
-use hsic_infogan_models::{Rng, batch_norm, conv_transpose2d, conv2d, linear};
+use burn::tensor::{Distribution, TensorData};
+use hsic_infogan_flex_ops::{batch_norm, conv_transpose2d, conv2d, linear};
+use rand::{SeedableRng, rngs::StdRng};
 
 fn autodiff_flex() -> Device {
-    hsic_infogan_device::parse_device("flex").unwrap().autodiff()
+    Device::flex().autodiff()
 }
 
+/// `n` draws from N(0, 1), the same for the same `seed`.
 fn samples(n: usize, seed: u64) -> Vec<f32> {
-    let mut rng = Rng::new(seed);
-    (0..n).map(|_| rng.normal() as f32).collect()
+    let normal = Distribution::Normal(0.0, 1.0);
+    TensorData::random::<f32, _, _>([n], normal, &mut StdRng::seed_from_u64(seed)).try_into_vec().unwrap()
 }
 
 fn tensor<const D: usize>(values: &[f32], shape: [usize; D], device: &Device) -> Tensor<D> {
@@ -255,7 +257,7 @@ fn frozen_conv_weights_and_inference_give_the_same_values() {
     assert_close("frozen conv: dx", &values(input.grad(&grads).unwrap()), &expected.1);
     assert_close("frozen conv: y", &values(y), &expected.0);
 
-    let plain = hsic_infogan_device::parse_device("flex").unwrap();
+    let plain = Device::flex();
     let y = conv2d(&conv_layer(case, &w, &plain), tensor(&x, case.input, &plain));
     assert_close("conv inference: y", &values(y), &expected.0);
 }
@@ -295,7 +297,7 @@ fn reference_linear(
 
 #[test]
 fn linear_matches_the_sum_in_f64_and_burns_layer() {
-    let device = hsic_infogan_device::parse_device("flex").unwrap().autodiff();
+    let device = autodiff_flex();
     // D's trunk in miniature, a wide layer (large enough for several threads), a 1-wide output.
     for (seed, [batch, inputs, outputs], bias) in
         [(0, [7, 12, 5], false), (1, [20, 300, 260], true), (2, [9, 16, 1], true)]
@@ -329,14 +331,14 @@ fn frozen_linear_weights_and_inference_give_the_same_values() {
     let [batch, inputs, outputs] = [6, 10, 4];
     let (x, w, r) = (samples(batch * inputs, 3), samples(inputs * outputs, 4), samples(batch * outputs, 5));
     let expected = reference_linear(&x, &w, &r, None, [batch, inputs, outputs]);
-    let device = hsic_infogan_device::parse_device("flex").unwrap().autodiff();
+    let device = autodiff_flex();
     let frozen = linear_layer(&w, [inputs, outputs], false, &device).no_grad();
     let input = tensor(&x, [batch, inputs], &device).require_grad();
     let y = linear(&frozen, input.clone());
     let grads = (y.clone() * tensor(&r, [batch, outputs], &device)).sum().backward();
     assert!(frozen.weight.val().grad(&grads).is_none(), "a frozen weight takes no gradient");
     assert_close("frozen linear: dx", &values(input.grad(&grads).unwrap()), &expected[1]);
-    let plain = hsic_infogan_device::parse_device("flex").unwrap();
+    let plain = Device::flex();
     let y = linear(&linear_layer(&w, [inputs, outputs], false, &plain), tensor(&x, [batch, inputs], &plain));
     assert_close("linear inference: y", &values(y), &expected[0]);
 }

@@ -4,7 +4,8 @@
 use burn::optim::{Adam, AdamConfig, AdamState, Optimizer};
 use burn::prelude::*;
 use burn::tensor::{Distribution, TensorData};
-use hsic_infogan_train::adam::{AdamSettings, Coefficients, FusedAdam, fuses_on};
+use hsic_infogan_flex_ops::adam::{AdamSettings, Coefficients, FusedAdam};
+use hsic_infogan_flex_ops::is_flex;
 
 const SETTINGS: AdamSettings = AdamSettings { beta_1: 0.5, beta_2: 0.999, epsilon: 1e-8 };
 const LR: f64 = 2e-4;
@@ -54,12 +55,12 @@ fn same_as_burn(device: &Device) {
 
 #[test]
 fn the_fused_step_is_burns_adam_bit_for_bit() {
-    assert!(fuses_on(&Device::flex()), "the fused pass is compiled in with the flex feature");
+    assert!(is_flex(&Device::flex()), "the fused pass is compiled in with the flex feature");
     same_as_burn(&Device::flex());
     #[cfg(feature = "ndarray")]
     #[allow(deprecated)]
     {
-        assert!(!fuses_on(&Device::ndarray()), "ndarray takes Burn's Adam");
+        assert!(!is_flex(&Device::ndarray()), "ndarray takes Burn's Adam");
         same_as_burn(&Device::ndarray());
     }
 }

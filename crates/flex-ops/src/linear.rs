@@ -1,4 +1,4 @@
-//! The fully connected layers of D, G and Q, with passes of their own on flex.
+//! Burn's fully connected layer, with passes of its own on flex.
 //!
 //! Burn's linear layer on flex runs its three products through flex's `matmul`, whose result is
 //! zeroed, then copied once more to align it, and whose `dY Wᵀ` (the input gradient; `W` is
@@ -19,7 +19,7 @@ mod flex;
 /// `layer.forward(x)` for a batch `x` `[B, in]`; its own products for f32 on flex.
 pub fn linear(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
     #[cfg(feature = "flex")]
-    if x.dtype() == DType::F32 && hsic_infogan_device::is_flex(&x.device()) {
+    if x.dtype() == DType::F32 && crate::is_flex(&x.device()) {
         let y = flex::linear(x, layer.weight.val());
         return match &layer.bias {
             Some(bias) => y + bias.val().unsqueeze(),

@@ -1,13 +1,14 @@
 //! The flex leaky ReLU against Burn's composition (bit for bit) and against the formula in f64.
 
 use burn::prelude::*;
-use burn::tensor::TensorData;
-use hsic_infogan_models::{Rng, leaky_relu, leaky_relu_fuses_on};
+use burn::tensor::{Distribution, TensorData};
+use hsic_infogan_flex_ops::{is_flex, leaky_relu};
+use rand::{SeedableRng, rngs::StdRng};
 
 const SLOPE: f64 = 0.1;
 
 fn autodiff_flex() -> Device {
-    hsic_infogan_device::parse_device("flex").unwrap().autodiff()
+    Device::flex().autodiff()
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -16,12 +17,14 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 
 /// `n` draws from N(0, 1), with exact zeros and both signs of zero mixed in.
 fn samples(n: usize, seed: u64) -> Vec<f32> {
-    let mut rng = Rng::new(seed);
+    let normal = Distribution::Normal(0.0, 1.0);
+    let draws = TensorData::random::<f32, _, _>([n], normal, &mut StdRng::seed_from_u64(seed)).try_into_vec().unwrap();
     (0..n)
-        .map(|i| match i % 97 {
+        .zip(draws)
+        .map(|(i, draw)| match i % 97 {
             0 => 0.0,
             1 => -0.0,
-            _ => rng.normal() as f32,
+            _ => draw,
         })
         .collect()
 }
@@ -51,7 +54,7 @@ fn run(
 #[test]
 fn flex_passes_are_burns_composition_bit_for_bit() {
     let device = autodiff_flex();
-    assert!(leaky_relu_fuses_on(&device), "flex under autodiff takes the fused passes");
+    assert!(is_flex(&device), "flex under autodiff takes the fused passes");
     // 300 x 700 spans several parallel chunks.
     let shape = [300, 700];
     let (x, w) = (samples(shape[0] * shape[1], 1), samples(shape[0] * shape[1], 2));
@@ -78,8 +81,8 @@ fn flex_passes_follow_the_formula_in_f64() {
 
 #[test]
 fn without_autodiff_it_is_the_forward_alone() {
-    let device = hsic_infogan_device::parse_device("flex").unwrap();
-    assert!(leaky_relu_fuses_on(&device));
+    let device = Device::flex();
+    assert!(is_flex(&device));
     let x = samples(1000, 5);
     let t = Tensor::<1>::from_data(TensorData::new(x.clone(), [1000]), &device);
     let burn = values(burn::tensor::activation::leaky_relu(t.clone(), SLOPE));

@@ -1,4 +1,4 @@
-//! The 2-D convolution and transposed convolution of D and G, with passes of their own on flex.
+//! Burn's 2-D convolution and transposed convolution, with passes of their own on flex.
 //!
 //! flex's convolution multiplies one image at a time (`[C_out, C_in k k] x [C_in k k, H' W']`,
 //! 49 columns for D's second layer) and Burn's default backward passes reformulate each gradient
@@ -17,10 +17,10 @@
 //! taps added back onto the pixels they were read from). The products are [`crate::product`]'s.
 //! Under autodiff a convolution whose weight takes a gradient keeps `cols(X)` from its forward
 //! pass for `dW`, and a transposed one builds `cols(dY)` once for both of its gradients.
-//! The values equal Burn's to float rounding: the sums run in another order. `cargo bench --bench
-//! layers` times each layer against Burn's: at batch 100 on the 2-core development VM, D's 64→128
-//! layer took 0.52x Burn's time forward and 0.53x forward and backward, G's 128→64 transposed one
-//! 0.94x and 0.59x.
+//! The values equal Burn's to float rounding: the sums run in another order. `cargo bench -p
+//! hsic-infogan-flex-ops --bench layers` times each layer against Burn's: at batch 100 on the
+//! 2-core development VM, D's 64→128 layer took 0.52x Burn's time forward and 0.53x forward and
+//! backward, G's 128→64 transposed one 0.94x and 0.59x.
 //! Elsewhere (ndarray, wgpu, CUDA, f64), and for groups, dilation or asymmetric padding, the
 //! layers run Burn's own passes.
 
@@ -41,7 +41,7 @@ pub fn conv2d(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         && layer.groups == 1
         && layer.dilation == [1, 1]
         && x.dtype() == DType::F32
-        && hsic_infogan_device::is_flex(&x.device())
+        && crate::is_flex(&x.device())
     {
         let window = im2col::Window { kernel: layer.kernel_size, stride: layer.stride, padding };
         return with_bias(flex::conv2d(x, layer.weight.val(), window), layer.bias.as_ref());
@@ -56,7 +56,7 @@ pub fn conv_transpose2d(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
         && layer.dilation == [1, 1]
         && layer.padding_out == [0, 0]
         && x.dtype() == DType::F32
-        && hsic_infogan_device::is_flex(&x.device())
+        && crate::is_flex(&x.device())
     {
         let window = im2col::Window { kernel: layer.kernel_size, stride: layer.stride, padding: layer.padding };
         return with_bias(flex::conv_transpose2d(x, layer.weight.val(), window), layer.bias.as_ref());
