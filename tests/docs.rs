@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// The README's test command; `.ci/run` runs the same line.
 const TEST_COMMAND: &str = "cargo test --release --workspace --features ndarray,wgpu";
@@ -191,6 +191,21 @@ fn anchors(text: &str) -> Vec<String> {
     anchors
 }
 
+/// `docs/../assets/f.png` as `assets/f.png`, for the messages (the file system is not asked).
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(normal.components().next_back(), Some(Component::Normal(_))) => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
 /// What is wrong with one link of `document`, if anything.
 fn broken(document: &Path, link: &Link) -> Option<String> {
     let target = link.target.as_str();
@@ -209,7 +224,7 @@ fn broken(document: &Path, link: &Link) -> Option<String> {
     } else if let Some(from_root) = path.strip_prefix('/') {
         PathBuf::from(from_root)
     } else {
-        document.parent().unwrap_or(Path::new("")).join(path)
+        lexically_normal(&document.parent().unwrap_or(Path::new("")).join(path))
     };
     let on_disk = repository().join(&file);
     if !on_disk.exists() {
