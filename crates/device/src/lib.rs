@@ -276,7 +276,7 @@ mod tests {
             assert_eq!(serde_json::to_string(&choice).unwrap(), json);
             assert_eq!(serde_json::from_str::<DeviceChoice>(&json).unwrap(), choice);
         }
-        assert_eq!(" WGPU : 2 ".parse::<DeviceChoice>().unwrap().to_string(), "wgpu:2");
+        assert_eq!(" WGPU:2 ".parse::<DeviceChoice>().unwrap().to_string(), "wgpu:2");
         let err = serde_json::from_str::<DeviceChoice>("\"tpu\"").unwrap_err().to_string();
         assert!(err.contains("unknown device `tpu`"), "{err}");
     }

@@ -228,7 +228,7 @@ fn kernel_summary(kernel: &Kernel) -> String {
     }
 }
 
-/// The terms of `train --model hsic` (see the README's "Choosing the HSIC defaults"), one per
+/// The terms of `train --model hsic` (see docs/hsic-defaults.md, "Choosing the HSIC defaults"), one per
 /// code group, both under [`default_lambda_schedule`]:
 /// `lambda(e) [CKA(h_D(G(z, c)), c_cat) + CKA(G(z, c), c_cont)]`, the categorical code against
 /// D's trunk features (Gaussian of the batch's median width), the continuous codes against the

@@ -124,7 +124,7 @@ fn the_default_hsic_infogan_is_one_scheduled_cka_term_per_code_group() {
 
 #[test]
 fn a_config_written_before_keep_epochs_loads_and_its_hsic_is_todays_default() {
-    // The config.json of a run (`hs43_s0` of the README's Results) trained on 2026-12-02 with
+    // The config.json of a run (`hs43_s0` of docs/results.md) trained on 2026-12-02 with
     // `--hsic-per-group --hsic-input-cat features --lambda-hold 4 --lambda-decay 3 --lambda-floor 0.1`,
     // before `keep_epochs` existed and before those settings became the default.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/config_2026-12-02_hs43.json");
