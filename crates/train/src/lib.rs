@@ -32,6 +32,8 @@ mod trainer;
 pub use data::TrainingData;
 pub use error::TrainError;
 pub use fit::{RunSummary, fit};
+/// Adam with one pass per parameter on flex (bit for bit Burn's), which the trainer steps with.
+pub use hsic_infogan_flex_ops::adam;
 /// The networks and latent codes, so a user of this library needs no other dependency.
 pub use hsic_infogan_models as models;
 /// The run folder: config, metrics, checkpoint, file names.
@@ -42,7 +44,5 @@ pub use hsic_infogan_run::{
     DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig, default_hsic,
     default_hsic_terms, default_lambda_schedule,
 };
-/// Adam with one pass per parameter on flex (bit for bit Burn's), which the trainer steps with.
-pub use hsic_infogan_flex_ops::adam;
 pub use observer::{EpochSummary, Observer, Plan, Save, Saved};
 pub use trainer::{GradientNorms, ProbeBatch, Trainer, gradient_norm, mean_gradient_norm};
