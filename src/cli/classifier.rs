@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use hsic_infogan_data::mnist::{self, MnistKind, Split};
 use hsic_infogan_eval::classifier::{self, ClassifierInfo};
 
-use crate::args::{DataDirArg, DeviceArg};
+use super::shared::{DataDirArg, DeviceArg, Hint};
 use crate::progress::showing_downloads;
 
 #[derive(Debug, Subcommand)]
@@ -39,7 +39,8 @@ impl ClassifierCommand {
             return Err("--epochs must be at least 1".into());
         }
         let data_dir = args.data_dir.data_dir.as_deref();
-        let files = showing_downloads(|on_download| mnist::find_with(MnistKind::Mnist, data_dir, on_download))?;
+        let files = showing_downloads(|on_download| mnist::find_with(MnistKind::Mnist, data_dir, on_download))
+            .map_err(Hint::with_hint)?;
         let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);
         let device = hsic_infogan_device::open(&args.device.device)?;
         let mut epoch_start = Instant::now();

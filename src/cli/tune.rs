@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use hsic_infogan_train::files::{save_config, write_atomic};
 
-use super::sweep::{RunArgs, announcer, markdown, sweep_hint};
-use super::table::markdown_table;
+use super::shared::{Hint, ShortRunArgs, announcer, markdown, markdown_table};
 use crate::interrupt::stop_on_ctrl_c;
 use crate::progress::StatusLine;
 use crate::tune::{self, Measurement, Measuring, TuneOptions, Tuned, target_ratio};
@@ -36,7 +35,7 @@ pub struct TuneArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[command(flatten)]
-    run: RunArgs,
+    run: ShortRunArgs,
     /// Folder of the refinement runs (`cells/`) and `tune.md`.
     #[arg(long, default_value = "runs/tune")]
     out: PathBuf,
@@ -89,7 +88,7 @@ pub fn run(args: TuneArgs) -> Result<(), Box<dyn std::error::Error>> {
     let tuned = tune::run(&base, &options, &args.out, &stop, &mut args.run.progress(), on_measuring, on_cell);
     // Ends the line of a failed measurement before the error.
     line.keep();
-    let tuned = tuned.map_err(sweep_hint)?;
+    let tuned = tuned.map_err(Hint::with_hint)?;
     let Some(tuned) = tuned else {
         eprintln!("Stopped; the same command continues the refinement (finished runs are skipped).");
         return Ok(());

@@ -152,9 +152,15 @@ pub struct CellResult {
     pub seconds: f64,
     /// lambda |grad HSIC| and |grad adversarial| at G's output.
     pub gradients: CellGradients,
-    /// The scores, or why training stopped (a non-finite loss is a result too).
-    pub outcome: Result<EvalReport, String>,
+    /// The scores, or the non-finite loss that stopped training (a result too).
+    pub outcome: Result<EvalReport, Diverged>,
 }
+
+/// A cell whose loss became NaN or infinite: the training's message, kept in the cell's
+/// `failed.txt` so that a resumed sweep does not train it again.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct Diverged(pub String);
 
 /// Gradient norms of a cell, measured once when it is finished and kept in its
 /// `gradients.json`.
@@ -257,7 +263,7 @@ fn result(
     let mean = |f: &dyn Fn(&metrics::Row) -> f64| tail.iter().map(f).sum::<f64>() / tail.len() as f64;
     let g_loss = mean(&|r| f64::from(r.g_loss));
     let outcome = match std::fs::read_to_string(failure_path(dir)) {
-        Ok(message) => Err(message),
+        Ok(message) => Err(Diverged(message)),
         Err(_) => Ok(report::load(dir)?),
     };
     Ok(CellResult {
