@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use hsic_infogan::args::{TrainArgs, report};
+use hsic_infogan::{TrainArgs, report};
 
 /// mimalloc keeps the tens of megabytes a training step allocates and frees instead of faulting
 /// them in again: a step on flex runs about 15% faster than with glibc's malloc.

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hsic_infogan::cli::Cli;
+use hsic_infogan::Cli;
 
 /// mimalloc keeps the tens of megabytes a training step allocates and frees instead of faulting
 /// them in again: a step on flex runs about 15% faster than with glibc's malloc.

@@ -93,6 +93,7 @@ fn mnist_dir_and_mnist_mirrors_come_from_the_environment() {
             "error: MNIST not found",
             &format!("{} (user cache): no such folder", cache_dir.display()),
             &format!("{refused}train-images-idx3-ubyte.gz: "),
+            "The data directory is given with --data-dir FOLDER.",
         ],
     );
 }

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use hsic_infogan_data::mnist::{self, MnistKind, Split};
 use hsic_infogan_eval::classifier::{self, ClassifierInfo};
 
-use crate::args::{DataDirArg, DeviceArg};
+use super::shared::{DataDirArg, DeviceArg, Hint};
 use crate::progress::showing_downloads;
 
 #[derive(Debug, Subcommand)]
@@ -40,7 +40,8 @@ impl ClassifierCommand {
         }
         let device = args.device.device.open()?;
         let data_dir = args.data_dir.data_dir.as_deref();
-        let files = showing_downloads(|on_download| mnist::find_with(MnistKind::Mnist, data_dir, on_download))?;
+        let files = showing_downloads(|on_download| mnist::find_with(MnistKind::Mnist, data_dir, on_download))
+            .map_err(Hint::with_hint)?;
         let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);
         let mut epoch_start = Instant::now();
         let model = classifier::train(&train, args.epochs, args.seed, &device, |epoch, loss| {

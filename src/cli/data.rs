@@ -7,12 +7,11 @@ use std::time::Instant;
 use burn::data::dataset::Dataset;
 use clap::{Args, Subcommand};
 use hsic_infogan_data::folder::{Channels, FolderOptions, load_folder};
-use hsic_infogan_data::mnist::{self, MnistKind, Split};
+use hsic_infogan_data::mnist::{self, MnistKind, Split, Via};
 use hsic_infogan_data::shapes::{Factor, Factors, SHAPE_NAMES, SHAPES_LEN, SHAPES_SIZE};
 use hsic_infogan_data::{DataError, DatasetSpec, ImageSet};
 
-use super::table::format_table;
-use crate::args::DataDirArg;
+use super::shared::{DataDirArg, Hint, format_table};
 use crate::progress::showing_downloads;
 
 #[derive(Debug, Subcommand)]
@@ -42,7 +41,7 @@ pub struct InfoArgs {
 impl DataCommand {
     pub fn run(self) -> Result<(), Box<dyn std::error::Error>> {
         match self {
-            Self::Info(args) => print!("{}", info(&args)?),
+            Self::Info(args) => print!("{}", info(&args).map_err(Hint::with_hint)?),
         }
         Ok(())
     }
@@ -91,13 +90,21 @@ fn idx_report(kind: MnistKind, data_dir: Option<&Path>) -> Result<Report, DataEr
     let class_names = kind.class_names().map(String::from).to_vec();
     Ok(Report {
         dataset: kind.name().into(),
-        found: format!("{} ({})", files.place.dir.display(), files.place.via),
+        found: format!("{} ({})", files.place.dir.display(), via(&files.place.via)),
         dims: train.dims(),
         load_seconds: Some(load_seconds),
         splits: vec![summarize("train", &train, class_names.len()), summarize("test", &test, class_names.len())],
         class_names,
         notes: Vec::new(),
     })
+}
+
+/// Why the folder was searched, the data directory by its flag.
+fn via(via: &Via) -> String {
+    match via {
+        Via::DataDir => "--data-dir".into(),
+        other => other.to_string(),
+    }
 }
 
 fn shapes_report() -> Report {

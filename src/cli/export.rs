@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use hsic_infogan_train::{export, run};
 
-use crate::args::RunDeviceArg;
+use super::shared::RunDeviceArg;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {

@@ -1,16 +1,19 @@
 //! The command tree: `hsic-infogan <command> ...`.
 
 mod classifier;
+mod compare;
 mod data;
 mod eval;
 mod export;
 mod sample;
+mod shared;
 mod sweep;
-mod table;
 mod train;
 mod tune;
 
 use clap::{Parser, Subcommand};
+
+pub use train::{TrainArgs, report};
 
 /// HSIC-InfoGAN on Burn: InfoGAN with the Q network replaced by an HSIC term.
 #[derive(Debug, Parser)]
@@ -29,7 +32,7 @@ enum Command {
     #[command(subcommand)]
     Classifier(classifier::ClassifierCommand),
     /// Train GAN, InfoGAN or HSIC-InfoGAN into a run folder (or resume one).
-    Train(crate::args::TrainArgs),
+    Train(train::TrainArgs),
     /// Traversal figures, samples and NumPy exports from a run's checkpoint.
     Sample(sample::SampleArgs),
     /// The generator as safetensors in PyTorch's layout, with its latent layout as JSON.
@@ -39,7 +42,7 @@ enum Command {
     /// RUN/eval.json.
     Eval(eval::EvalArgs),
     /// One markdown table of several evaluated runs.
-    Compare(eval::CompareArgs),
+    Compare(compare::CompareArgs),
     /// Fig. 2: one short HSIC-InfoGAN run per (sigma_x, sigma_c, lambda, seed), each scored.
     Sweep(sweep::SweepArgs),
     /// The paper's tuning strategy, measured: kernel widths by the dependence signal, lambda by
@@ -56,7 +59,7 @@ impl Cli {
             Command::Sample(args) => sample::run(args),
             Command::Export(args) => export::run(args),
             Command::Eval(args) => eval::run(args),
-            Command::Compare(args) => eval::compare(args),
+            Command::Compare(args) => compare::run(args),
             Command::Sweep(args) => sweep::run(args),
             Command::Tune(args) => tune::run(args),
         }

@@ -7,7 +7,7 @@ use hsic_infogan_figures::{picture, save_png, write_generator_figures};
 use hsic_infogan_models::{Latent, Rng};
 use hsic_infogan_train::run::{self, TrainedGenerator};
 
-use crate::args::RunDeviceArg;
+use super::shared::RunDeviceArg;
 use crate::npy;
 
 #[derive(Debug, Args)]

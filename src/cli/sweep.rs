@@ -4,17 +4,12 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use hsic_infogan_eval::EvalOptions;
-use hsic_infogan_eval::encoder::EncoderConfig;
 use hsic_infogan_train::files::write_atomic;
-use hsic_infogan_train::{HsicTerm, Regularizer, TrainConfig, default_hsic};
+use hsic_infogan_train::run::sweep as layout;
 
-use super::eval::{captured, percent, with_hint};
-use super::table::markdown_table;
-use crate::args::{DataDirArg, DeviceArg, EncoderArg, EstimatorArg};
+use super::shared::{EncoderArg, Hint, ShortRunArgs, announcer, csv, markdown};
 use crate::interrupt::stop_on_ctrl_c;
-use crate::progress::Progress;
-use crate::sweep::{self, CellResult, Grid, Shard, SweepError, figures};
+use crate::sweep::{self, Grid, Shard, figures};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -37,7 +32,7 @@ pub struct SweepArgs {
     #[arg(long)]
     max_iters: Option<usize>,
     #[command(flatten)]
-    runs: RunArgs,
+    runs: ShortRunArgs,
     #[command(flatten)]
     encoder: EncoderArg,
     #[arg(long, default_value = "runs/sweep")]
@@ -46,90 +41,6 @@ pub struct SweepArgs {
     /// the same command without --shard then collects the finished cells into the tables.
     #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
-}
-
-/// What every short scored run of `sweep` and `tune` shares.
-#[derive(Debug, Args)]
-pub(super) struct RunArgs {
-    #[arg(long, value_enum, default_value_t = EstimatorArg::Cka)]
-    estimator: EstimatorArg,
-    #[command(flatten)]
-    device: DeviceArg,
-    #[command(flatten)]
-    data_dir: DataDirArg,
-    /// Samples each run is scored with.
-    #[arg(long, default_value_t = 2000)]
-    n: usize,
-    /// Folder of the trained classifier [default: ~/.cache/hsic-infogan/classifier].
-    #[arg(long)]
-    classifier: Option<PathBuf>,
-    /// No per-iteration progress line (one line per run stays).
-    #[arg(long)]
-    quiet: bool,
-}
-
-impl RunArgs {
-    /// The MNIST HSIC-InfoGAN config the runs vary (one HSIC term with this estimator).
-    pub fn base(&self) -> TrainConfig {
-        let term = HsicTerm::new().with_hsic(default_hsic().with_estimator(self.estimator.estimator()));
-        TrainConfig::new()
-            .with_regularizer(Regularizer::Hsic { terms: vec![term] })
-            .with_device(self.device.device.clone())
-            .with_data_dir(self.data_dir.absolute())
-    }
-
-    /// Progress lines of the training, unless `--quiet`.
-    pub fn progress(&self) -> Progress {
-        Progress::new(!self.quiet)
-    }
-
-    /// How each run is scored, with the post-hoc encoder's `recipe` if any.
-    pub fn eval(&self, encoder: Option<EncoderConfig>) -> EvalOptions {
-        EvalOptions {
-            samples: self.n,
-            seed: 0,
-            device: None,
-            data_dir: self.data_dir.data_dir.clone(),
-            classifier: self.classifier.clone(),
-            encoder,
-        }
-    }
-}
-
-/// `err`, with the command that mends it where there is one.
-pub(super) fn sweep_hint(err: SweepError) -> Box<dyn std::error::Error> {
-    match err {
-        SweepError::Eval(err) => with_hint(*err),
-        other => other.into(),
-    }
-}
-
-fn cell_line(k: usize, total: usize, cell: &sweep::Cell) -> String {
-    format!("[cell {}/{total}] σx {} σc {} λ {} seed {}", k + 1, cell.sigma_x, cell.sigma_c, cell.lambda, cell.seed)
-}
-
-/// Prints each cell's line before it runs, for the cells of `out`, with the ETA of the rest once
-/// a cell was trained in this invocation: the mean wall time of the cells trained so far (from
-/// one line to the next, scoring included) times the cells left, this one included. A cell
-/// already scored (one a resumed sweep skips) is not timed; one that failed before is, briefly.
-pub(super) fn announcer(out: &std::path::Path) -> impl FnMut(usize, usize, &sweep::Cell) {
-    let cells = out.join("cells");
-    let mut trained: Vec<f64> = Vec::new();
-    let mut running: Option<std::time::Instant> = None;
-    move |k: usize, total: usize, cell: &sweep::Cell| {
-        trained.extend(running.take().map(|start| start.elapsed().as_secs_f64()));
-        if !hsic_infogan_eval::report::report_path(&cells.join(cell.name())).is_file() {
-            running = Some(std::time::Instant::now());
-        }
-        let eta = match trained.len() {
-            0 => String::new(),
-            n => {
-                let mean = trained.iter().sum::<f64>() / n as f64;
-                format!("  (sweep ETA {})", crate::progress::duration(mean * (total - k) as f64))
-            }
-        };
-        eprintln!("{}{eta}", cell_line(k, total, cell));
-    }
 }
 
 pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -153,7 +64,7 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
         &mut args.runs.progress(),
         announcer(&args.out),
     );
-    let Some(results) = results.map_err(sweep_hint)? else {
+    let Some(results) = results.map_err(Hint::with_hint)? else {
         eprintln!("Stopped; the same command continues the sweep (finished cells are skipped).");
         return Ok(());
     };
@@ -163,15 +74,15 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
             shard.index,
             shard.count,
             results.len(),
-            args.out.join("cells").display()
+            layout::cells_path(&args.out).display()
         );
         return Ok(());
     }
     let files = [
-        args.out.join("sweep.csv"),
-        args.out.join("sweep.md"),
-        args.out.join("fig2.png"),
-        args.out.join("accuracy.png"),
+        layout::table_csv_path(&args.out),
+        layout::table_md_path(&args.out),
+        layout::mosaic_path(&args.out),
+        layout::heat_map_path(&args.out),
     ];
     write_atomic(&files[0], csv(&results)?)?;
     let table = markdown(&results);
@@ -183,133 +94,4 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
         println!("written: {}", file.display());
     }
     Ok(())
-}
-
-/// The scores of a cell: categorical accuracy (generated samples, then the encoder's on real
-/// digits), FID and per continuous code what it captures, or `failed` in every column.
-fn scores(result: &CellResult, codes: usize) -> Vec<String> {
-    match &result.outcome {
-        Ok(report) => {
-            let mut cells = vec![
-                report.categorical.first().map_or("—".into(), |s| format!("{:.1}%", 100.0 * s.accuracy)),
-                percent(report.encoder_accuracy),
-                format!("{:.2}", report.fid),
-            ];
-            cells.extend(report.continuous.iter().map(captured));
-            cells.resize(3 + codes, "—".into());
-            cells
-        }
-        Err(_) => vec!["failed".into(); 3 + codes],
-    }
-}
-
-fn continuous_codes(results: &[CellResult]) -> usize {
-    results.iter().filter_map(|r| r.outcome.as_ref().ok()).map(|e| e.continuous.len()).max().unwrap_or(0)
-}
-
-/// The fixed columns, as (CSV name, markdown name); one column per continuous code and the
-/// wall time follow.
-const COLUMNS: [(&str, &str); 13] = [
-    ("sigma_x", "σx"),
-    ("sigma_c", "σc"),
-    ("lambda", "λ"),
-    ("seed", "seed"),
-    ("iterations", "iterations"),
-    ("g_loss", "G loss"),
-    ("hsic", "HSIC"),
-    ("reg_over_g", "λ·HSIC / G loss"),
-    ("grad_ratio_start", "grad ratio at start"),
-    ("grad_ratio_end", "grad ratio at end"),
-    ("categorical_accuracy", "categorical accuracy"),
-    ("encoder_accuracy", "encoder accuracy (real digits)"),
-    ("fid", "FID"),
-];
-
-/// A cell's settings, loss magnitudes, gradient ratios and scores (without the wall time).
-fn row(result: &CellResult, codes: usize) -> Vec<String> {
-    let c = &result.cell;
-    // A cell that failed at its first iteration has no losses to average.
-    let mean = |value: f64, decimals: usize| {
-        if result.iterations == 0 { "—".into() } else { format!("{value:.decimals$}") }
-    };
-    let mut row = vec![
-        c.sigma_x.to_string(),
-        c.sigma_c.to_string(),
-        c.lambda.to_string(),
-        c.seed.to_string(),
-        result.iterations.to_string(),
-        mean(result.g_loss, 3),
-        mean(result.hsic, 4),
-        mean(result.reg_over_g, 3),
-        format!("{:.4}", result.gradients.start.ratio()),
-        result.gradients.end.map_or("—".into(), |g| format!("{:.4}", g.ratio())),
-    ];
-    row.extend(scores(result, codes));
-    row
-}
-
-/// `sweep.csv` for other tools: numbers at full precision (accuracies as fractions), empty cells
-/// where there is no value, each continuous code's factor and both correlations in columns of
-/// their own, and a failed cell's reason in `error`.
-fn csv(results: &[CellResult]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    let codes = continuous_codes(results);
-    let mut header: Vec<String> = COLUMNS.iter().map(|(name, _)| name.to_string()).collect();
-    for j in 1..=codes {
-        header.extend([format!("c{j}_captures"), format!("c{j}_slant_rho"), format!("c{j}_thickness_rho")]);
-    }
-    header.extend(["seconds".into(), "error".into()]);
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(&header)?;
-    for result in results {
-        writer.write_record(csv_record(result, codes))?;
-    }
-    Ok(writer.into_inner()?)
-}
-
-fn csv_record(result: &CellResult, codes: usize) -> Vec<String> {
-    let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
-    let report = result.outcome.as_ref().ok();
-    // A cell that failed at its first iteration has no losses to average.
-    let averaged = |value: f64| number((result.iterations > 0).then_some(value));
-    let c = &result.cell;
-    let mut record = vec![
-        c.sigma_x.to_string(),
-        c.sigma_c.to_string(),
-        c.lambda.to_string(),
-        c.seed.to_string(),
-        result.iterations.to_string(),
-        averaged(result.g_loss),
-        averaged(result.hsic),
-        averaged(result.reg_over_g),
-        result.gradients.start.ratio().to_string(),
-        number(result.gradients.end.map(|g| g.ratio())),
-        number(report.and_then(|r| r.categorical.first()).map(|s| s.accuracy)),
-        number(report.and_then(|r| r.encoder_accuracy)),
-        number(report.map(|r| r.fid)),
-    ];
-    for j in 0..codes {
-        let score = report.and_then(|r| r.continuous.get(j));
-        record.push(score.map(|s| s.captures.clone()).unwrap_or_default());
-        record.push(number(score.map(|s| s.slant_spearman)));
-        record.push(number(score.map(|s| s.thickness_spearman)));
-    }
-    record.push(result.seconds.to_string());
-    record.push(result.outcome.as_ref().err().cloned().unwrap_or_default());
-    record
-}
-
-pub(super) fn markdown(results: &[CellResult]) -> String {
-    let codes = continuous_codes(results);
-    let mut header: Vec<String> = COLUMNS.iter().map(|(_, name)| name.to_string()).collect();
-    header.extend((1..=codes).map(|j| format!("c{j} captures (ρ)")));
-    header.push("wall (s)".into());
-    let rows: Vec<Vec<String>> = results
-        .iter()
-        .map(|result| {
-            let mut row = row(result, codes);
-            row.push(format!("{:.0}", result.seconds));
-            row
-        })
-        .collect();
-    markdown_table(&header, &rows)
 }

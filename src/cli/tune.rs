@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use hsic_infogan_train::files::{save_config, write_atomic};
+use hsic_infogan_train::run::sweep as layout;
 
-use super::sweep::{RunArgs, announcer, markdown, sweep_hint};
-use super::table::markdown_table;
+use super::shared::{Hint, ShortRunArgs, announcer, markdown, markdown_table};
 use crate::interrupt::stop_on_ctrl_c;
 use crate::progress::StatusLine;
 use crate::tune::{self, Measurement, Measuring, TuneOptions, Tuned, target_ratio};
@@ -36,7 +36,7 @@ pub struct TuneArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[command(flatten)]
-    run: RunArgs,
+    run: ShortRunArgs,
     /// Folder of the refinement runs (`cells/`) and `tune.md`.
     #[arg(long, default_value = "runs/tune")]
     out: PathBuf,
@@ -89,7 +89,7 @@ pub fn run(args: TuneArgs) -> Result<(), Box<dyn std::error::Error>> {
     let tuned = tune::run(&base, &options, &args.out, &stop, &mut args.run.progress(), on_measuring, on_cell);
     // Ends the line of a failed measurement before the error.
     line.keep();
-    let tuned = tuned.map_err(sweep_hint)?;
+    let tuned = tuned.map_err(Hint::with_hint)?;
     let Some(tuned) = tuned else {
         eprintln!("Stopped; the same command continues the refinement (finished runs are skipped).");
         return Ok(());
@@ -98,7 +98,7 @@ pub fn run(args: TuneArgs) -> Result<(), Box<dyn std::error::Error>> {
         let section = format!(
             "\n## 3. Refinement: {} runs of {} iterations, best categorical accuracy first\n\n{}\n\
              One seed and a short budget: differences of a few points are within the spread \
-             between seeds, and a short ranking need not hold for longer training (README, \"Tuning\").\n",
+             between seeds, and a short ranking need not hold for longer training (docs/tuning.md).\n",
             tuned.refined.len(),
             options.iters,
             markdown(&tuned.refined)
@@ -106,12 +106,12 @@ pub fn run(args: TuneArgs) -> Result<(), Box<dyn std::error::Error>> {
         print!("{section}");
         report.push_str(&section);
     }
-    let config_path = args.config_out.unwrap_or_else(|| args.out.join("tuned.json"));
+    let config_path = args.config_out.unwrap_or_else(|| layout::tuned_config_path(&args.out));
     let section = recommendation(&tuned, &options, &config_path);
     print!("{section}");
     report.push_str(&section);
     save_config(&tuned.config, &config_path)?;
-    let report_path = args.out.join("tune.md");
+    let report_path = layout::tune_report_path(&args.out);
     write_atomic(&report_path, &report)?;
     println!("written: {}\nwritten: {}", config_path.display(), report_path.display());
     Ok(())

@@ -89,7 +89,8 @@ pub fn write_mosaic(results: &[CellResult], grid: &Grid, path: &Path) -> Result<
     let mut canvas = RgbImage::from_pixel(size.0, size.1, image::Rgb([255, 255, 255]));
     for (r, row) in rows.iter().enumerate() {
         for (c, &lambda) in grid.lambda.iter().enumerate() {
-            let figure = find(results, grid, row, lambda).map(|result| result.dir.join("traverse_c1.png"));
+            let figure =
+                find(results, grid, row, lambda).map(|result| hsic_infogan_train::run::traversal_path(&result.dir, 0));
             let thumb = match figure.filter(|p| p.is_file()) {
                 Some(file) => {
                     let image = image::open(&file).map_err(|e| TrainError::run(&file, e))?.into_rgb8();

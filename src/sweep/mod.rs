@@ -13,6 +13,7 @@ use hsic::Kernel;
 use hsic_infogan_eval::report::{self, EvalReport};
 use hsic_infogan_eval::{EvalError, EvalOptions, evaluate};
 use hsic_infogan_figures::FigureWriter;
+use hsic_infogan_train::run::sweep as layout;
 use hsic_infogan_train::run::{self, metrics};
 use hsic_infogan_train::{
     GradientNorms, Observer, Regularizer, TrainConfig, TrainError, Trainer, TrainingData, files, session,
@@ -153,9 +154,15 @@ pub struct CellResult {
     pub seconds: f64,
     /// lambda |grad HSIC| and |grad adversarial| at G's output.
     pub gradients: CellGradients,
-    /// The scores, or why training stopped (a non-finite loss is a result too).
-    pub outcome: Result<EvalReport, String>,
+    /// The scores, or the non-finite loss that stopped training (a result too).
+    pub outcome: Result<EvalReport, Diverged>,
 }
+
+/// A cell whose loss became NaN or infinite: the training's message, kept in the cell's
+/// `failed.txt` so that a resumed sweep does not train it again.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct Diverged(pub String);
 
 /// Gradient norms of a cell, measured once when it is finished and kept in its
 /// `gradients.json`.
@@ -171,7 +178,7 @@ impl CellGradients {
     /// The cell's `gradients.json`, or a new measurement (written there) that loads the training
     /// data into `data` on first use.
     fn of(dir: &Path, config: &TrainConfig, data: &mut Option<TrainingData>) -> Result<Self, TrainError> {
-        let path = dir.join("gradients.json");
+        let path = layout::gradients_path(dir);
         if let Ok(gradients) = Self::load(&path) {
             return Ok(gradients);
         }
@@ -187,11 +194,6 @@ impl CellGradients {
         files::save_config(&gradients, &path)?;
         Ok(gradients)
     }
-}
-
-/// Where a cell's failure is recorded, so a resumed sweep does not train it again.
-fn failure_path(dir: &Path) -> PathBuf {
-    dir.join("failed.txt")
 }
 
 /// A cell sets the widths and weight of the one HSIC term of an HSIC-InfoGAN config.
@@ -222,12 +224,14 @@ pub fn run(
     let mut results = Vec::new();
     for (k, cell) in cells.iter().enumerate() {
         on_cell(k, cells.len(), cell);
-        let dir = out.join("cells").join(cell.name());
-        if !report::report_path(&dir).is_file() && !failure_path(&dir).is_file() {
+        let dir = layout::cell_path(out, &cell.name());
+        if !run::eval_report_path(&dir).is_file() && !layout::failure_path(&dir).is_file() {
+            let config = cell.config(base);
+            let mut observers = (&mut *observer, FigureWriter);
             let trained = if run::config_path(&dir).is_file() {
-                session::resume(&dir, session::Changes::default(), stop, &mut (&mut *observer, FigureWriter))
+                session::resume(&dir, session::Changes::default(), stop, &mut observers)
             } else {
-                session::start(cell.config(base), &dir, stop, &mut (&mut *observer, FigureWriter))
+                session::start(config, &dir, stop, &mut observers)
             };
             match trained {
                 Ok(summary) if summary.interrupted => return Ok(None),
@@ -235,7 +239,8 @@ pub fn run(
                     report::save(&evaluate(&dir, eval)?, &dir)?;
                 }
                 Err(TrainError::NonFinite(message)) => {
-                    std::fs::write(failure_path(&dir), &message).map_err(TrainError::io(failure_path(&dir)))?;
+                    std::fs::write(layout::failure_path(&dir), &message)
+                        .map_err(TrainError::io(layout::failure_path(&dir)))?;
                 }
                 Err(other) => return Err(other.into()),
             }
@@ -257,8 +262,8 @@ fn result(
     // NaN for a cell that failed at its first iteration: there is nothing to average.
     let mean = |f: &dyn Fn(&metrics::Row) -> f64| tail.iter().map(f).sum::<f64>() / tail.len() as f64;
     let g_loss = mean(&|r| f64::from(r.g_loss));
-    let outcome = match std::fs::read_to_string(failure_path(dir)) {
-        Ok(message) => Err(message),
+    let outcome = match std::fs::read_to_string(layout::failure_path(dir)) {
+        Ok(message) => Err(Diverged(message)),
         Err(_) => Ok(report::load(dir)?),
     };
     Ok(CellResult {

@@ -1,7 +1,7 @@
 //! MNIST and Fashion-MNIST: where their four IDX files are found, downloading them when they are
 //! nowhere, and loading a split into an [`ImageSet`].
 //!
-//! Search order for a data set's folder: an explicit directory (the CLI's `--data-dir`), the
+//! Search order for a data set's folder: the data directory a caller gives (`data_dir`), the
 //! environment variable (`MNIST_DIR` / `FASHION_MNIST_DIR`), the user cache
 //! (`$XDG_CACHE_HOME/hsic-infogan/<name>`, usually `~/.cache/...`), the system folder
 //! (`/usr/share/datasets/<name>`). A folder counts when it holds all four files, each gzipped
@@ -146,7 +146,7 @@ impl MnistKind {
 /// How a folder came to be searched; shown to the user beside the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    /// Given explicitly (`--data-dir`).
+    /// The data directory the caller gave.
     DataDir,
     /// Named by this environment variable.
     Env(&'static str),
@@ -161,7 +161,7 @@ pub enum Via {
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::DataDir => write!(f, "--data-dir"),
+            Self::DataDir => write!(f, "data directory"),
             Self::Env(name) => write!(f, "${name}"),
             Self::Cache => write!(f, "user cache"),
             Self::System => write!(f, "system folder"),
@@ -256,8 +256,8 @@ pub fn locate(
         looked,
         download,
         how: format!(
-            "put the four files in one folder and pass it with --data-dir or set {}; or set {} \
-             to comma-separated URL prefixes of reachable mirrors",
+            "put the four files in one folder and give it as the data directory or set {} to it; or \
+             set {} to comma-separated URL prefixes of reachable mirrors",
             kind.dir_env(),
             kind.mirrors_env()
         ),

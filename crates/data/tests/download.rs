@@ -281,7 +281,7 @@ fn offline_names_the_files_the_places_and_the_remedies() {
         &format!("{} (user cache): no such folder", cache.display()),
         &format!("Downloading into {} failed", cache.display()),
         &format!("{refused}train-images-idx3-ubyte.gz: "),
-        "--data-dir",
+        "data directory",
         "MNIST_DIR",
         "MNIST_MIRRORS",
     ] {

@@ -115,7 +115,7 @@ fn nowhere_and_no_cache_says_where_it_looked_and_what_to_do() {
     for expected in [
         "Fashion-MNIST not found",
         "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz",
-        &format!("{} (--data-dir): no such folder", root.path().join("absent").display()),
+        &format!("{} (data directory): no such folder", root.path().join("absent").display()),
         &format!(
             "{} (system folder): missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz\n",
             partial.display()

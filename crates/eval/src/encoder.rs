@@ -6,7 +6,7 @@
 //! eval mode to minimise InfoGAN's L_I surrogate with continuous weight 1 (cross-entropy per
 //! categorical code + 0.5 (c - ĉ)² per continuous code), then read on the real test digits.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
@@ -82,17 +82,14 @@ pub fn train(
     (model.valid(), tail_sum / tail.max(1) as f64)
 }
 
-/// `run/encoder.json`.
-pub fn cache_path(run: &Path) -> PathBuf {
-    hsic_infogan_run::encoder_path(run)
-}
-
 /// The cached score of `run` for this checkpoint iteration and recipe, if there is one.
 pub fn cached(run: &Path, iteration: usize, recipe: &EncoderConfig) -> Option<EncoderScore> {
-    EncoderScore::load(cache_path(run)).ok().filter(|score| score.iteration == iteration && &score.recipe == recipe)
+    EncoderScore::load(hsic_infogan_run::encoder_path(run))
+        .ok()
+        .filter(|score| score.iteration == iteration && &score.recipe == recipe)
 }
 
 /// Writes `score` to `run/encoder.json` through a temporary name.
 pub fn save(score: &EncoderScore, run: &Path) -> Result<(), EvalError> {
-    Ok(files::save_config(score, &cache_path(run))?)
+    Ok(files::save_config(score, &hsic_infogan_run::encoder_path(run))?)
 }

@@ -107,11 +107,6 @@ pub struct EvalOptions {
     pub encoder: Option<EncoderConfig>,
 }
 
-/// The run's `eval.json`.
-pub fn report_path(run: &Path) -> PathBuf {
-    run::eval_report_path(run)
-}
-
 /// Evaluates the checkpoint in `run`, an MNIST run.
 pub fn evaluate(run: &Path, options: &EvalOptions) -> Result<EvalReport, EvalError> {
     evaluate_with(run, options, &mut |_| {})
@@ -232,14 +227,14 @@ fn train_encoder(
 
 /// Writes `report` to `run/eval.json` through a temporary name.
 pub fn save(report: &EvalReport, run: &Path) -> Result<PathBuf, EvalError> {
-    let path = report_path(run);
+    let path = run::eval_report_path(run);
     files::save_config(report, &path)?;
     Ok(path)
 }
 
 /// Reads `run/eval.json`.
 pub fn load(run: &Path) -> Result<EvalReport, EvalError> {
-    let path = report_path(run);
+    let path = run::eval_report_path(run);
     if !path.is_file() {
         return Err(EvalError::NotEvaluated(run.to_path_buf()));
     }

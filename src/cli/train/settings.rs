@@ -1,0 +1,258 @@
+//! The settings of `hsic-infogan train`: every flag that `--config FILE` replaces.
+
+use clap::{Args, Command, Id, ValueEnum};
+use hsic::{HsicConfig, Kernel};
+use hsic_infogan_data::DatasetSpec;
+use hsic_infogan_models::LatentConfig;
+use hsic_infogan_train::{
+    CodeGroup, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicInput, HsicTerm,
+    LambdaSchedule, ModelKind, Regularizer, TrainConfig, default_lambda_schedule,
+};
+
+use crate::cli::shared::{DeviceArg, EstimatorArg, absolute};
+
+/// Every flag that `--config FILE` replaces: a setting flag is added here and nowhere else, and
+/// `--config` refuses it.
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// gan, infogan or hsic (HSIC-InfoGAN).
+    #[arg(long, default_value = "hsic", value_parser = parse_model)]
+    model: ModelKind,
+    #[command(flatten)]
+    device: DeviceArg,
+    /// mnist, fashion-mnist, shapes or folder:PATH.
+    #[arg(long, default_value = "mnist")]
+    dataset: DatasetSpec,
+    /// Image folders: side of the square images are resized to.
+    #[arg(long, default_value_t = 64)]
+    image_size: usize,
+    /// Image folders: train on RGB instead of grayscale.
+    #[arg(long)]
+    rgb: bool,
+    #[arg(long, default_value_t = 100)]
+    batch_size: usize,
+    /// Adam learning rate of D (and Q).
+    #[arg(long, default_value_t = 2e-4)]
+    lr_d: f64,
+    /// Adam learning rate of G.
+    #[arg(long, default_value_t = 1e-3)]
+    lr_g: f64,
+    /// Size of the noise z.
+    #[arg(long, default_value_t = 62)]
+    noise: usize,
+    /// Number of values of each categorical code, comma-separated (e.g. 10 or 10,5).
+    #[arg(long, value_delimiter = ',', default_value = "10")]
+    categorical: Vec<usize>,
+    /// Number of continuous codes, U(-1, 1).
+    #[arg(long, default_value_t = 2)]
+    continuous: usize,
+    /// HSIC: weight lambda of each HSIC term.
+    #[arg(long = "lambda", default_value_t = DEFAULT_LAMBDA, allow_negative_numbers = true)]
+    lambda: f64,
+    /// HSIC: kernel width for the images' pixels (flattened, values in [0, 1]).
+    #[arg(long, default_value_t = DEFAULT_SIGMA_X, allow_negative_numbers = true)]
+    sigma_x: f64,
+    /// HSIC: kernel width for the codes.
+    #[arg(long, default_value_t = DEFAULT_SIGMA_C, allow_negative_numbers = true)]
+    sigma_c: f64,
+    /// HSIC: kernel on the images [default: gaussian on pixels, median on D's features].
+    #[arg(long, value_enum)]
+    kernel_x: Option<KernelArg>,
+    /// HSIC: kernel on the codes.
+    #[arg(long, value_enum, default_value = "gaussian")]
+    kernel_c: KernelArg,
+    /// HSIC: estimator.
+    #[arg(long, value_enum, default_value = "cka")]
+    estimator: EstimatorArg,
+    /// HSIC: use sigma * sqrt(dimension) as the width (the HSIC-Bottleneck convention).
+    #[arg(long)]
+    scale_by_dim: bool,
+    /// HSIC: measure the codes against the images' pixels or D's trunk features (whose
+    /// Euclidean scale differs from the pixels': there the image kernel's width defaults to the
+    /// batch median) [default: features for the categorical and pixels for the continuous
+    /// codes; pixels with --hsic-joint].
+    #[arg(long, value_enum)]
+    hsic_input: Option<InputArg>,
+    /// HSIC: keep lambda for this many epochs, then decay it (see --lambda-decay, --lambda-floor).
+    #[arg(long, value_name = "EPOCHS", default_value_t = default_lambda_schedule().hold)]
+    lambda_hold: f64,
+    /// HSIC: epochs over which lambda falls linearly to its floor after --lambda-hold (0: a step).
+    #[arg(long, value_name = "EPOCHS", default_value_t = default_lambda_schedule().decay)]
+    lambda_decay: f64,
+    /// HSIC: the final weight as a fraction of lambda.
+    #[arg(long, value_name = "FRACTION", default_value_t = default_lambda_schedule().floor)]
+    lambda_floor: f64,
+    /// HSIC: keep lambda constant instead of the schedule (the paper's form).
+    #[arg(long, conflicts_with_all = ["lambda_hold", "lambda_decay", "lambda_floor"])]
+    constant_lambda: bool,
+    /// HSIC: one joint term on c = [one-hot | continuous] (the paper's form) instead of one term
+    /// for the categorical and one for the continuous codes.
+    #[arg(long, conflicts_with_all = PER_GROUP)]
+    hsic_joint: bool,
+    /// HSIC per group: what the categorical term measures the codes against [default:
+    /// --hsic-input, else features].
+    #[arg(long, value_enum)]
+    hsic_input_cat: Option<InputArg>,
+    /// HSIC per group: what the continuous term measures the codes against [default:
+    /// --hsic-input, else pixels].
+    #[arg(long, value_enum)]
+    hsic_input_cont: Option<InputArg>,
+    /// HSIC per group: kernel on the categorical codes (`linear` on one-hot codes is the delta
+    /// kernel) [default: --kernel-c].
+    #[arg(long, value_enum)]
+    kernel_cat: Option<KernelArg>,
+    /// HSIC per group: kernel width for the categorical codes [default: --sigma-c].
+    #[arg(long, allow_negative_numbers = true)]
+    sigma_cat: Option<f64>,
+    /// HSIC per group: kernel width for the continuous codes [default: --sigma-c].
+    #[arg(long, allow_negative_numbers = true)]
+    sigma_cont: Option<f64>,
+    /// HSIC per group: weight of the categorical term [default: --lambda].
+    #[arg(long, allow_negative_numbers = true)]
+    lambda_cat: Option<f64>,
+    /// HSIC per group: weight of the continuous term [default: --lambda].
+    #[arg(long, allow_negative_numbers = true)]
+    lambda_cont: Option<f64>,
+    /// InfoGAN: weight of the continuous codes' Gaussian NLL next to the categorical
+    /// cross-entropy (the spec's 0.1; the original InfoGAN code uses 1 on MNIST).
+    #[arg(long, default_value_t = DEFAULT_INFO_CONTINUOUS_WEIGHT, allow_negative_numbers = true)]
+    info_continuous_weight: f64,
+}
+
+/// The flags of the per-group terms, refused beside `--hsic-joint`.
+const PER_GROUP: [&str; 7] =
+    ["hsic_input_cat", "hsic_input_cont", "kernel_cat", "sigma_cat", "sigma_cont", "lambda_cat", "lambda_cont"];
+
+impl Settings {
+    /// The ids of all its flags, and `others`.
+    pub(super) fn ids_and(others: &[&'static str]) -> Vec<Id> {
+        let flags = Self::augment_args(Command::new("settings"));
+        flags.get_arguments().map(|arg| arg.get_id().clone()).chain(others.iter().map(|&id| Id::from(id))).collect()
+    }
+
+    /// The run configuration these settings describe, with the defaults of the others.
+    pub(super) fn config(&self) -> TrainConfig {
+        TrainConfig::new()
+            .with_regularizer(self.regularizer())
+            .with_dataset(match &self.dataset {
+                DatasetSpec::Folder(root) => DatasetSpec::Folder(absolute(root)),
+                other => other.clone(),
+            })
+            .with_image_size(self.image_size)
+            .with_rgb(self.rgb)
+            .with_device(self.device.device.clone())
+            .with_latent(
+                LatentConfig::new()
+                    .with_noise(self.noise)
+                    .with_categorical(self.categorical.clone())
+                    .with_continuous(self.continuous),
+            )
+            .with_batch_size(self.batch_size)
+            .with_lr_d(self.lr_d)
+            .with_lr_g(self.lr_g)
+    }
+
+    fn regularizer(&self) -> Regularizer {
+        let estimator = self.estimator.estimator();
+        let schedule = (!self.constant_lambda)
+            .then(|| LambdaSchedule::new(self.lambda_hold).with_decay(self.lambda_decay).with_floor(self.lambda_floor));
+        let term = |codes, input: InputArg, lambda, kernel_c, sigma_c| HsicTerm {
+            codes,
+            lambda,
+            hsic: HsicConfig::new()
+                .with_kernel_x(kernel(self.kernel_x.unwrap_or(input.default_kernel()), self.sigma_x, 0))
+                .with_kernel_y(kernel(kernel_c, sigma_c, self.categorical.iter().sum()))
+                .with_estimator(estimator.clone())
+                .with_scale_by_dim(self.scale_by_dim),
+            input: input.input(),
+            schedule: schedule.clone(),
+        };
+        match self.model {
+            ModelKind::Hsic if self.hsic_joint => Regularizer::Hsic {
+                terms: vec![term(
+                    CodeGroup::All,
+                    self.hsic_input.unwrap_or(InputArg::Pixels),
+                    self.lambda,
+                    self.kernel_c,
+                    self.sigma_c,
+                )],
+            },
+            ModelKind::Hsic => Regularizer::Hsic {
+                terms: vec![
+                    term(
+                        CodeGroup::Categorical,
+                        self.hsic_input_cat.or(self.hsic_input).unwrap_or(InputArg::Features),
+                        self.lambda_cat.unwrap_or(self.lambda),
+                        self.kernel_cat.unwrap_or(self.kernel_c),
+                        self.sigma_cat.unwrap_or(self.sigma_c),
+                    ),
+                    term(
+                        CodeGroup::Continuous,
+                        self.hsic_input_cont.or(self.hsic_input).unwrap_or(InputArg::Pixels),
+                        self.lambda_cont.unwrap_or(self.lambda),
+                        self.kernel_c,
+                        self.sigma_cont.unwrap_or(self.sigma_c),
+                    ),
+                ],
+            },
+            ModelKind::InfoGan => Regularizer::InfoGan { continuous_weight: self.info_continuous_weight },
+            ModelKind::Gan => Regularizer::Gan,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum KernelArg {
+    /// exp(-||a - b||^2 / (2 sigma^2)) with the given sigma.
+    Gaussian,
+    /// Gaussian with sigma = median pairwise distance of the batch.
+    Median,
+    /// a . b (on one-hot codes: the delta kernel, 1 for equal values and 0 otherwise).
+    Linear,
+    /// Codes only, joint term: the delta kernel on the one-hot categorical codes times a
+    /// Gaussian (--sigma-c) on the continuous codes, so the continuous codes are asked to matter
+    /// within each category rather than across them.
+    Product,
+}
+
+/// `--hsic-input`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InputArg {
+    /// The flattened images.
+    Pixels,
+    /// D's 1024-wide trunk features of the images (D frozen in the G step).
+    Features,
+}
+
+impl InputArg {
+    fn input(self) -> HsicInput {
+        match self {
+            Self::Pixels => HsicInput::Pixels,
+            Self::Features => HsicInput::Features,
+        }
+    }
+
+    /// The image kernel without `--kernel-x`: pixels in [0, 1] have a fixed scale (sigma_x = 8
+    /// was tuned on them); D's features do not, and their scale moves as D trains.
+    fn default_kernel(self) -> KernelArg {
+        match self {
+            Self::Pixels => KernelArg::Gaussian,
+            Self::Features => KernelArg::Median,
+        }
+    }
+}
+
+fn parse_model(name: &str) -> Result<ModelKind, String> {
+    name.parse()
+}
+
+/// The kernel `arg` names, with width `sigma`; a product splits after the `one_hot` columns of
+/// the categorical codes.
+fn kernel(arg: KernelArg, sigma: f64, one_hot: usize) -> Kernel {
+    match arg {
+        KernelArg::Gaussian => Kernel::gaussian(sigma),
+        KernelArg::Median => Kernel::GaussianMedian,
+        KernelArg::Linear => Kernel::Linear,
+        KernelArg::Product => Kernel::product(one_hot, Kernel::Linear, Kernel::gaussian(sigma)),
+    }
+}
