@@ -45,10 +45,16 @@ pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
     let report = score(&args.run, &options)?;
     print!("{}", format_table(&summary(&report)));
     println!("written: {}", hsic_infogan_train::run::eval_report_path(&args.run).display());
-    for snapshot in report::snapshots_before(&args.run, report.iteration)? {
-        score(&snapshot, &options)?;
+    let mut reports = vec![report];
+    for snapshot in report::snapshots_before(&args.run, reports[0].iteration)? {
+        reports.push(score(&snapshot, &options)?);
         println!("written: {}", hsic_infogan_train::run::eval_report_path(&snapshot).display());
     }
+    report::log_to_tensorboard(&args.run, &reports)?;
+    println!(
+        "written: {} (the scores, for TensorBoard)",
+        hsic_infogan_train::run::tensorboard_path(&args.run).display()
+    );
     if let Some(means) = report::epoch_means(&args.run).map_err(Hint::with_hint)? {
         print!("{}", format_table(&mean_rows(&means)));
     }

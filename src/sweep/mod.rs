@@ -15,6 +15,7 @@ use hsic_infogan_eval::{EvalError, EvalOptions, evaluate};
 use hsic_infogan_figures::FigureWriter;
 use hsic_infogan_train::run::sweep as layout;
 use hsic_infogan_train::run::{self, metrics};
+use hsic_infogan_train::tensorboard::TensorBoard;
 use hsic_infogan_train::{
     GradientNorms, Observer, Regularizer, TrainConfig, TrainError, Trainer, TrainingData, files, session,
 };
@@ -227,7 +228,7 @@ pub fn run(
         let dir = layout::cell_path(out, &cell.name());
         if !run::eval_report_path(&dir).is_file() && !layout::failure_path(&dir).is_file() {
             let config = cell.config(base);
-            let mut observers = (&mut *observer, FigureWriter);
+            let mut observers = (&mut *observer, (FigureWriter, TensorBoard::new(&dir, &config)));
             let trained = if run::config_path(&dir).is_file() {
                 session::resume(&dir, session::Changes::default(), stop, &mut observers)
             } else {

@@ -232,6 +232,36 @@ pub fn save(report: &EvalReport, run: &Path) -> Result<PathBuf, EvalError> {
     Ok(path)
 }
 
+/// Adds the scores of `reports` (the run's and its epoch snapshots') to the run's TensorBoard log
+/// (`run/tb/`), each at its checkpoint's iteration, in a file of their own: `eval/categorical_cK`,
+/// `eval/fid`, `eval/class_coverage`, `eval/encoder_accuracy`, `eval/q_accuracy` and per
+/// continuous code `eval/cK_slant_rho`, `eval/cK_thickness_rho`, `eval/cK_digit_change`.
+pub fn log_to_tensorboard(run: &Path, reports: &[EvalReport]) -> Result<(), EvalError> {
+    let mut writer = run::tensorboard::EventWriter::create(run::tensorboard_path(run)).map_err(run::RunError::from)?;
+    let mut reports: Vec<&EvalReport> = reports.iter().collect();
+    // TensorBoard's data server drops a tag's points at and after a step it reads again.
+    reports.sort_by_key(|r| r.iteration);
+    for report in reports {
+        let mut values: Vec<(String, f64)> =
+            vec![("eval/fid".into(), report.fid), ("eval/class_coverage".into(), report.class_coverage)];
+        for (k, score) in report.categorical.iter().enumerate() {
+            values.push((format!("eval/categorical_c{}", k + 1), score.accuracy));
+        }
+        values.extend(report.encoder_accuracy.map(|a| ("eval/encoder_accuracy".into(), a)));
+        values.extend(report.q_accuracy.map(|a| ("eval/q_accuracy".into(), a)));
+        for (k, score) in report.continuous.iter().enumerate() {
+            values.push((format!("eval/c{}_slant_rho", k + 1), score.slant_spearman));
+            values.push((format!("eval/c{}_thickness_rho", k + 1), score.thickness_spearman));
+        }
+        for (k, change) in report.digit_change.iter().flatten().enumerate() {
+            values.push((format!("eval/c{}_digit_change", k + 1), *change));
+        }
+        let values: Vec<(&str, f32)> = values.iter().map(|(tag, v)| (tag.as_str(), *v as f32)).collect();
+        writer.scalars(report.iteration as i64, &values).map_err(run::RunError::from)?;
+    }
+    Ok(writer.flush().map_err(run::RunError::from)?)
+}
+
 /// Reads `run/eval.json`.
 pub fn load(run: &Path) -> Result<EvalReport, EvalError> {
     let path = run::eval_report_path(run);

@@ -19,6 +19,15 @@ pub enum RunError {
     Run { path: PathBuf, problem: String },
 }
 
+impl From<crate::tensorboard::TbError> for RunError {
+    fn from(err: crate::tensorboard::TbError) -> Self {
+        match err {
+            crate::tensorboard::TbError::Io { path, source } => Self::Io { path, source },
+            crate::tensorboard::TbError::Invalid { path, problem } => Self::Run { path, problem },
+        }
+    }
+}
+
 impl RunError {
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();

@@ -2,7 +2,7 @@
 //! older ones), `metrics.csv` ([`metrics`]), `checkpoint/` ([`checkpoint`]), the figures
 //! (drawn by the `hsic-infogan-figures` crate), `eval.json` and `encoder.json` (written by the
 //! `hsic-infogan-eval` crate) and, if it keeps them, the snapshots of its last epochs
-//! (`epochs/epoch-N/`, each read like a run). This crate owns that layout and writes its files
+//! (`epochs/epoch-N/`, each read like a run), and TensorBoard's event files (`tb/`, [`tensorboard`]). This crate owns that layout and writes its files
 //! whole or not at all ([`files`]): every crate that writes or reads a run names its files
 //! through here, and a sweep's folder of runs too ([`sweep`]). Training into one is the `hsic-infogan-train` crate's.
 
@@ -13,6 +13,7 @@ pub mod files;
 mod legacy;
 pub mod metrics;
 pub mod sweep;
+pub mod tensorboard;
 
 pub use config::{
     CodeGroup, DEFAULT_CHECKPOINT_MINUTES, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C,
@@ -40,6 +41,11 @@ pub fn metrics_path(run: &Path) -> PathBuf {
 /// `traverse_cK.png`: the traversal of continuous code K = `code + 1`.
 pub fn traversal_path(run: &Path, code: usize) -> PathBuf {
     run.join(format!("traverse_c{}.png", code + 1))
+}
+
+/// `tb/`: the run's TensorBoard event files (`tensorboard --logdir` on the run, or on a folder of runs).
+pub fn tensorboard_path(run: &Path) -> PathBuf {
+    run.join("tb")
 }
 
 /// `samples.png`: a grid of samples from the prior.

@@ -64,6 +64,9 @@ pub fn fit(
         step_seconds += row.seconds;
         epoch.add(&row);
         observers.iteration(&row);
+        if !trainer.hsic_terms().is_empty() {
+            observers.hsic_terms(row.iteration, trainer.hsic_terms());
+        }
         let Some(save) = policy.after(trainer.iteration(), per_epoch, total, Instant::now()) else { continue };
         let written = save_checkpoint(trainer, run, save, &mut observers)?;
         if save != Save::Interval {

@@ -27,6 +27,7 @@ mod fit;
 pub mod losses;
 pub mod observer;
 pub mod session;
+pub mod tensorboard;
 mod trainer;
 
 pub use data::TrainingData;

@@ -34,10 +34,12 @@ pub struct HsicTerms {
     terms: Vec<(HsicTerm, Hsic)>,
 }
 
-/// `sum_t lambda_t(e) * HSIC_t` and the unweighted sum of the HSIC values.
+/// `sum_t lambda_t(e) * HSIC_t`, the unweighted sum of the HSIC values, and each term's value.
 pub struct HsicValue {
     pub weighted: Tensor<1>,
     pub unweighted: Tensor<1>,
+    /// `HSIC_t`, in the config's order of the terms.
+    pub terms: Vec<Tensor<1>>,
 }
 
 /// What the HSIC terms may measure the codes against, for one batch of generated images.
@@ -69,6 +71,7 @@ impl HsicTerms {
         let pixels = flatten_samples(inputs.images);
         let mut weighted = Tensor::<1>::zeros([1], &device);
         let mut unweighted = Tensor::<1>::zeros([1], &device);
+        let mut terms = Vec::with_capacity(self.terms.len());
         for (term, hsic) in &self.terms {
             let x = match term.input {
                 HsicInput::Pixels => pixels.clone(),
@@ -78,8 +81,9 @@ impl HsicTerms {
             };
             let value = hsic.forward(x, codes(latent, term.codes, &device));
             weighted = weighted + value.clone().mul_scalar(term.lambda_at(epoch));
-            unweighted = unweighted + value;
+            unweighted = unweighted + value.clone();
+            terms.push(value.detach());
         }
-        HsicValue { weighted, unweighted }
+        HsicValue { weighted, unweighted, terms }
     }
 }

@@ -67,6 +67,8 @@ pub trait Observer {
     fn start(&mut self, _plan: &Plan) {}
     /// After every iteration, with the row just appended to `metrics.csv`.
     fn iteration(&mut self, _row: &Row) {}
+    /// After [`iteration`](Self::iteration) of an HSIC-InfoGAN run, with each term's value HSIC_t.
+    fn hsic_terms(&mut self, _iteration: usize, _values: &[f32]) {}
     /// After a checkpoint is written; returns the files it wrote beside it (figures, say),
     /// which the run's summary lists. An error ends the session.
     fn saved(&mut self, _saved: &Saved<'_>) -> Result<Vec<PathBuf>, TrainError> {
@@ -89,6 +91,9 @@ impl<T: Observer + ?Sized> Observer for &mut T {
     }
     fn iteration(&mut self, row: &Row) {
         (**self).iteration(row)
+    }
+    fn hsic_terms(&mut self, iteration: usize, values: &[f32]) {
+        (**self).hsic_terms(iteration, values)
     }
     fn saved(&mut self, saved: &Saved<'_>) -> Result<Vec<PathBuf>, TrainError> {
         (**self).saved(saved)
@@ -114,6 +119,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
         self.0.iteration(row);
         self.1.iteration(row);
     }
+    fn hsic_terms(&mut self, iteration: usize, values: &[f32]) {
+        self.0.hsic_terms(iteration, values);
+        self.1.hsic_terms(iteration, values);
+    }
     fn saved(&mut self, saved: &Saved<'_>) -> Result<Vec<PathBuf>, TrainError> {
         let mut files = self.0.saved(saved)?;
         files.extend(self.1.saved(saved)?);
@@ -126,5 +135,30 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn stopped(&mut self, iteration: usize) {
         self.0.stopped(iteration);
         self.1.stopped(iteration);
+    }
+}
+
+/// An observer switched on or off (`--no-tensorboard`, say): `None` observes nothing.
+impl<T: Observer> Observer for Option<T> {
+    fn download(&mut self, progress: DownloadProgress) {
+        self.iter_mut().for_each(|o| o.download(progress))
+    }
+    fn start(&mut self, plan: &Plan) {
+        self.iter_mut().for_each(|o| o.start(plan))
+    }
+    fn iteration(&mut self, row: &Row) {
+        self.iter_mut().for_each(|o| o.iteration(row))
+    }
+    fn hsic_terms(&mut self, iteration: usize, values: &[f32]) {
+        self.iter_mut().for_each(|o| o.hsic_terms(iteration, values))
+    }
+    fn saved(&mut self, saved: &Saved<'_>) -> Result<Vec<PathBuf>, TrainError> {
+        self.as_mut().map_or(Ok(Vec::new()), |o| o.saved(saved))
+    }
+    fn epoch(&mut self, summary: &EpochSummary) {
+        self.iter_mut().for_each(|o| o.epoch(summary))
+    }
+    fn stopped(&mut self, iteration: usize) {
+        self.iter_mut().for_each(|o| o.stopped(iteration))
     }
 }

@@ -32,6 +32,8 @@ pub struct Trainer {
     rng: Rng,
     iteration: usize,
     iters_per_epoch: usize,
+    /// Each HSIC term's value in the last step (none for GAN and InfoGAN).
+    hsic_terms: Vec<f32>,
     /// The data order of the current epoch, `(epoch, permutation)`.
     order: Option<(usize, Vec<usize>)>,
 }
@@ -127,6 +129,7 @@ impl Trainer {
             regularizer,
             iteration: 0,
             iters_per_epoch,
+            hsic_terms: Vec::new(),
             order: None,
         })
     }
@@ -164,6 +167,11 @@ impl Trainer {
 
     pub fn iteration(&self) -> usize {
         self.iteration
+    }
+
+    /// Each HSIC term's value, `HSIC_t`, in the last step (empty before it, and for GAN and InfoGAN).
+    pub fn hsic_terms(&self) -> &[f32] {
+        &self.hsic_terms
     }
 
     pub fn iters_per_epoch(&self) -> usize {
@@ -231,7 +239,8 @@ impl Trainer {
         // parameters are frozen for it, so the backward pass skips their weight gradients.
         let out = self.discriminator().clone().no_grad().forward(fake.clone());
         let g_adv = generator_loss(out.logits);
-        let (reg, hsic) = self.regularizer(HsicInputs { images: fake, features: Some(out.features) }, &latent, out.q);
+        let (reg, hsic, terms) =
+            self.regularizer(HsicInputs { images: fake, features: Some(out.features) }, &latent, out.q);
         let g_loss = match &reg {
             Some(reg) => g_adv.clone() + reg.clone(),
             None => g_adv.clone(),
@@ -247,11 +256,14 @@ impl Trainer {
         let mut read = vec![d_read, g_adv.detach()];
         read.extend(reg.map(Tensor::detach));
         read.extend(hsic.map(Tensor::detach));
+        let n_terms = terms.len();
+        read.extend(terms);
         let values = Tensor::cat(read, 0).into_data().try_to_vec::<f32>().expect("f32 losses");
         let d_value = self.finite("d_loss", values[0])?;
         let g_value = self.finite("g_loss", values[1])?;
         let reg_value = if has_reg { self.finite("regulariser", values[2])? } else { 0.0 };
-        let hsic_value = values.get(3).copied();
+        let hsic_value = if n_terms > 0 { values.get(3).copied() } else { None };
+        self.hsic_terms = values[values.len() - n_terms..].to_vec();
 
         self.iteration += 1;
         Ok(Row {
@@ -303,21 +315,23 @@ impl Trainer {
         self.iteration as f64 / self.iters_per_epoch as f64
     }
 
-    /// The term added to G's loss, and the unweighted HSIC value for the metrics. `q` is Q's
+    /// The term added to G's loss, the unweighted HSIC value and each term's, for the metrics. `q` is Q's
     /// output on the fake images, which D has exactly when the model is InfoGAN.
     fn regularizer(
         &self,
         fake: HsicInputs,
         latent: &Latent,
         q: Option<Tensor<2>>,
-    ) -> (Option<Tensor<1>>, Option<Tensor<1>>) {
+    ) -> (Option<Tensor<1>>, Option<Tensor<1>>, Vec<Tensor<1>>) {
         match (&self.regularizer, q) {
-            (Built::InfoGan { continuous_weight }, Some(q)) => (Some(info_loss(q, latent, *continuous_weight)), None),
+            (Built::InfoGan { continuous_weight }, Some(q)) => {
+                (Some(info_loss(q, latent, *continuous_weight)), None, Vec::new())
+            }
             (Built::Hsic(hsic), _) => {
                 let value = hsic.forward(fake, latent, self.epoch());
-                (Some(-value.weighted), Some(value.unweighted.detach()))
+                (Some(-value.weighted), Some(value.unweighted.detach()), value.terms)
             }
-            _ => (None, None),
+            _ => (None, None, Vec::new()),
         }
     }
 

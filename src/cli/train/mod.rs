@@ -3,11 +3,12 @@
 
 mod settings;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use hsic_infogan_figures::FigureWriter;
-use hsic_infogan_train::{RunSummary, TrainConfig, TrainError, session};
+use hsic_infogan_train::tensorboard::TensorBoard;
+use hsic_infogan_train::{RunSummary, TrainConfig, TrainError, run, session};
 
 use self::settings::Settings;
 use super::shared::{DataDirArg, Hint};
@@ -54,6 +55,9 @@ pub struct TrainArgs {
     /// No progress line or epoch summaries.
     #[arg(long)]
     quiet: bool,
+    /// Write no TensorBoard log (RUN/tb/; watch runs with `tensorboard --logdir runs`)
+    #[arg(long)]
+    no_tensorboard: bool,
 }
 
 /// `--checkpoint-every`: `90s`, `10m`, `1.5h` or a bare number of minutes, as minutes.
@@ -110,6 +114,11 @@ impl TrainArgs {
         Ok(config)
     }
 
+    /// The run's TensorBoard log, unless `--no-tensorboard`.
+    fn tensorboard(&self, run: &Path, config: &TrainConfig) -> Option<TensorBoard> {
+        (!self.no_tensorboard).then(|| TensorBoard::new(run, config))
+    }
+
     /// Trains (or resumes), with Ctrl-C checkpointing and stopping and, unless `--quiet`, a
     /// progress line. A new run goes to `--out`, else to `default_out(its config)`.
     pub fn execute(
@@ -135,12 +144,15 @@ impl TrainArgs {
                     checkpoint_minutes: self.checkpoint_every,
                     keep_epochs: self.keep_epochs,
                 };
-                session::resume(dir, changes, &stop, &mut (&mut progress, FigureWriter))
+                // A config that does not load fails the resume itself, with its reason.
+                let tensorboard = run::load_config(dir).ok().and_then(|config| self.tensorboard(dir, &config));
+                session::resume(dir, changes, &stop, &mut (&mut progress, (FigureWriter, tensorboard)))
             }
             None => {
                 let config = self.new_run_config()?;
                 let out = self.out.clone().unwrap_or_else(|| default_out(&config));
-                session::start(config, &out, &stop, &mut (&mut progress, FigureWriter))
+                let tensorboard = self.tensorboard(&out, &config);
+                session::start(config, &out, &stop, &mut (&mut progress, (FigureWriter, tensorboard)))
             }
         };
         summary.map_err(|err| match err {
