@@ -3,6 +3,7 @@
 //! the report (`eval.json`), and the post-hoc encoder scored on real test digits.
 
 pub mod classifier;
+pub mod disentanglement;
 pub mod encoder;
 mod error;
 pub mod factors;
