@@ -73,14 +73,6 @@ fn a_resumed_run_logs_each_iteration_once_with_its_metrics() {
         assert_eq!(tags["lambda/continuous"][iteration], vec![1.0]);
     }
     assert_eq!(tags["time/seconds_per_iter"].len(), 8);
-    if let Some(readers) = tensorboard_d_losses(&out) {
-        assert!(readers.contains_key("plain") && readers.contains_key("plugin"), "{readers:?}");
-        let expected: Vec<(i64, f64)> = rows.iter().map(|(i, v)| (*i, f64::from(v[0]))).collect();
-        for (reader, mut points) in readers {
-            points.sort_by_key(|p| p.0);
-            assert_eq!(points, expected, "TensorBoard's {reader} reader");
-        }
-    }
 
     let mut figures: BTreeMap<(String, i64), (u32, u32)> = BTreeMap::new();
     let mut config = None;
@@ -105,6 +97,23 @@ fn a_resumed_run_logs_each_iteration_once_with_its_metrics() {
         let steps: Vec<i64> = figures.keys().filter(|(t, _)| t == tag).map(|(_, s)| *s).collect();
         assert_eq!(steps, [3, 6, 8], "{tag}");
     }
+    // TensorBoard's own readers see the same values, once per step, and the same figures.
+    let names = ["loss/d", "loss/g", "loss/regularizer", "hsic/sum"];
+    if let Some(readers) = tensorboard_reads(&out, &names) {
+        assert!(readers.contains_key("plain") && readers.contains_key("plugin"), "{:?}", readers.keys());
+        let mut scalars: Vec<(String, i64, f64)> = names
+            .iter()
+            .enumerate()
+            .flat_map(|(column, name)| rows.iter().map(move |(i, v)| (name.to_string(), *i, f64::from(v[column]))))
+            .collect();
+        scalars.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let images: Vec<(String, i64, u32, u32)> =
+            figures.iter().map(|((t, s), (w, h))| (t.clone(), *s, *w, *h)).collect();
+        for (reader, read) in readers {
+            assert_eq!(read.0, scalars, "TensorBoard's {reader} reader");
+            assert_eq!(read.1, images, "TensorBoard's {reader} reader");
+        }
+    }
     let samples = image::open(out.join("samples.png")).unwrap();
     assert_eq!(figures[&("figures/samples".into(), 8)], (samples.width(), samples.height()));
     let (step, config) = config.expect("the config as text");
@@ -119,9 +128,11 @@ fn a_resumed_run_logs_each_iteration_once_with_its_metrics() {
     assert_eq!(logged, now);
 }
 
-/// `loss/d` as each of TensorBoard's own readers holds it (crates/run/tests/data/tb_read.py):
-/// reader -> every (step, value); `None` where Python cannot import tensorboard.
-fn tensorboard_d_losses(run_dir: &Path) -> Option<BTreeMap<String, Vec<(i64, f64)>>> {
+/// What each of TensorBoard's own readers (crates/run/tests/data/tb_read.py) holds of the run:
+/// reader -> its scalars of `tags` as (tag, step, value) and its images as (tag, step, width,
+/// height), sorted; `None` where Python cannot import tensorboard.
+type Read = (Vec<(String, i64, f64)>, Vec<(String, i64, u32, u32)>);
+fn tensorboard_reads(run_dir: &Path, tags: &[&str]) -> Option<BTreeMap<String, Read>> {
     let python = std::env::var("HSIC_INFOGAN_PYTHON").unwrap_or_else(|_| "python3".into());
     if !Command::new(&python).args(["-c", "import tensorboard"]).output().is_ok_and(|o| o.status.success()) {
         println!("SKIPPED: {python} cannot import tensorboard (pip install tensorboard)");
@@ -130,12 +141,24 @@ fn tensorboard_d_losses(run_dir: &Path) -> Option<BTreeMap<String, Vec<(i64, f64
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/run/tests/data/tb_read.py");
     let out = Command::new(&python).arg(script).arg(run_dir.join("tb")).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut readers: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    let mut readers: BTreeMap<String, Read> = BTreeMap::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() == 5 && f[1] == "scalar" && f[2] == "loss/d" {
-            readers.entry(f[0].into()).or_default().push((f[3].parse().unwrap(), f[4].parse().unwrap()));
+        if line.starts_with('#') {
+            continue; // `# no data server: WHY`
         }
+        let f: Vec<&str> = line.split('\t').collect();
+        let read = readers.entry(f[0].into()).or_default();
+        match f[1] {
+            "scalar" if tags.contains(&f[2]) => {
+                read.0.push((f[2].into(), f[3].parse().unwrap(), f[4].parse().unwrap()))
+            }
+            "image" => read.1.push((f[2].into(), f[3].parse().unwrap(), f[4].parse().unwrap(), f[5].parse().unwrap())),
+            _ => {}
+        }
+    }
+    for (scalars, images) in readers.values_mut() {
+        scalars.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        images.sort();
     }
     Some(readers)
 }

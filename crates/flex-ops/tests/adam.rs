@@ -6,12 +6,18 @@ use burn::prelude::*;
 use burn::tensor::{Distribution, TensorData};
 use hsic_infogan_flex_ops::adam::{AdamSettings, Coefficients, FusedAdam};
 use hsic_infogan_flex_ops::is_flex;
+use rand::{SeedableRng, rngs::StdRng};
 
 const SETTINGS: AdamSettings = AdamSettings { beta_1: 0.5, beta_2: 0.999, epsilon: 1e-8 };
 const LR: f64 = 2e-4;
 
 fn burn_adam() -> Adam {
     AdamConfig::new().with_beta_1(SETTINGS.beta_1).with_beta_2(SETTINGS.beta_2).with_epsilon(SETTINGS.epsilon).build()
+}
+
+/// A `shape` tensor of draws from `distribution`, the same for the same `seed` on every backend.
+fn seeded(shape: [usize; 2], distribution: Distribution, seed: u64, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::random::<f32, _, _>(shape, distribution, &mut StdRng::seed_from_u64(seed)), device)
 }
 
 fn values<const D: usize>(t: &Tensor<D>) -> Vec<f32> {
@@ -27,15 +33,16 @@ fn moments(state: &AdamState<2>) -> (Vec<f32>, Vec<f32>, usize) {
 /// hands over: contiguous, transposed (strided), and held elsewhere too.
 fn same_as_burn(device: &Device) {
     // 300 x 700 = 210,000 elements: several of the fused pass's parallel chunks.
-    let mut fused_param = Tensor::<2>::random([300, 700], Distribution::Normal(0.0, 1.0), device);
+    let mut fused_param = seeded([300, 700], Distribution::Normal(0.0, 1.0), 0, device);
     let mut burn_param = fused_param.clone();
     let (fused, reference) = (FusedAdam::new(SETTINGS), burn_adam());
     let (mut fused_state, mut burn_state) = (None, None);
     for step in 0..5 {
+        let seed = step as u64 + 1;
         let grad = match step % 3 {
-            0 => Tensor::<2>::random([300, 700], Distribution::Normal(0.0, 0.1), device),
-            1 => Tensor::<2>::random([700, 300], Distribution::Normal(0.0, 0.1), device).transpose(),
-            _ => Tensor::<2>::random([300, 700], Distribution::Uniform(-1e-3, 1e-3), device),
+            0 => seeded([300, 700], Distribution::Normal(0.0, 0.1), seed, device),
+            1 => seeded([700, 300], Distribution::Normal(0.0, 0.1), seed, device).transpose(),
+            _ => seeded([300, 700], Distribution::Uniform(-1e-3, 1e-3), seed, device),
         };
         let (held, grad_before) = (grad.clone(), values(&grad));
         let before = values(&fused_param);
