@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 mod common;
 
 use burn::config::Config;
-use common::{MNIST_DIR, fail, hsic_infogan, image_folder, metric_rows, mnist_present, run, succeed, text, tiny};
-use hsic_infogan_train::{HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig};
+use common::{
+    MNIST_DIR, fail, hsic_infogan, image_folder, image_folder_of, metric_rows, mnist_present, run, succeed, text, tiny,
+};
+use hsic_infogan_train::{CodeGroup, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig};
 
 /// Reads an `.npy` header: (descr, shape).
 fn npy_header(path: &Path) -> String {
@@ -96,6 +98,7 @@ fn bad_flags_fail_with_a_message() {
     assert!(!work.path().join("never").exists(), "a refused run must not leave a folder");
 }
 
+#[cfg(unix)]
 #[test]
 fn ctrl_c_writes_a_checkpoint_and_says_how_to_resume() {
     let images = tempfile::tempdir().unwrap();
@@ -114,13 +117,58 @@ fn ctrl_c_writes_a_checkpoint_and_says_how_to_resume() {
         assert!(start.elapsed() < Duration::from_secs(120), "training did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(kill.success());
+    // Ctrl-C: SIGINT to the process, sent directly (no `kill` command needed on the machine).
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: `kill` only sends a signal; `pid` is our child, not yet waited for, so still ours.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0, "{}", std::io::Error::last_os_error());
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("Continue with: hsic-infogan train --resume"), "{}", text(&output));
     let state = std::fs::read_to_string(out.join("checkpoint/state.json")).unwrap();
     assert!(state.contains(&format!("\"iteration\": {}", metric_rows(&out))), "{state}");
+}
+
+/// `--checkpoint-every 1s` checkpoints inside an epoch, once a second: the first two
+/// checkpoints of a run of 500 iterations per epoch both fall before the epoch's end, at least
+/// (nearly) a second apart and more than one iteration apart.
+#[test]
+fn a_time_based_checkpoint_interval_checkpoints_inside_an_epoch() {
+    use hsic_infogan_train::run::checkpoint;
+    let images = tempfile::tempdir().unwrap();
+    let dataset = image_folder_of(images.path(), 2000);
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    let args = tiny(&dataset, &out, &["--model", "gan", "--checkpoint-every", "1s", "--quiet"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hsic-infogan"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let checkpoint_iteration = || checkpoint::load_state(&checkpoint::find(&out).ok()?).ok().map(|s| s.iteration);
+    let start = Instant::now();
+    // (when it was seen, its iteration) of each checkpoint, until the second one or the epoch's end.
+    let mut seen: Vec<(Instant, usize)> = Vec::new();
+    while seen.len() < 2 && seen.last().is_none_or(|&(_, i)| i < 500) {
+        assert!(child.try_wait().unwrap().is_none(), "the training ended");
+        assert!(start.elapsed() < Duration::from_secs(120), "no checkpoints in 2 minutes: {seen:?}");
+        if let Some(iteration) = checkpoint_iteration()
+            && seen.last().is_none_or(|&(_, i)| i != iteration)
+        {
+            seen.push((Instant::now(), iteration));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let [(first_seen, first), (second_seen, second)] = seen[..] else {
+        panic!("expected two checkpoints inside the first epoch, saw (time, iteration) {seen:?}")
+    };
+    assert!(0 < first && first + 1 < second && second < 500, "checkpoints at iterations {first} and {second}");
+    let apart = (second_seen - first_seen).as_secs_f64();
+    assert!(apart > 0.8, "checkpoints {apart:.3} s apart");
+    let config = TrainConfig::load(out.join("config.json")).unwrap();
+    assert_eq!(config.checkpoint_minutes, Some(1.0 / 60.0));
 }
 
 #[test]
@@ -374,6 +422,21 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
         ("product", &["--model", "hsic", "--hsic-joint", "--kernel-c", "product", "--sigma-c", "0.5"]),
         ("inputs_swapped", &["--model", "hsic", "--hsic-input-cat", "pixels", "--hsic-input-cont", "features"]),
         (
+            "per_group",
+            &[
+                "--model",
+                "hsic",
+                "--sigma-cat",
+                "0.3",
+                "--sigma-cont",
+                "0.7",
+                "--lambda-cat",
+                "2",
+                "--lambda-cont",
+                "5",
+            ],
+        ),
+        (
             "features_scheduled",
             &[
                 "--model",
@@ -424,6 +487,14 @@ fn shapes_rgb_folders_and_every_hsic_setting_train_end_to_end() {
                 [
                     (HsicInput::Pixels, &hsic::Kernel::gaussian(8.0)),
                     (HsicInput::Features, &hsic::Kernel::GaussianMedian)
+                ]
+            ),
+            // Each group's own width and weight, in its own term.
+            "per_group" => assert_eq!(
+                terms.iter().map(|t| (t.codes, &t.hsic.kernel_y, t.lambda)).collect::<Vec<_>>(),
+                [
+                    (CodeGroup::Categorical, &hsic::Kernel::gaussian(0.3), 2.0),
+                    (CodeGroup::Continuous, &hsic::Kernel::gaussian(0.7), 5.0)
                 ]
             ),
             "features_scheduled" => {

@@ -1,5 +1,6 @@
 //! `export`, `sample --npy/--png-dir` and the PyTorch script: a run's generator taken elsewhere
-//! gives the images this program gives for the same inputs.
+//! gives the images this program gives for the same inputs. Also `sample` alone (the figures)
+//! and the backend `--device` names for both commands.
 
 use std::path::Path;
 use std::process::Command;
@@ -7,7 +8,7 @@ use std::process::Command;
 mod common;
 
 use burn::prelude::*;
-use common::{image_folder, run, succeed, text, tiny};
+use common::{fail, image_folder, run, succeed, text, tiny};
 use hsic_infogan_train::export::{self, ExportLayout};
 use hsic_infogan_train::models::{Latent, LatentConfig, Rng};
 
@@ -41,6 +42,17 @@ fn safetensors_shapes(path: &Path) -> Vec<(String, Vec<usize>)> {
         .collect();
     shapes.sort();
     shapes
+}
+
+/// A safetensors file's tensor entries (names, types, shapes, offsets) and data: all but its
+/// metadata, whose keys come in any order.
+#[cfg(feature = "ndarray")]
+fn safetensors_tensors(path: &Path) -> (serde_json::Value, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + len]).unwrap();
+    header.as_object_mut().unwrap().remove("__metadata__");
+    (header, bytes[8 + len..].to_vec())
 }
 
 /// An 8x8 InfoGAN run of 6 iterations: batch norm has running statistics to export.
@@ -205,4 +217,72 @@ fn sample_writes_the_generator_input_and_pngs_and_pytorch_regenerates_the_images
     let worst = images.iter().zip(&torch_images).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
     assert!(worst < 1e-4, "PyTorch's images differ by up to {worst}");
     assert_eq!(image::open(&grid).unwrap().into_luma8().dimensions(), (10 * 10 + 2, 10 * 10 + 2));
+}
+
+/// `sample` without `--npy` or `--png-dir` draws the run's figures again, into `--out`, as the
+/// training drew them, and nothing else.
+#[test]
+fn sample_alone_redraws_the_figures_of_the_training() {
+    let work = tempfile::tempdir().unwrap();
+    let run_dir = trained_run(work.path());
+    let figures = work.path().join("figures");
+    let printed = succeed(&["sample", "--run", &run_dir, "--out", &figures.display().to_string()]);
+    let names = ["samples.png", "traverse_c1.png", "traverse_c2.png"];
+    for name in names {
+        assert!(printed.contains(&format!("figure: {}", figures.join(name).display())), "{name} in {printed}");
+        let (again, trained) =
+            (std::fs::read(figures.join(name)).unwrap(), std::fs::read(Path::new(&run_dir).join(name)));
+        assert_eq!(again, trained.unwrap(), "{name} as the training drew it");
+    }
+    let mut written: Vec<_> = std::fs::read_dir(&figures).unwrap().map(|e| e.unwrap().file_name()).collect();
+    written.sort();
+    assert_eq!(written, names);
+}
+
+/// `--device` of `sample` and `export` is the backend they open: a name that is none fails, and
+/// ndarray gives flex's images and weights.
+#[test]
+fn sample_and_export_open_the_device_asked_for() {
+    let work = tempfile::tempdir().unwrap();
+    let run_dir = trained_run(work.path());
+    let file = |name: &str| work.path().join(name).display().to_string();
+    for command in ["sample", "export"] {
+        let refused = fail(&[command, "--run", &run_dir, "--device", "abacus", "--out", &file(command)]);
+        assert!(refused.contains("unknown device `abacus`"), "{command}: {refused}");
+    }
+    #[cfg(feature = "ndarray")]
+    {
+        for device in ["flex", "ndarray"] {
+            let npy = file(&format!("{device}.npy"));
+            succeed(&[
+                "sample",
+                "--run",
+                &run_dir,
+                "--n",
+                "12",
+                "--npy",
+                &npy,
+                "--device",
+                device,
+                "--out",
+                &file(device),
+            ]);
+            succeed(&[
+                "export",
+                "--run",
+                &run_dir,
+                "--device",
+                device,
+                "--out",
+                &file(&format!("{device}.safetensors")),
+            ]);
+        }
+        let ((shape, flex), (_, ndarray)) =
+            (read_npy(Path::new(&file("flex.npy"))), read_npy(Path::new(&file("ndarray.npy"))));
+        assert_eq!(shape, vec![12, 1, 8, 8]);
+        let worst = flex.iter().zip(&ndarray).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst < 1e-5, "ndarray's images differ from flex's by up to {worst}");
+        let weights = |device: &str| safetensors_tensors(Path::new(&file(&format!("{device}.safetensors"))));
+        assert!(weights("flex") == weights("ndarray"), "the weights exported from ndarray differ from flex's");
+    }
 }

@@ -119,6 +119,35 @@ fn tune_on_a_tiny_budget_recommends_searched_settings_that_train_reads() {
     ]);
     assert_eq!(TrainConfig::load(run.join("config.json")).unwrap().regularizer.hsic_terms()[0].lambda, term.lambda);
 
+    // --seed reaches the recommended config, and --config-out puts it elsewhere (measuring only).
+    assert_eq!(config.seed, 0);
+    let tuned = std::fs::read(out.join("tuned.json")).unwrap();
+    let elsewhere = work.path().join("elsewhere.json");
+    let elsewhere_arg = elsewhere.display().to_string();
+    let printed = succeed(&[
+        "tune",
+        "--sigma-x",
+        "4",
+        "--sigma-c",
+        "1",
+        "--batches",
+        "2",
+        "--runs",
+        "0",
+        "--seed",
+        "3",
+        "--quiet",
+        "--data-dir",
+        MNIST_DIR,
+        "--out",
+        &out_arg,
+        "--config-out",
+        &elsewhere_arg,
+    ]);
+    assert!(printed.contains(&format!("Train with: hsic-infogan train --config {elsewhere_arg}")), "{printed}");
+    assert_eq!(TrainConfig::load(&elsewhere).unwrap().seed, 3);
+    assert_eq!(std::fs::read(out.join("tuned.json")).unwrap(), tuned, "OUT/tuned.json is left as it was");
+
     let bad = fail(&["tune", "--sigma-x", "0", "--runs", "0", "--data-dir", MNIST_DIR, "--out", &out_arg]);
     assert!(bad.contains("σx 0") && bad.contains("sigma"), "{bad}");
     assert!(Path::new(&out).join("tuned.json").is_file(), "a failed tune leaves the last recommendation");

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use burn::data::dataset::Dataset;
 use clap::{Args, Subcommand};
 use hsic_infogan_data::mnist::{self, MnistKind, Split};
 use hsic_infogan_eval::classifier::{self, ClassifierInfo};
@@ -55,7 +56,12 @@ impl ClassifierCommand {
             None => classifier::cache_dir()?,
         };
         classifier::save(&model, &ClassifierInfo::new(test_accuracy, args.epochs, args.seed), &dir)?;
-        println!("test accuracy {:.2}% on 10,000 MNIST test images; saved in {}", 100.0 * test_accuracy, dir.display());
+        println!(
+            "test accuracy {:.2}% on {} MNIST test images; saved in {}",
+            100.0 * test_accuracy,
+            test.len(),
+            dir.display()
+        );
         Ok(())
     }
 }

@@ -47,13 +47,18 @@ pub fn text(output: &Output) -> String {
 
 /// A folder of 24 random 8x8 grey PNGs.
 pub fn image_folder(dir: &Path) -> String {
+    image_folder_of(dir, 24)
+}
+
+/// A folder of `count` random 8x8 grey PNGs.
+pub fn image_folder_of(dir: &Path, count: usize) -> String {
     let mut state = 1u32;
-    for i in 0..24 {
+    for i in 0..count {
         let image = image::GrayImage::from_fn(8, 8, |_, _| {
             state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             image::Luma([(state >> 24) as u8])
         });
-        image.save(dir.join(format!("{i:02}.png"))).unwrap();
+        image.save(dir.join(format!("{i:04}.png"))).unwrap();
     }
     format!("folder:{}", dir.display())
 }

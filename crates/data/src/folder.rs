@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use image::ImageDecoder;
 use image::imageops::{FilterType, resize};
 
 use crate::{DataError, ImageSet};
@@ -98,13 +99,32 @@ fn is_image_name(path: &Path) -> bool {
         .is_some_and(|ext| ["png", "jpg", "jpeg"].contains(&ext.to_ascii_lowercase().as_str()))
 }
 
+/// The most bytes of pixels an image file may decode to per byte it holds: above what any valid
+/// PNG reaches (deflate's 1032:1, times 32 for a 1-bit palette pixel decoded to RGBA) and any
+/// JPEG (at least one bit per 8 x 8 block), so only a header announcing more pixels than its
+/// file can hold is refused, before the announced size is allocated.
+const MAX_EXPANSION: u64 = 1 << 16;
+
 /// The image at `path` as `[C, H, W]` bytes of the requested channels and size.
 fn decode(path: &Path, options: &FolderOptions) -> Result<Vec<u8>, String> {
-    let image = image::ImageReader::open(path)
+    let cannot_decode = |err: image::ImageError| format!("cannot decode: {err}");
+    let file_len = std::fs::metadata(path).map_err(|err| err.to_string())?.len();
+    let decoder = image::ImageReader::open(path)
         .and_then(|reader| reader.with_guessed_format())
         .map_err(|err| err.to_string())?
-        .decode()
-        .map_err(|err| format!("cannot decode: {err}"))?;
+        .into_decoder()
+        .map_err(cannot_decode)?;
+    // The image crate's own bound (512 MiB) too, which `decode` checks and `from_decoder` does not.
+    let most = file_len.saturating_mul(MAX_EXPANSION).min(image::Limits::default().max_alloc.unwrap_or(u64::MAX));
+    if decoder.total_bytes() > most {
+        let (width, height) = decoder.dimensions();
+        return Err(format!(
+            "the header announces {width} x {height} pixels ({} bytes decoded), more than the {most} bytes \
+             allowed for a {file_len}-byte file",
+            decoder.total_bytes()
+        ));
+    }
+    let image = image::DynamicImage::from_decoder(decoder).map_err(cannot_decode)?;
     let [height, width] = options.size.map(|side| side as u32);
     Ok(match options.channels {
         Channels::Gray => resize(&image.to_luma8(), width, height, FilterType::Triangle).into_raw(),

@@ -65,11 +65,15 @@ pub fn read_labels(path: &Path) -> Result<Vec<u8>, DataError> {
     Ok(data)
 }
 
+/// The most bytes deflate decompresses one byte to (RFC 1951: a 258-byte match in at most two bits).
+const DEFLATE_MAX_EXPANSION: usize = 1032;
+
 /// Decompresses a whole gzip stream; a truncated stream is an error.
 fn gunzip(compressed: &[u8]) -> std::io::Result<Vec<u8>> {
-    // The last four bytes of a gzip file hold the uncompressed size modulo 2^32: a capacity hint.
+    // The last four bytes of a gzip file hold the uncompressed size modulo 2^32: a capacity hint,
+    // believed only as far as the compressed bytes can expand, so a corrupted one allocates nothing.
     let hint = compressed.last_chunk::<4>().map_or(0, |size| u32::from_le_bytes(*size) as usize);
-    let mut out = Vec::with_capacity(hint.min(1 << 30));
+    let mut out = Vec::with_capacity(hint.min(compressed.len().saturating_mul(DEFLATE_MAX_EXPANSION)));
     GzDecoder::new(compressed).read_to_end(&mut out)?;
     Ok(out)
 }

@@ -11,6 +11,8 @@
 use core::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+use burn::backend::DispatchDevice;
 use burn::prelude::*;
 
 /// The backends compiled into this build.
@@ -204,6 +206,56 @@ pub fn open(choice: &str) -> Result<Device, DeviceError> {
     choice.parse::<DeviceChoice>()?.open()
 }
 
+/// The adapter a GPU backend's kernels run on, as it names itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adapter {
+    /// E.g. `NVIDIA H200`, or `llvmpipe (LLVM 15.0.6, 256 bits)` for Mesa's software renderer.
+    pub name: String,
+    /// A renderer that runs on the CPU (no card behind it): Mesa's lavapipe on Vulkan, or llvmpipe
+    /// through OpenGL where no Vulkan driver is found.
+    pub software: bool,
+}
+
+impl fmt::Display for Adapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", self.name)?;
+        if self.software {
+            // Measured with `cargo bench --bench train_step` (docs/performance.md).
+            f.write_str(
+                ", a software renderer on the CPU, not a GPU: a training step of the MNIST networks took \
+                 about 5.8 s there against 0.25 s on flex (the default) on a 2-core VM",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The adapter behind a GPU device (opening it); `None` for the CPU backends, or where the device
+/// does not open (see [`probe`] for why).
+#[allow(unused_variables)]
+pub fn adapter(device: &Device) -> Option<Adapter> {
+    #[cfg(any(feature = "wgpu", feature = "cuda"))]
+    if matches!(device.clone().inner().as_dispatch(), DispatchDevice::Cube(_)) {
+        let identity = catch_unwind(AssertUnwindSafe(|| device.identity())).ok().flatten()?;
+        return Some(Adapter { name: identity.name, software: identity.physical.is_none() });
+    }
+    None
+}
+
+/// The file where CubeCL keeps its autotune decisions for GPU devices (`None` for the CPU
+/// backends): `target/environment/default.db` under the outermost Cargo project above the working
+/// directory, else `~/.cache/cubecl/default.db`. Kernel choices persisted there have made later
+/// wgpu runs turn NaN on lavapipe (docs/backends.md, "Known faults"); moving
+/// the file aside makes CubeCL tune again.
+#[allow(unused_variables)]
+pub fn kernel_cache(device: &Device) -> Option<std::path::PathBuf> {
+    #[cfg(any(feature = "wgpu", feature = "cuda"))]
+    if matches!(device.clone().inner().as_dispatch(), DispatchDevice::Cube(_)) {
+        return Some(burn::cubecl::environment::path());
+    }
+    None
+}
+
 /// Runs one tiny computation on `device` and reads it back. GPU backends open their adapter
 /// lazily and panic when none exists (e.g. wgpu with no Vulkan driver); this turns that panic
 /// into an error carrying its message, so a caller can report or skip instead of crashing.
@@ -295,6 +347,22 @@ mod tests {
         assert!(err.to_string().contains("unknown device `tpu`"), "{err}");
         for backend in COMPILED_BACKENDS.iter().filter(|b| matches!(**b, "flex" | "ndarray")) {
             assert!(open(backend).is_ok(), "{backend}");
+        }
+    }
+
+    #[test]
+    fn only_gpu_backends_have_an_adapter_and_a_kernel_cache() {
+        for &backend in COMPILED_BACKENDS {
+            let device = parse_device(backend).unwrap();
+            let gpu = matches!(backend, "wgpu" | "cuda");
+            assert_eq!(kernel_cache(&device).is_some(), gpu, "{backend}");
+            if let Some(cache) = kernel_cache(&device) {
+                assert_eq!(cache.extension().and_then(|e| e.to_str()), Some("db"), "{}", cache.display());
+            }
+            match adapter(&device) {
+                Some(adapter) => assert!(gpu && !adapter.name.is_empty(), "{backend}: {adapter:?}"),
+                None => assert!(!gpu || probe(&device).is_err(), "{backend} runs but names no adapter"),
+            }
         }
     }
 

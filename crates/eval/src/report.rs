@@ -268,7 +268,7 @@ pub fn load(run: &Path) -> Result<EvalReport, EvalError> {
     if !path.is_file() {
         return Err(EvalError::NotEvaluated(run.to_path_buf()));
     }
-    EvalReport::load(&path).map_err(|e| EvalError::Run(run::RunError::run(path, e)))
+    Ok(files::load_json(&path)?)
 }
 
 /// The run's epoch snapshots from before its checkpoint at `iteration` (a snapshot at that
@@ -301,7 +301,7 @@ pub fn epoch_means(run: &Path) -> Result<Option<EpochMeans>, EvalError> {
     let last = load(run)?;
     let mut reports = Vec::new();
     for snapshot in snapshots_before(run, last.iteration)? {
-        let report = load(&snapshot).map_err(|_| EvalError::NotEvaluated(snapshot.clone()))?;
+        let report = load(&snapshot)?;
         if (report.samples, report.seed) != (last.samples, last.seed) {
             return Err(EvalError::Config(format!(
                 "{}: scored on {} samples (seed {}), the run on {} (seed {}): evaluate the run again, which scores its snapshots too",
@@ -310,6 +310,17 @@ pub fn epoch_means(run: &Path) -> Result<Option<EpochMeans>, EvalError> {
                 report.seed,
                 last.samples,
                 last.seed
+            )));
+        }
+        // Averaged code by code below: a damaged eval.json must not hold more or fewer codes.
+        if report.categorical.len() != last.categorical.len() {
+            return Err(EvalError::Run(run::RunError::run(
+                run::eval_report_path(&snapshot),
+                format!(
+                    "scores {} categorical codes, the run's eval.json {}: evaluate the run again",
+                    report.categorical.len(),
+                    last.categorical.len()
+                ),
             )));
         }
         reports.push(report);

@@ -60,6 +60,11 @@ impl Kernel {
             &Self::Product { split, .. } if split == 0 || split >= width => {
                 Err(HsicError::ProductSplit { argument, split, width })
             }
+            // A product's factors may be products too, each splitting its own columns.
+            Self::Product { split, head, tail } => {
+                head.check_width(*split, argument)?;
+                tail.check_width(width - split, argument)
+            }
             _ => Ok(()),
         }
     }

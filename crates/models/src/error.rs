@@ -12,6 +12,13 @@ pub enum LayoutError {
     ImageShape([usize; 3]),
     #[error("the latent input is empty: set a noise size or at least one code")]
     EmptyLatent,
+    /// Wider than [`MAX_INPUT_SIZE`](crate::MAX_INPUT_SIZE) (`width` saturates at `usize::MAX`).
+    #[error(
+        "the latent input is {width} wide (noise + categorical values + continuous codes), more than the {} \
+         the generator takes",
+        crate::MAX_INPUT_SIZE
+    )]
+    LatentTooLarge { width: usize },
     #[error("categorical code {code} has {values} values; a categorical code needs at least 2")]
     Categorical { code: usize, values: usize },
 }

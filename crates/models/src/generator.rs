@@ -32,6 +32,14 @@ pub struct Generator {
 }
 
 impl GeneratorConfig {
+    /// The weights of G's two dense layers, a lower bound on its parameters: what a reader of
+    /// a saved G checks the file's size against before [`init`](Self::init) allocates them
+    /// (saturating: the sizes may come from a corrupted file).
+    pub fn dense_weights(&self) -> u128 {
+        let [_, height, width] = self.image.map(|n| n as u128 / 4);
+        height.saturating_mul(width).saturating_mul(128).saturating_add(self.latent_size as u128).saturating_mul(1024)
+    }
+
     /// Draws the initial weights from `rng`. Panics on an unsupported image shape; check it
     /// first with [`check_image_dims`](crate::check_image_dims).
     pub fn init(&self, rng: &mut Rng, device: &Device) -> Generator {

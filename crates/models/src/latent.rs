@@ -5,6 +5,10 @@ use burn::prelude::*;
 
 use crate::{LayoutError, Rng};
 
+/// The widest generator input [`LatentConfig::check`] accepts: G's first layer has 1024 weights
+/// per input, 256 MB of them at this width, and InfoGAN's latent is 74 wide.
+pub const MAX_INPUT_SIZE: usize = 1 << 16;
+
 /// Sizes of the latent parts. z ~ N(0, 1), each categorical code uniform over its values,
 /// each continuous code U(-1, 1).
 #[derive(Config, Debug, PartialEq)]
@@ -37,7 +41,17 @@ impl LatentConfig {
     }
 
     pub fn check(&self) -> Result<(), LayoutError> {
-        if self.input_size() == 0 {
+        // Summed saturating first: a config file's sizes can be anything, and a sum that wraps
+        // would pass for a small latent.
+        let width = self
+            .categorical
+            .iter()
+            .chain([&self.noise, &self.continuous])
+            .fold(0, |sum: usize, &n| sum.saturating_add(n));
+        if width > MAX_INPUT_SIZE {
+            return Err(LayoutError::LatentTooLarge { width });
+        }
+        if width == 0 {
             return Err(LayoutError::EmptyLatent);
         }
         if let Some(code) = self.categorical.iter().position(|&k| k < 2) {

@@ -19,7 +19,7 @@ pub use discriminator::{DOutput, Discriminator, DiscriminatorConfig};
 pub use error::LayoutError;
 pub use generator::{Generator, GeneratorConfig};
 pub use info::info_loss;
-pub use latent::{Latent, LatentConfig, traversal};
+pub use latent::{Latent, LatentConfig, MAX_INPUT_SIZE, traversal};
 pub use rng::{Rng, stream};
 
 /// Whether InfoGAN's networks take images of shape `[channels, height, width]`: they halve the

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
-use hsic_infogan_models::{Discriminator, Generator};
+use hsic_infogan_flex_ops::adam;
+use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, check_image_dims};
 
-use crate::RunError;
-use crate::files::{load_module, read_bytes};
+use crate::files::{check_can_hold, load_json, load_module, read_bytes};
+use crate::{MAX_IMAGE_SIZE, RunError};
 
 /// Where a run stands (`checkpoint/state.json`).
 #[derive(Config, Debug, PartialEq, Eq)]
@@ -99,7 +100,29 @@ pub fn copy_networks(dir: &Path, to: &Path) -> Result<(), RunError> {
 
 pub fn load_state(dir: &Path) -> Result<TrainState, RunError> {
     let path = dir.join(STATE);
-    TrainState::load(&path).map_err(|e| RunError::run(path, e))
+    let state: TrainState = load_json(&path)?;
+    // The networks are built for this shape before their weights are read, and refuse others.
+    check_image_dims(state.image).map_err(|e| RunError::run(&path, e))?;
+    if state.image[1..].iter().any(|&side| side > MAX_IMAGE_SIZE) {
+        return Err(RunError::run(
+            &path,
+            format!("image shape {:?}: no run trains on images over {MAX_IMAGE_SIZE} pixels a side", state.image),
+        ));
+    }
+    Ok(state)
+}
+
+/// What [`check_generator_size`] and [`check_discriminator_size`] name as the source of the sizes.
+const SIZES_FROM: &str = "the run's config.json and checkpoint state.json";
+
+/// Refuses a G of `config`'s size that the checkpoint in `dir` cannot hold, before it is built.
+pub fn check_generator_size(dir: &Path, config: &GeneratorConfig) -> Result<(), RunError> {
+    check_can_hold(&dir.join(GENERATOR), config.dense_weights(), SIZES_FROM)
+}
+
+/// Refuses a D of `config`'s size that the checkpoint in `dir` cannot hold, before it is built.
+pub fn check_discriminator_size(dir: &Path, config: &DiscriminatorConfig) -> Result<(), RunError> {
+    check_can_hold(&dir.join(DISCRIMINATOR), config.dense_weights(), SIZES_FROM)
 }
 
 pub fn load_generator(dir: &Path, fresh: Generator) -> Result<Generator, RunError> {
@@ -110,15 +133,16 @@ pub fn load_discriminator(dir: &Path, fresh: Discriminator) -> Result<Discrimina
     load_module(&dir.join(DISCRIMINATOR), fresh)
 }
 
-/// The Adam states, `(G's, D's)`.
+/// The Adam states, `(G's, D's)`, on `device` (the run's).
 pub fn load_optimizers(
     dir: &Path,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
+    device: &Device,
 ) -> Result<(ModuleOptimizer, ModuleOptimizer), RunError> {
     let load = |optim: ModuleOptimizer, file: &str| {
         let path = dir.join(file);
-        optim.from_bytes(read_bytes(&path)?).map_err(|e| RunError::run(path, e))
+        adam::load(optim, read_bytes(&path)?, device).map_err(|e| RunError::run(path, e))
     };
     Ok((load(optim_g, OPTIM_G)?, load(optim_d, OPTIM_D)?))
 }

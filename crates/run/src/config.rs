@@ -8,7 +8,7 @@ use burn::prelude::*;
 use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_device::DeviceChoice;
-use hsic_infogan_models::LatentConfig;
+use hsic_infogan_models::{LatentConfig, check_image_dims};
 
 use crate::RunError;
 
@@ -318,6 +318,11 @@ pub struct TrainConfig {
     pub keep_epochs: Option<usize>,
 }
 
+/// The largest side image folders are resized to: G's second layer holds 8192 weights per
+/// pixel, 34 GB of them at 1024 x 1024, so a larger size can only be a mistake, refused before
+/// every image of the folder is resized to it.
+pub const MAX_IMAGE_SIZE: usize = 1024;
+
 /// Minutes between checkpoints inside an epoch when a config names none: a few minutes lost at
 /// most, against well under a second to write MNIST's networks and Adam states.
 pub const DEFAULT_CHECKPOINT_MINUTES: f64 = 10.0;
@@ -325,7 +330,9 @@ pub const DEFAULT_CHECKPOINT_MINUTES: f64 = 10.0;
 impl TrainConfig {
     /// The time between checkpoints inside an epoch.
     pub fn checkpoint_interval(&self) -> std::time::Duration {
-        std::time::Duration::from_secs_f64(self.checkpoint_minutes.unwrap_or(DEFAULT_CHECKPOINT_MINUTES) * 60.0)
+        let seconds = self.checkpoint_minutes.unwrap_or(DEFAULT_CHECKPOINT_MINUTES) * 60.0;
+        // More seconds than a Duration holds (a finite 1e300 minutes passes `validate`) is never.
+        std::time::Duration::try_from_secs_f64(seconds).unwrap_or(std::time::Duration::MAX)
     }
 
     /// Width of InfoGAN's Q head (the code vector's), `None` for the models without one.
@@ -344,6 +351,12 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<(), RunError> {
         let bad = |msg: String| Err(RunError::Config(msg));
         self.latent.check()?;
+        if let DatasetSpec::Folder(_) = self.dataset {
+            if self.image_size > MAX_IMAGE_SIZE {
+                return bad(format!("image size must be at most {MAX_IMAGE_SIZE}, got {}", self.image_size));
+            }
+            check_image_dims([if self.rgb { 3 } else { 1 }, self.image_size, self.image_size])?;
+        }
         if self.batch_size < 2 {
             return bad(format!("batch size must be at least 2 (batch norm), got {}", self.batch_size));
         }

@@ -25,6 +25,30 @@ pub fn save_config<C: Config>(config: &C, path: &Path) -> Result<(), RunError> {
     write_atomic(path, config_to_json(config))
 }
 
+/// A JSON file written by [`save_config`] (or by hand) read back; the error names the file and
+/// what is wrong in it (Burn's `Config::load` reports a file that is not UTF-8 as not found).
+pub fn load_json<C: Config>(path: &Path) -> Result<C, RunError> {
+    let bytes = std::fs::read(path).map_err(RunError::io(path))?;
+    C::load_binary(&bytes).map_err(|e| RunError::run(path, e))
+}
+
+/// Refuses a network of `weights` weights that the weights `file` is too small to hold at 2 bytes
+/// each (half precision), before it is built: sizes from a damaged file (`described_by` names
+/// it) would otherwise be allocated, and fail or exhaust the memory, before the weights are read.
+pub fn check_can_hold(file: &Path, weights: u128, described_by: &str) -> Result<(), RunError> {
+    let len = std::fs::metadata(file).map_err(RunError::io(file))?.len();
+    if weights.saturating_mul(2) > u128::from(len) {
+        return Err(RunError::run(
+            file,
+            format!(
+                "{len} bytes cannot hold the {weights} weights of the network described by {described_by}: one of \
+                 the files is damaged"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads a whole file into memory. Burn's file loader maps tensors lazily to the file, which a
 /// checkpoint replaces while the run goes on.
 pub fn read_bytes(path: &Path) -> Result<Bytes, RunError> {

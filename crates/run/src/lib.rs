@@ -17,8 +17,8 @@ pub mod tensorboard;
 
 pub use config::{
     CodeGroup, DEFAULT_CHECKPOINT_MINUTES, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C,
-    DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig, default_hsic,
-    default_hsic_terms, default_lambda_schedule,
+    DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule, MAX_IMAGE_SIZE, ModelKind, Regularizer, TrainConfig,
+    default_hsic, default_hsic_terms, default_lambda_schedule,
 };
 pub use error::RunError;
 
@@ -151,13 +151,15 @@ pub fn load_generator(run: &Path, device: Option<&str>) -> Result<TrainedGenerat
     let config = load_config(run)?;
     let dir = checkpoint::find(run)?;
     let state = checkpoint::load_state(&dir)?;
+    config.latent.check().map_err(|e| RunError::run(config_path(run), e))?;
+    let shape = GeneratorConfig::new(config.latent.input_size(), state.image);
+    checkpoint::check_generator_size(&dir, &shape)?;
     let device = match device {
         Some(choice) => hsic_infogan_device::open(choice)?,
         None => config.device.open()?,
     }
     .inner();
-    let fresh = GeneratorConfig::new(config.latent.input_size(), state.image).init(&mut Rng::new(0), &device);
-    let generator = checkpoint::load_generator(&dir, fresh)?.valid();
+    let generator = checkpoint::load_generator(&dir, shape.init(&mut Rng::new(0), &device))?.valid();
     Ok(TrainedGenerator { config, state, generator, device })
 }
 
@@ -167,10 +169,10 @@ pub fn load_q(run: &Path, trained: &TrainedGenerator) -> Result<Option<Discrimin
     let Some(outputs) = trained.config.q_outputs() else {
         return Ok(None);
     };
-    let fresh = DiscriminatorConfig::new(trained.state.image)
-        .with_q_outputs(Some(outputs))
-        .init(&mut Rng::new(0), &trained.device);
-    Ok(Some(checkpoint::load_discriminator(&checkpoint::find(run)?, fresh)?.valid()))
+    let dir = checkpoint::find(run)?;
+    let shape = DiscriminatorConfig::new(trained.state.image).with_q_outputs(Some(outputs));
+    checkpoint::check_discriminator_size(&dir, &shape)?;
+    Ok(Some(checkpoint::load_discriminator(&dir, shape.init(&mut Rng::new(0), &trained.device))?.valid()))
 }
 
 /// Trainable parameters of a run's networks.
@@ -187,6 +189,8 @@ pub struct NetworkSizes {
 /// initialised copies (parameters that take a gradient: not batch norm's running statistics,
 /// which Burn's `num_params` includes).
 pub fn network_sizes(config: &TrainConfig, image: [usize; 3]) -> Result<NetworkSizes, RunError> {
+    // A run's config.json may be damaged: its latent is built below.
+    config.latent.check()?;
     let device = hsic_infogan_device::open(hsic_infogan_device::default_backend())?;
     let d = |q_outputs| {
         trainable(&DiscriminatorConfig::new(image).with_q_outputs(q_outputs).init(&mut Rng::new(0), &device))

@@ -54,7 +54,8 @@ impl KeepEpochs {
 
     /// Whether the end of epoch `epoch` (1-based) is kept.
     pub fn keeps(&self, epoch: usize) -> bool {
-        epoch + self.last > self.epochs
+        // Saturating: a config file may keep more epochs than a usize counts.
+        epoch.saturating_add(self.last) > self.epochs
     }
 }
 
@@ -99,5 +100,8 @@ mod tests {
         assert_eq!((1..=10).filter(|&e| keep.keeps(e)).collect::<Vec<_>>(), [8, 9, 10]);
         let none = KeepEpochs::from_config(&TrainConfig::new().with_epochs(10));
         assert!((1..=10).all(|e| !none.keeps(e)));
+        // A config file's `keep_epochs` can be any number: more than a usize counts keeps all.
+        let all = KeepEpochs::from_config(&TrainConfig::new().with_epochs(10).with_keep_epochs(Some(usize::MAX)));
+        assert!((1..=10).all(|e| all.keeps(e)));
     }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::store::{BurnToPyTorchAdapter, ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
-use hsic_infogan_models::{Generator, GeneratorConfig, LatentConfig, Rng};
+use hsic_infogan_models::{Generator, GeneratorConfig, LatentConfig, Rng, check_image_dims};
 
 use crate::run::TrainedGenerator;
 use crate::{TrainError, files};
@@ -86,9 +86,25 @@ pub fn write(trained: &TrainedGenerator, weights: &Path) -> Result<PathBuf, Trai
 /// Reads an export back into a [`Generator`] on `device` (eval mode), with its layout.
 pub fn read(weights: &Path, device: &Device) -> Result<(Generator, ExportLayout), TrainError> {
     let layout_file = layout_path(weights);
-    let layout = ExportLayout::load(&layout_file).map_err(|e| TrainError::run(&layout_file, e))?;
+    let layout: ExportLayout = files::load_json(&layout_file)?;
+    // The generator is built from the layout's sizes before the weights are read: they must be
+    // ones it takes, and ones the weights file can hold.
+    layout.latent().check().map_err(|e| TrainError::run(&layout_file, e))?;
+    check_image_dims(layout.image).map_err(|e| TrainError::run(&layout_file, e))?;
+    if layout.input_size != layout.latent().input_size() {
+        return Err(TrainError::run(
+            &layout_file,
+            format!(
+                "input_size {} is not noise + categorical values + continuous codes = {}",
+                layout.input_size,
+                layout.latent().input_size()
+            ),
+        ));
+    }
+    let shape = GeneratorConfig::new(layout.input_size, layout.image);
+    files::check_can_hold(weights, shape.dense_weights(), &layout_file.display().to_string())?;
     let bytes = std::fs::read(weights).map_err(TrainError::io(weights))?;
-    let mut generator = GeneratorConfig::new(layout.input_size, layout.image).init(&mut Rng::new(0), device);
+    let mut generator = shape.init(&mut Rng::new(0), device);
     let mut store = SafetensorsStore::from_bytes(Some(bytes)).with_from_adapter(PyTorchToBurnAdapter);
     // The store refuses a file that lacks one of the generator's tensors or has the wrong shape.
     generator.load_from(&mut store).map_err(|e| TrainError::run(weights, e))?;

@@ -155,7 +155,8 @@ impl Trainer {
         }
         trainer.generator = Some(checkpoint::load_generator(&dir, taken(&mut trainer.generator))?);
         trainer.discriminator = Some(checkpoint::load_discriminator(&dir, taken(&mut trainer.discriminator))?);
-        (trainer.optim_g, trainer.optim_d) = checkpoint::load_optimizers(&dir, trainer.optim_g, trainer.optim_d)?;
+        (trainer.optim_g, trainer.optim_d) =
+            checkpoint::load_optimizers(&dir, trainer.optim_g, trainer.optim_d, &trainer.device)?;
         trainer.rng = Rng::new(state.rng);
         trainer.iteration = state.iteration;
         Ok(trainer)
@@ -180,7 +181,8 @@ impl Trainer {
 
     /// Where the run ends: `epochs` epochs, or `max_iters` iterations if that comes first.
     pub fn total_iterations(&self) -> usize {
-        let planned = self.config.epochs * self.iters_per_epoch;
+        // Saturating: a config file may plan more iterations than a usize counts.
+        let planned = self.config.epochs.saturating_mul(self.iters_per_epoch);
         self.config.max_iters.map_or(planned, |max| max.min(planned))
     }
 

@@ -6,6 +6,7 @@ mod settings;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use hsic_infogan_device::DeviceChoice;
 use hsic_infogan_figures::FigureWriter;
 use hsic_infogan_train::tensorboard::TensorBoard;
 use hsic_infogan_train::{RunSummary, TrainConfig, TrainError, run, session};
@@ -69,8 +70,9 @@ fn parse_minutes(text: &str) -> Result<f64, String> {
         Some((end, 'h')) => (&trimmed[..end], 60.0),
         _ => (trimmed, 1.0),
     };
-    match number.trim().parse::<f64>() {
-        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value * per_unit),
+    // The product too must be finite: `1e308h` is more minutes than an f64 holds.
+    match number.trim().parse::<f64>().map(|value| value * per_unit) {
+        Ok(minutes) if minutes.is_finite() && minutes >= 0.0 => Ok(minutes),
         _ => Err(format!("expected a duration such as 90s, 10m or 1h (a bare number is minutes), got `{text}`")),
     }
 }
@@ -119,6 +121,17 @@ impl TrainArgs {
         (!self.no_tensorboard).then(|| TensorBoard::new(run, config))
     }
 
+    /// Names the GPU adapter a run is about to use, unless `--quiet`; a software renderer (a
+    /// driverless machine's fallback, many times slower than flex) is named even then.
+    fn announce_adapter(&self, choice: &DeviceChoice) {
+        let Some(adapter) = choice.device().ok().and_then(|device| hsic_infogan_device::adapter(&device)) else {
+            return;
+        };
+        if !self.quiet || adapter.software {
+            eprintln!("{choice} runs on {adapter}");
+        }
+    }
+
     /// Trains (or resumes), with Ctrl-C checkpointing and stopping and, unless `--quiet`, a
     /// progress line. A new run goes to `--out`, else to `default_out(its config)`.
     pub fn execute(
@@ -145,12 +158,17 @@ impl TrainArgs {
                     keep_epochs: self.keep_epochs,
                 };
                 // A config that does not load fails the resume itself, with its reason.
-                let tensorboard = run::load_config(dir).ok().and_then(|config| self.tensorboard(dir, &config));
+                let config = run::load_config(dir).ok();
+                if let Some(config) = &config {
+                    self.announce_adapter(&config.device);
+                }
+                let tensorboard = config.and_then(|config| self.tensorboard(dir, &config));
                 session::resume(dir, changes, &stop, &mut (&mut progress, (FigureWriter, tensorboard)))
             }
             None => {
                 let config = self.new_run_config()?;
                 let out = self.out.clone().unwrap_or_else(|| default_out(&config));
+                self.announce_adapter(&config.device);
                 let tensorboard = self.tensorboard(&out, &config);
                 session::start(config, &out, &stop, &mut (&mut progress, (FigureWriter, tensorboard)))
             }
@@ -202,7 +220,7 @@ mod tests {
         for (text, minutes) in [("90s", 1.5), ("10m", 10.0), ("1.5h", 90.0), ("3", 3.0), ("0", 0.0), (" 30s ", 0.5)] {
             assert_eq!(parse_minutes(text), Ok(minutes), "{text}");
         }
-        for bad in ["", "m", "-1m", "10 minutes", "inf", "1d"] {
+        for bad in ["", "m", "-1m", "10 minutes", "inf", "1d", "1e308h"] {
             assert!(parse_minutes(bad).unwrap_err().contains("such as 90s"), "{bad}");
         }
     }

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
+pub mod largest_allocation;
+
 /// MNIST's four gzip files, beside the repository (CI clones it next to `shared/`).
 pub const MNIST_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/mnist");
 /// Fashion-MNIST from Debian's `dataset-fashion-mnist` (installed by `.ci/run`).

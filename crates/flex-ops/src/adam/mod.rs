@@ -13,10 +13,18 @@
 //! in the same order, so the parameters and moments are bit for bit Burn's. Elsewhere (ndarray,
 //! wgpu, CUDA, f64, and a parameter's first step, which has no moments yet), the step is Burn's
 //! own. The state is Burn's [`AdamState`], so an optimiser record saved with either loads into
-//! the other.
+//! the other; [`load`] puts it on the device it is asked for.
 
-use burn::optim::{AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, ModuleOptimizer, Optimizer};
+use std::cell::RefCell;
+use std::ops::Deref;
+
+use burn::optim::{
+    AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink,
+    StateSource,
+};
 use burn::prelude::*;
+use burn::store::RecordError;
+use burn::tensor::Bytes;
 
 #[cfg(feature = "flex")]
 mod flex;
@@ -53,8 +61,51 @@ impl FusedAdam {
     }
 }
 
+/// Loads the state of an optimiser made by [`optimizer`] from `bytes` (what `ModuleOptimizer::save`
+/// wrote) onto `device` (without autodiff, where gradients live).
+///
+/// Burn 0.22's `ModuleOptimizer::from_bytes` builds every state tensor on `Device::default()`,
+/// which is wgpu (or CUDA) whenever one is compiled in: a CPU run's state would detour through the
+/// GPU, and where no GPU adapter exists the load panics. Each [`State`] built during this call
+/// goes to `device` instead.
+pub fn load(optim: ModuleOptimizer, bytes: Bytes, device: &Device) -> Result<ModuleOptimizer, RecordError> {
+    LOAD_DEVICE.with_borrow_mut(|load| *load = Some(device.clone().inner()));
+    let loaded = optim.from_bytes(bytes);
+    LOAD_DEVICE.with_borrow_mut(|load| *load = None);
+    loaded
+}
+
+thread_local! {
+    /// The device [`load`] builds states on while it runs on this thread.
+    static LOAD_DEVICE: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+/// One parameter's Adam state: Burn's [`AdamState`] (recorded under the same names), rebuilt from
+/// a record on [`load`]'s device.
+#[derive(Clone)]
+pub struct State<const D: usize>(AdamState<D>);
+
+impl<const D: usize> Deref for State<D> {
+    type Target = AdamState<D>;
+
+    fn deref(&self) -> &AdamState<D> {
+        &self.0
+    }
+}
+
+impl<const D: usize> RecordState for State<D> {
+    fn state_flatten(&self, prefix: &str, out: &mut StateSink) {
+        self.0.state_flatten(prefix, out);
+    }
+
+    fn state_unflatten(prefix: &str, src: &mut StateSource, default: &Device) -> Option<Self> {
+        let device = LOAD_DEVICE.with_borrow(|load| load.clone()).unwrap_or_else(|| default.clone());
+        AdamState::state_unflatten(prefix, src, &device).map(Self)
+    }
+}
+
 impl Optimizer for FusedAdam {
-    type State<const D: usize> = AdamState<D>;
+    type State<const D: usize> = State<D>;
 
     fn step<const D: usize>(
         &self,
@@ -64,19 +115,22 @@ impl Optimizer for FusedAdam {
         state: Option<Self::State<D>>,
     ) -> (Tensor<D>, Option<Self::State<D>>) {
         match state {
-            Some(state) if fused(&tensor, &state) => {
+            Some(State(state)) if fused(&tensor, &state) => {
                 let AdaptiveMomentumState { time, moment_1, moment_2, .. } = state.momentum;
                 let time = time + 1;
                 let (tensor, moment_1, moment_2) =
                     update(tensor, grad, moment_1, moment_2, Coefficients::new(&self.settings, lr, time));
-                (tensor, Some(AdamState::new(AdaptiveMomentumState::new(time, moment_1, moment_2))))
+                (tensor, Some(State(AdamState::new(AdaptiveMomentumState::new(time, moment_1, moment_2)))))
             }
-            state => self.composed.step(lr, tensor, grad, state),
+            state => {
+                let (tensor, state) = self.composed.step(lr, tensor, grad, state.map(|State(state)| state));
+                (tensor, state.map(State))
+            }
         }
     }
 
-    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        burn::optim::Adam::to_device(state, device)
+    fn to_device<const D: usize>(State(state): Self::State<D>, device: &Device) -> Self::State<D> {
+        State(burn::optim::Adam::to_device(state, device))
     }
 }
 
