@@ -8,7 +8,8 @@ mod common;
 
 use burn::config::Config;
 use common::{
-    MNIST_DIR, fail, hsic_infogan, image_folder, image_folder_of, metric_rows, mnist_present, run, succeed, text, tiny,
+    MNIST_DIR, TinyRun, fail, hsic_infogan, image_folder, image_folder_of, metric_rows, mnist_present, run, succeed,
+    text, tiny, tiny_run,
 };
 use hsic_infogan_train::{CodeGroup, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig};
 
@@ -233,24 +234,6 @@ fn tree_bytes(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     }
     files.sort();
     files
-}
-
-/// A grey image folder and a run trained on it for 2 iterations in `work/run`.
-struct TinyRun {
-    _images: tempfile::TempDir,
-    work: tempfile::TempDir,
-    dataset: String,
-    out: std::path::PathBuf,
-}
-
-fn tiny_run() -> TinyRun {
-    let images = tempfile::tempdir().unwrap();
-    let dataset = image_folder(images.path());
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("run");
-    let trained = run(&tiny(&dataset, &out, &["--max-iters", "2", "--quiet"]));
-    assert!(trained.status.success(), "{}", text(&trained));
-    TinyRun { _images: images, work, dataset, out }
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::{image_folder, run, text, tiny};
+use common::{TinyRun, image_folder, metric_rows, text, tiny, tiny_run};
 
 /// Environment that hides every GPU driver from wgpu: no Vulkan ICD and no EGL vendor (hiding
 /// the ICD alone leaves wgpu on Mesa's OpenGL adapter).
@@ -53,18 +53,13 @@ fn a_wgpu_run_names_its_adapter_before_training() {
 /// whose adapter would be opened and fail).
 #[test]
 fn a_flex_run_resumes_where_wgpu_is_compiled_in_but_has_no_adapter() {
-    let images = tempfile::tempdir().unwrap();
-    let dataset = image_folder(images.path());
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("run");
-    let trained = run(&tiny(&dataset, &out, &["--max-iters", "2", "--quiet"]));
-    assert!(trained.status.success(), "{}", text(&trained));
+    // The image folder and the run folder must outlive the resume.
+    let TinyRun { _images, work: _work, out, .. } = tiny_run();
     let output = Command::new(env!("CARGO_BIN_EXE_hsic-infogan"))
         .args(["train", "--resume", &out.display().to_string(), "--max-iters", "4", "--quiet"])
         .envs(NO_ADAPTER)
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));
-    let rows = std::fs::read_to_string(out.join("metrics.csv")).unwrap().lines().count() - 1;
-    assert_eq!(rows, 4, "two iterations before the resume and two after");
+    assert_eq!(metric_rows(&out), 4, "two iterations before the resume and two after");
 }

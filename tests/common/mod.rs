@@ -102,3 +102,21 @@ pub fn small_classifier(dir: &Path) {
     let model = classifier::train(&train, 1, 0, &device, |_, _| {});
     classifier::save(&model, &ClassifierInfo::new(0.5, 1, 0), dir).unwrap();
 }
+
+/// A grey image folder and a run trained on it for 2 iterations in `work/run`.
+pub struct TinyRun {
+    pub _images: tempfile::TempDir,
+    pub work: tempfile::TempDir,
+    pub dataset: String,
+    pub out: std::path::PathBuf,
+}
+
+pub fn tiny_run() -> TinyRun {
+    let images = tempfile::tempdir().unwrap();
+    let dataset = image_folder(images.path());
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    let trained = run(&tiny(&dataset, &out, &["--max-iters", "2", "--quiet"]));
+    assert!(trained.status.success(), "{}", text(&trained));
+    TinyRun { _images: images, work, dataset, out }
+}

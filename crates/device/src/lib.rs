@@ -230,12 +230,18 @@ impl fmt::Display for Adapter {
     }
 }
 
+/// Whether `device` runs on CubeCL (wgpu or CUDA), with or without autodiff.
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+fn is_cube(device: &Device) -> bool {
+    matches!(device.clone().inner().as_dispatch(), DispatchDevice::Cube(_))
+}
+
 /// The adapter behind a GPU device (opening it); `None` for the CPU backends, or where the device
 /// does not open (see [`probe`] for why).
 #[allow(unused_variables)]
 pub fn adapter(device: &Device) -> Option<Adapter> {
     #[cfg(any(feature = "wgpu", feature = "cuda"))]
-    if matches!(device.clone().inner().as_dispatch(), DispatchDevice::Cube(_)) {
+    if is_cube(device) {
         let identity = catch_unwind(AssertUnwindSafe(|| device.identity())).ok().flatten()?;
         return Some(Adapter { name: identity.name, software: identity.physical.is_none() });
     }
@@ -250,7 +256,7 @@ pub fn adapter(device: &Device) -> Option<Adapter> {
 #[allow(unused_variables)]
 pub fn kernel_cache(device: &Device) -> Option<std::path::PathBuf> {
     #[cfg(any(feature = "wgpu", feature = "cuda"))]
-    if matches!(device.clone().inner().as_dispatch(), DispatchDevice::Cube(_)) {
+    if is_cube(device) {
         return Some(burn::cubecl::environment::path());
     }
     None
