@@ -7,9 +7,12 @@
     python scripts/torch_generator.py runs/hsic/generator.safetensors \
         --latent samples_latent.npy --out images.npy   # the images of `sample --npy samples.npy`
 
-The module mirrors the Rust `Generator` (InfoGAN appendix C.1, MNIST): FC 1024-BN-ReLU,
-FC (H/4)(W/4)*128-BN-ReLU, 4x4 up-conv 64 stride 2-BN-ReLU, 4x4 up-conv C stride 2-sigmoid.
-Its input is [z | one-hot of each categorical code | continuous codes] (the .json says so).
+The modules mirror the Rust generators: `Generator` InfoGAN's (appendix C.1, MNIST): FC
+1024-BN-ReLU, FC (H/4)(W/4)*128-BN-ReLU, 4x4 up-conv 64 stride 2-BN-ReLU, 4x4 up-conv C stride
+2-sigmoid; `DspritesGenerator` InfoGAN-CR's dSprites one: FC 128-ReLU-BN, FC (H/16)(W/16)*64-ReLU-BN,
+4x4 up-convs stride 2 to 64, 32, 32 channels each lReLU(0.2)-BN, 4x4 up-conv C-sigmoid. The .json
+names which (`networks`, absent in older exports: InfoGAN's). The input is
+[z | one-hot of each categorical code | continuous codes] (the .json says so).
 """
 
 import argparse
@@ -49,11 +52,45 @@ class Generator(nn.Module):
         return torch.sigmoid(self.up2(x))
 
 
+class DspritesGenerator(nn.Module):
+    def __init__(self, input_size, image):
+        super().__init__()
+        channels, self.height, self.width = image
+        cells = (self.height // 16) * (self.width // 16)
+        self.fc1 = nn.Linear(input_size, 128)
+        self.bn1 = nn.BatchNorm1d(128)
+        self.fc2 = nn.Linear(128, cells * 64)
+        self.bn2 = nn.BatchNorm1d(cells * 64)
+        self.up1 = nn.ConvTranspose2d(64, 64, 4, stride=2, padding=1)
+        self.bn3 = nn.BatchNorm2d(64)
+        self.up2 = nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
+        self.bn4 = nn.BatchNorm2d(32)
+        self.up3 = nn.ConvTranspose2d(32, 32, 4, stride=2, padding=1)
+        self.bn5 = nn.BatchNorm2d(32)
+        self.up4 = nn.ConvTranspose2d(32, channels, 4, stride=2, padding=1)
+
+    def forward(self, latent):
+        lrelu = nn.functional.leaky_relu
+        x = self.bn1(torch.relu(self.fc1(latent)))
+        x = self.bn2(torch.relu(self.fc2(x)))
+        x = x.view(-1, 64, self.height // 16, self.width // 16)
+        x = self.bn3(lrelu(self.up1(x), 0.2))
+        x = self.bn4(lrelu(self.up2(x), 0.2))
+        x = self.bn5(lrelu(self.up3(x), 0.2))
+        return torch.sigmoid(self.up4(x))
+
+
+NETWORKS = {"InfoGan": Generator, "Dsprites": DspritesGenerator}
+
+
 def load(weights):
     """The generator of an export (eval mode) and its latent layout."""
     weights = Path(weights)
     layout = json.loads(weights.with_suffix(".json").read_text())
-    generator = Generator(layout["input_size"], layout["image"])
+    networks = layout.get("networks") or "InfoGan"
+    if networks not in NETWORKS:
+        sys.exit(f"{weights.with_suffix('.json')}: unknown networks {networks!r}, expected one of {list(NETWORKS)}")
+    generator = NETWORKS[networks](layout["input_size"], layout["image"])
     result = generator.load_state_dict(load_file(weights), strict=False)
     # Burn keeps no batch counter; PyTorch only uses it when momentum is None.
     missing = [key for key in result.missing_keys if not key.endswith("num_batches_tracked")]

@@ -10,7 +10,7 @@ mod common;
 use burn::prelude::*;
 use common::{fail, image_folder, run, succeed, text, tiny};
 use hsic_infogan_train::export::{self, ExportLayout};
-use hsic_infogan_train::models::{Latent, LatentConfig, Rng};
+use hsic_infogan_train::models::{Latent, LatentConfig, Networks, Rng};
 
 /// The float32 values of an `.npy` file (C order) and its shape, as NumPy writes it.
 fn read_npy(path: &Path) -> (Vec<usize>, Vec<f32>) {
@@ -116,6 +116,7 @@ fn the_export_is_pytorchs_layout_and_loads_back_to_the_same_images() {
             image: [1, 8, 8],
             iteration: 6,
             model: "infogan".into(),
+            networks: Some(Networks::InfoGan),
         }
     );
     assert_eq!(layout.latent(), LatentConfig { noise: 4, categorical: vec![3], continuous: 2 });

@@ -23,6 +23,8 @@ pub struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the variants' sizes differing costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Inspect the data sets.
@@ -37,8 +39,9 @@ enum Command {
     Sample(sample::SampleArgs),
     /// The generator as safetensors in PyTorch's layout, with its latent layout as JSON.
     Export(export::ExportArgs),
-    /// Score a run (MNIST): categorical-code accuracy on generated samples and, by a post-hoc
-    /// encoder, on the real test digits; FID, continuous-code factors, class coverage; writes
+    /// Score a run. MNIST: categorical-code accuracy on generated samples and, by a post-hoc
+    /// encoder, on the real test digits; FID, continuous-code factors, class coverage. dSprites
+    /// (shapes): the six disentanglement metrics by Q and by a post-hoc encoder. Writes
     /// RUN/eval.json.
     Eval(eval::EvalArgs),
     /// One markdown table of several evaluated runs.

@@ -4,7 +4,7 @@
 //! | factor | values |
 //! |---|---|
 //! | shape | square, ellipse, heart (values 0, 1, 2) |
-//! | scale | 6 values, 0.5 to 1.0 |
+//! | scale | 6 values, `0.5 + 0.1 i`: 0.5 to 1.0 |
 //! | orientation | 40 values, `2π i / 39`: 0 to 2π, both ends included (so they render alike) |
 //! | posX | 32 values, `i / 31`: 0 to 1, left to right |
 //! | posY | 32 values, `i / 31`: 0 to 1, top to bottom |
@@ -12,9 +12,38 @@
 //! 3 x 6 x 40 x 32 x 32 = 737,280 images. Index = mixed radix of the value indices, posY fastest:
 //! `(((shape * 6 + scale) * 40 + orientation) * 32 + posX) * 32 + posY`.
 //!
-//! Geometry: at scale 1 the shape spans about 20 pixels (square side 16, ellipse 20 x 10, heart
-//! about 18 x 18); its centre moves over [16, 48] pixels on each axis, so no shape at any
-//! orientation leaves the image. A pixel is white (255) when its centre lies inside the shape.
+//! # Against the published dSprites
+//!
+//! Compared with the dSprites README (Matthey et al. 2017, github.com/deepmind/dsprites-dataset)
+//! and the metadata its example notebook prints (`latents_names`, `latents_sizes`,
+//! `latents_possible_values`). The same: the factor names and their order, every grid (count,
+//! ends, linear spacing, increasing order: scale `[0.5, 0.6, ..., 1]`, orientation
+//! `linspace(0, 2π, 40)` with both ends, positions `linspace(0, 1, 32)`), the shape order
+//! (square, ellipse, heart), the count and the index order (posY fastest, as the notebook's
+//! `latent_to_index`). What differs:
+//!
+//! - the colour factor (1 value, white) is left out: with one value it adds nothing to the index,
+//!   but [`Factors`] and the dataset's factor values have 5 entries, not the published 6;
+//! - shape values are 0, 1, 2 (the published `latents_classes`); the published `latents_values`
+//!   number them 1, 2, 3;
+//! - pixels are 0 or 255 in one channel, where the published `imgs` hold 0 and 1 (the README
+//!   says 3 x 64 x 64 RGB; loaders such as disentanglement_lib read them as 64 x 64 x 1, 0 or 1);
+//! - the shapes are drawn here from their own geometry (below), not with the published sprites
+//!   (drawn with LÖVE), so the pixels differ from the published `.npz` though every factor value
+//!   matches; the published description gives no sizes in pixels, no position-to-pixel mapping and
+//!   no direction of rotation, so those are this module's own.
+//!
+//! The published values were chosen so that "all pixel outputs were different"; here too one step
+//! of any one factor changes the image, which `tests/shapes_render.rs` checks for every image, the
+//! one exception being orientation 0 against 2π, which the published grid also holds as two values.
+//!
+//! # Geometry
+//!
+//! At scale 1 the shape spans about 26 pixels (square side 20.8, ellipse 26 x 13, heart about
+//! 24 x 23); its centre moves over [16, 48] pixels on each axis (a step of 32/31 pixels), so no
+//! shape at any orientation leaves the image: the farthest point, a corner of the largest square,
+//! stays 1.3 pixels inside. Orientation turns the shape clockwise as seen (rows run down). A pixel
+//! is white (255) when its centre lies inside the shape.
 
 use std::f64::consts::TAU;
 
@@ -28,8 +57,15 @@ pub const SHAPES_SIZE: usize = 64;
 pub const SHAPES_LEN: usize = 3 * 6 * 40 * 32 * 32;
 /// Pixels from the image border to the extreme positions of a shape's centre.
 const MARGIN: f64 = 16.0;
-/// Half the extent of a shape at scale 1, in pixels.
-const RADIUS: f64 = 10.0;
+/// Half the extent of a shape at scale 1, in pixels. Large enough for the smallest steps to move
+/// the outline by more than a pixel: one scale step widens the square by 2 x 1.04 pixels, and one
+/// orientation step (9.2 degrees) moves the corners of the smallest square by 1.2 pixels. At 10,
+/// 456 pairs of neighbouring images rendered alike (the unturned square at scales 0.7 and 0.8
+/// where its centre lies near a pixel corner; shapes at scales 0.5 and 0.6 turned by one step).
+/// Pixel sampling makes this hold by value, not by a bound: the ignored test in
+/// `tests/shapes_render.rs` checks every image; radii 12.9 to 13.25 pass, 12.75 and 13.5 do not.
+/// Any change here must rerun it.
+const RADIUS: f64 = 13.0;
 
 /// One generative factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -57,11 +57,25 @@ pub fn train(
     layout: &LatentConfig,
     recipe: &EncoderConfig,
     device: &Device,
+    images: impl FnMut(&Latent) -> Tensor<4>,
+    on_step: impl FnMut(usize),
+) -> (Classifier, f64) {
+    let autodiff = device.clone().autodiff();
+    let model = seeded(&autodiff, recipe.seed, || Classifier::with_outputs(layout.code_size(), &autodiff));
+    fit(model, Classifier::forward, layout, recipe, images, on_step)
+}
+
+/// [`train`] for any network `model` (on an autodiff device) whose `forward` reads the codes
+/// from images: the recipe's Adam steps minimising InfoGAN's L_I surrogate with continuous
+/// weight 1.
+pub fn fit<M: Module>(
+    mut model: M,
+    forward: impl Fn(&M, Tensor<4>) -> Tensor<2>,
+    layout: &LatentConfig,
+    recipe: &EncoderConfig,
     mut images: impl FnMut(&Latent) -> Tensor<4>,
     mut on_step: impl FnMut(usize),
-) -> (Classifier, f64) {
-    let device = device.clone().autodiff();
-    let mut model = seeded(&device, recipe.seed, || Classifier::with_outputs(layout.code_size(), &device));
+) -> (M, f64) {
     let mut optim = AdamConfig::new().init();
     let mut rng = Rng::new(recipe.seed);
     let decay_from = recipe.steps - recipe.steps / 4;
@@ -70,7 +84,7 @@ pub fn train(
     for step in 0..recipe.steps {
         let latent = layout.sample(recipe.batch_size, &mut rng);
         let batch = images(&latent).without_autodiff().autodiff();
-        let loss = info_loss(model.forward(batch), &latent, 1.0);
+        let loss = info_loss(forward(&model, batch), &latent, 1.0);
         if step >= recipe.steps - tail {
             tail_sum += f64::from(loss.clone().into_scalar::<f32>());
         }

@@ -24,6 +24,9 @@ pub enum EvalError {
     /// The run has no `eval.json` yet.
     #[error("{}: no eval.json", .0.display())]
     NotEvaluated(PathBuf),
+    /// A disentanglement metric could not be computed.
+    #[error("disentanglement metric: {0}")]
+    Metric(#[from] crate::disentanglement::MetricError),
     /// The generator's samples gave NaN or infinite features.
     #[error("{0}")]
     NonFinite(String),

@@ -7,6 +7,7 @@
 
 mod generator;
 mod grid;
+mod heat_map;
 mod history;
 mod losses;
 
@@ -18,6 +19,7 @@ use hsic_infogan_train::{TrainError, run};
 
 pub use generator::{TRAVERSAL_STEPS, traversal_noise, write_generator_figures, write_samples, write_traversals};
 pub use grid::{grid, picture, save_png};
+pub use heat_map::{heat_map_image, write_heat_map};
 pub use history::{record_epoch, write_animation};
 pub use losses::{LOSSES_SIZE, font_available, write_losses};
 

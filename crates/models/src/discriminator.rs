@@ -1,41 +1,27 @@
-//! D (InfoGAN appendix C.1, MNIST): 4x4 conv 64 stride 2-lReLU(0.1), 4x4 conv 128 stride 2-BN-lReLU,
-//! FC 1024-BN-lReLU, FC 1 (a logit). InfoGAN's Q head shares the 1024-wide trunk:
-//! FC 128-BN-lReLU, FC (categorical logits | continuous means).
+//! D with InfoGAN's optional Q head, whichever [`Networks`] it is built from.
 
-use burn::nn::conv::Conv2d;
-use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
-use hsic_infogan_flex_ops::{batch_norm, conv2d, leaky_relu, linear};
+use burn::store::{ModuleRecord, RecordError};
 
-use crate::Rng;
-use crate::init::{self, conv, fully_connected};
-
-const SLOPE: f64 = 0.1;
+use crate::{Networks, Rng, dsprites, infogan};
 
 #[derive(Config, Debug)]
 pub struct DiscriminatorConfig {
-    /// Input image shape `[channels, height, width]`; height and width divisible by 4.
+    /// Input image shape `[channels, height, width]` (see [`Networks::check_image`]).
     pub image: [usize; 3],
     /// Width of the Q head's output (InfoGAN: one-hot size + continuous codes); `None` for no Q head.
     pub q_outputs: Option<usize>,
+    #[config(default = "Networks::InfoGan")]
+    pub networks: Networks,
 }
 
+/// The discriminator: one variant per [`Networks`].
+// One network per run: the variants' sizes differing costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
-pub struct QHead {
-    fc1: Linear,
-    bn1: BatchNorm,
-    fc2: Linear,
-}
-
-#[derive(Module, Debug)]
-pub struct Discriminator {
-    conv1: Conv2d,
-    conv2: Conv2d,
-    bn2: BatchNorm,
-    fc1: Linear,
-    bn3: BatchNorm,
-    fc2: Linear,
-    q: Option<QHead>,
+pub enum Discriminator {
+    InfoGan(infogan::Discriminator),
+    Dsprites(dsprites::Discriminator),
 }
 
 /// D's outputs for one batch.
@@ -44,8 +30,8 @@ pub struct DOutput {
     pub logits: Tensor<1>,
     /// Q head output `[B, q_outputs]` when the network has one.
     pub q: Option<Tensor<2>>,
-    /// The shared trunk's features `[B, 1024]` (after FC 1024-BN-lReLU), from which the logit
-    /// and Q are read: a learnt representation of the images.
+    /// The shared trunk's features `[B, F]` (InfoGAN's 1024 after FC-BN-lReLU, the dSprites
+    /// networks' 128), from which the logit and Q are read: a learnt representation of the images.
     pub features: Tensor<2>,
 }
 
@@ -54,41 +40,49 @@ impl DiscriminatorConfig {
     /// a saved D checks the file's size against before [`init`](Self::init) allocates them
     /// (saturating: the sizes may come from a corrupted file).
     pub fn dense_weights(&self) -> u128 {
-        let [_, height, width] = self.image.map(|n| n as u128 / 4);
-        height.saturating_mul(width).saturating_mul(128 * 1024)
+        match self.networks {
+            Networks::InfoGan => infogan::Discriminator::dense_weights(self.image),
+            Networks::Dsprites => dsprites::Discriminator::dense_weights(self.image),
+        }
     }
 
     /// Draws the initial weights from `rng`. Panics on an unsupported image shape; check it
-    /// first with [`check_image_dims`](crate::check_image_dims).
+    /// first with [`Networks::check_image`].
     pub fn init(&self, rng: &mut Rng, device: &Device) -> Discriminator {
-        crate::check_image_dims(self.image).unwrap_or_else(|e| panic!("{e}"));
-        let [channels, height, width] = self.image;
-        let conv1 = conv(channels, 64, true, rng, device);
-        let conv2 = conv(64, 128, false, rng, device);
-        let bn2 = init::batch_norm(128, rng, device);
-        let fc1 = fully_connected((height / 4) * (width / 4) * 128, 1024, false, rng, device);
-        let bn3 = init::batch_norm(1024, rng, device);
-        let fc2 = fully_connected(1024, 1, true, rng, device);
-        let q = self.q_outputs.map(|outputs| QHead {
-            fc1: fully_connected(1024, 128, false, rng, device),
-            bn1: init::batch_norm(128, rng, device),
-            fc2: fully_connected(128, outputs, true, rng, device),
-        });
-        Discriminator { conv1, conv2, bn2, fc1, bn3, fc2, q }
+        self.networks.check_image(self.image).unwrap_or_else(|e| panic!("{e}"));
+        match self.networks {
+            Networks::InfoGan => {
+                Discriminator::InfoGan(infogan::Discriminator::init(self.image, self.q_outputs, rng, device))
+            }
+            Networks::Dsprites => {
+                Discriminator::Dsprites(dsprites::Discriminator::init(self.image, self.q_outputs, rng, device))
+            }
+        }
     }
 }
 
 impl Discriminator {
     /// Images `[B, C, H, W]` in [0, 1] -> logits and, with a Q head, Q's output.
     pub fn forward(&self, images: Tensor<4>) -> DOutput {
-        let batch = images.dims()[0];
-        let x = leaky_relu(conv2d(&self.conv1, images), SLOPE);
-        let x = leaky_relu(batch_norm(&self.bn2, conv2d(&self.conv2, x)), SLOPE);
-        let trunk = leaky_relu(batch_norm(&self.bn3, linear(&self.fc1, x.reshape([batch as i32, -1]))), SLOPE);
-        let q = self
-            .q
-            .as_ref()
-            .map(|q| linear(&q.fc2, leaky_relu(batch_norm(&q.bn1, linear(&q.fc1, trunk.clone())), SLOPE)));
-        DOutput { logits: linear(&self.fc2, trunk.clone()).reshape([batch]), q, features: trunk }
+        match self {
+            Self::InfoGan(d) => d.forward(images),
+            Self::Dsprites(d) => d.forward(images),
+        }
+    }
+
+    /// The parameters, named by the layers alone (see [`Generator::layers_record`](crate::Generator::layers_record)).
+    pub fn layers_record(self) -> ModuleRecord {
+        match self {
+            Self::InfoGan(d) => d.into_record(),
+            Self::Dsprites(d) => d.into_record(),
+        }
+    }
+
+    /// Loads a [`layers_record`](Self::layers_record) into this discriminator's networks.
+    pub fn load_layers(self, record: ModuleRecord) -> Result<Self, RecordError> {
+        match self {
+            Self::InfoGan(d) => d.try_load_record(record).map(Self::InfoGan),
+            Self::Dsprites(d) => d.try_load_record(record).map(Self::Dsprites),
+        }
     }
 }

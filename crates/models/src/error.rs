@@ -3,13 +3,13 @@
 /// An image shape or latent layout the networks refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LayoutError {
-    /// InfoGAN's networks halve the image's side twice.
+    /// The networks halve the image's side a fixed number of times.
     #[error(
-        "image shape [channels={}, height={}, width={}] is not supported: the networks need at least one \
-         channel and a height and width divisible by 4 (e.g. 28x28, 32x32, 64x64)",
-        .0[0], .0[1], .0[2]
+        "image shape [channels={}, height={}, width={}] is not supported: the {networks} networks need at least \
+         one channel and a height and width divisible by {divisor}",
+        .dims[0], .dims[1], .dims[2]
     )]
-    ImageShape([usize; 3]),
+    ImageShape { dims: [usize; 3], networks: &'static str, divisor: usize },
     #[error("the latent input is empty: set a noise size or at least one code")]
     EmptyLatent,
     /// Wider than [`MAX_INPUT_SIZE`](crate::MAX_INPUT_SIZE) (`width` saturates at `usize::MAX`).

@@ -10,7 +10,7 @@ use burn::prelude::*;
 use hsic_infogan_flex_ops::adam;
 use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, check_image_dims};
 
-use crate::files::{check_can_hold, load_json, load_module, read_bytes};
+use crate::files::{check_can_hold, load_json, read_bytes, read_record};
 use crate::{MAX_IMAGE_SIZE, RunError};
 
 /// Where a run stands (`checkpoint/state.json`).
@@ -71,8 +71,8 @@ pub fn save(run: &Path, checkpoint: Checkpoint<'_>) -> Result<(), RunError> {
         |file: &str, result: Result<(), burn::store::RecordError>| result.map_err(|e| RunError::run(tmp.join(file), e));
     // `valid()` first folds the last batch-norm update into the running statistics, which a
     // record of the training module would otherwise miss.
-    record(GENERATOR, checkpoint.generator.valid().save_file(tmp.join(GENERATOR)))?;
-    record(DISCRIMINATOR, checkpoint.discriminator.valid().save_file(tmp.join(DISCRIMINATOR)))?;
+    record(GENERATOR, checkpoint.generator.valid().layers_record().save(tmp.join(GENERATOR)))?;
+    record(DISCRIMINATOR, checkpoint.discriminator.valid().layers_record().save(tmp.join(DISCRIMINATOR)))?;
     record(OPTIM_G, checkpoint.optim_g.save(tmp.join(OPTIM_G)))?;
     record(OPTIM_D, checkpoint.optim_d.save(tmp.join(OPTIM_D)))?;
     checkpoint.state.save(tmp.join(STATE)).map_err(RunError::io(tmp.join(STATE)))?;
@@ -126,11 +126,13 @@ pub fn check_discriminator_size(dir: &Path, config: &DiscriminatorConfig) -> Res
 }
 
 pub fn load_generator(dir: &Path, fresh: Generator) -> Result<Generator, RunError> {
-    load_module(&dir.join(GENERATOR), fresh)
+    let path = dir.join(GENERATOR);
+    fresh.load_layers(read_record(&path)?).map_err(|e| RunError::run(&path, e))
 }
 
 pub fn load_discriminator(dir: &Path, fresh: Discriminator) -> Result<Discriminator, RunError> {
-    load_module(&dir.join(DISCRIMINATOR), fresh)
+    let path = dir.join(DISCRIMINATOR);
+    fresh.load_layers(read_record(&path)?).map_err(|e| RunError::run(&path, e))
 }
 
 /// The Adam states, `(G's, D's)`, on `device` (the run's).

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_device::DeviceChoice;
-use hsic_infogan_models::{LatentConfig, check_image_dims};
+use hsic_infogan_models::{LatentConfig, Networks};
 
 use crate::RunError;
 
@@ -117,7 +117,7 @@ impl Regularizer {
                         .map_or(String::new(), |s| format!(" → {}λ after {}+{} ep", s.floor, s.hold, s.decay));
                     format!(
                         "{}: {estimator}{} σx {} σc {} λ {}{schedule}{}",
-                        format!("{:?}", term.codes).to_lowercase(),
+                        term.codes.name(),
                         if term.input == HsicInput::Features { " on D features" } else { "" },
                         kernel_summary(&term.hsic.kernel_x),
                         kernel_summary(&term.hsic.kernel_y),
@@ -140,6 +140,31 @@ pub enum CodeGroup {
     Categorical,
     /// The continuous codes.
     Continuous,
+    /// Continuous code number `j` alone (from 0): with one term per code, each code's own
+    /// dependence on the images is asked for, rather than the codes' joint one.
+    ContinuousCode(usize),
+}
+
+impl CodeGroup {
+    /// Its name in tables and logs: `all`, `categorical`, `continuous` or `c1`, `c2`, ...
+    pub fn name(self) -> String {
+        match self {
+            Self::All => "all".into(),
+            Self::Categorical => "categorical".into(),
+            Self::Continuous => "continuous".into(),
+            Self::ContinuousCode(j) => format!("c{}", j + 1),
+        }
+    }
+
+    /// The width of its codes in `latent`: 0 when the latent has none of them.
+    pub fn width(self, latent: &LatentConfig) -> usize {
+        match self {
+            Self::All => latent.code_size(),
+            Self::Categorical => latent.one_hot_size(),
+            Self::Continuous => latent.continuous,
+            Self::ContinuousCode(j) => usize::from(j < latent.continuous),
+        }
+    }
 }
 
 /// What an HSIC term measures the codes against.
@@ -284,6 +309,9 @@ pub struct TrainConfig {
     /// cuda, wgpu, ndarray].
     #[config(default = "DeviceChoice::default_backend()")]
     pub device: DeviceChoice,
+    /// The networks G and D are built from [default: InfoGAN's; optional so configs written
+    /// before there was a choice load as the InfoGAN runs they are].
+    pub networks: Option<Networks>,
     #[config(default = "LatentConfig::new()")]
     pub latent: LatentConfig,
     #[config(default = 100)]
@@ -335,6 +363,11 @@ impl TrainConfig {
         std::time::Duration::try_from_secs_f64(seconds).unwrap_or(std::time::Duration::MAX)
     }
 
+    /// The networks G and D are built from.
+    pub fn networks(&self) -> Networks {
+        self.networks.unwrap_or(Networks::InfoGan)
+    }
+
     /// Width of InfoGAN's Q head (the code vector's), `None` for the models without one.
     pub fn q_outputs(&self) -> Option<usize> {
         matches!(self.regularizer, Regularizer::InfoGan { .. }).then(|| self.latent.code_size())
@@ -355,7 +388,7 @@ impl TrainConfig {
             if self.image_size > MAX_IMAGE_SIZE {
                 return bad(format!("image size must be at most {MAX_IMAGE_SIZE}, got {}", self.image_size));
             }
-            check_image_dims([if self.rgb { 3 } else { 1 }, self.image_size, self.image_size])?;
+            self.networks().check_image([if self.rgb { 3 } else { 1 }, self.image_size, self.image_size])?;
         }
         if self.batch_size < 2 {
             return bad(format!("batch size must be at least 2 (batch norm), got {}", self.batch_size));
@@ -423,15 +456,11 @@ impl TrainConfig {
                 ));
             }
         }
-        let width = match term.codes {
-            CodeGroup::All => self.latent.code_size(),
-            CodeGroup::Categorical => self.latent.one_hot_size(),
-            CodeGroup::Continuous => self.latent.continuous,
-        };
+        let width = term.codes.width(&self.latent);
         if width == 0 {
             return Err(RunError::Config(format!(
-                "HSIC term {i} measures {:?} codes, but the latent has none",
-                term.codes
+                "HSIC term {i} measures the codes `{}`, but the latent has none",
+                term.codes.name()
             )));
         }
         term.hsic.try_init().map_err(|e| RunError::Config(format!("HSIC term {i}: {e}")))?;

@@ -57,9 +57,12 @@ pub fn read_bytes(path: &Path) -> Result<Bytes, RunError> {
 
 /// `fresh` (a module of the right shape) with the weights of the burnpack file `path`.
 pub fn load_module<M: Module>(path: &Path, fresh: M) -> Result<M, RunError> {
-    ModuleRecord::from_bytes(read_bytes(path)?)
-        .and_then(|record| fresh.try_load_record(record))
-        .map_err(|e| RunError::run(path, e))
+    fresh.try_load_record(read_record(path)?).map_err(|e| RunError::run(path, e))
+}
+
+/// The module record (burnpack) in the file at `path`.
+pub fn read_record(path: &Path) -> Result<ModuleRecord, RunError> {
+    ModuleRecord::from_bytes(read_bytes(path)?).map_err(|e| RunError::run(path, e))
 }
 
 #[cfg(test)]

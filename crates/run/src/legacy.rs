@@ -49,6 +49,7 @@ impl From<LegacyConfig> for TrainConfig {
             image_size: old.image_size,
             rgb: old.rgb,
             device: old.device,
+            networks: None,
             latent: old.latent,
             batch_size: old.batch_size,
             epochs: old.epochs,

@@ -152,7 +152,8 @@ pub fn load_generator(run: &Path, device: Option<&str>) -> Result<TrainedGenerat
     let dir = checkpoint::find(run)?;
     let state = checkpoint::load_state(&dir)?;
     config.latent.check().map_err(|e| RunError::run(config_path(run), e))?;
-    let shape = GeneratorConfig::new(config.latent.input_size(), state.image);
+    config.networks().check_image(state.image).map_err(|e| RunError::run(config_path(run), e))?;
+    let shape = GeneratorConfig::new(config.latent.input_size(), state.image).with_networks(config.networks());
     checkpoint::check_generator_size(&dir, &shape)?;
     let device = match device {
         Some(choice) => hsic_infogan_device::open(choice)?,
@@ -170,7 +171,9 @@ pub fn load_q(run: &Path, trained: &TrainedGenerator) -> Result<Option<Discrimin
         return Ok(None);
     };
     let dir = checkpoint::find(run)?;
-    let shape = DiscriminatorConfig::new(trained.state.image).with_q_outputs(Some(outputs));
+    let shape = DiscriminatorConfig::new(trained.state.image)
+        .with_q_outputs(Some(outputs))
+        .with_networks(trained.config.networks());
     checkpoint::check_discriminator_size(&dir, &shape)?;
     Ok(Some(checkpoint::load_discriminator(&dir, shape.init(&mut Rng::new(0), &trained.device))?.valid()))
 }
@@ -193,11 +196,16 @@ pub fn network_sizes(config: &TrainConfig, image: [usize; 3]) -> Result<NetworkS
     config.latent.check()?;
     let device = hsic_infogan_device::open(hsic_infogan_device::default_backend())?;
     let d = |q_outputs| {
-        trainable(&DiscriminatorConfig::new(image).with_q_outputs(q_outputs).init(&mut Rng::new(0), &device))
+        let shape = DiscriminatorConfig::new(image).with_q_outputs(q_outputs).with_networks(config.networks());
+        trainable(&shape.init(&mut Rng::new(0), &device))
     };
     let discriminator = d(None);
     Ok(NetworkSizes {
-        generator: trainable(&GeneratorConfig::new(config.latent.input_size(), image).init(&mut Rng::new(0), &device)),
+        generator: trainable(
+            &GeneratorConfig::new(config.latent.input_size(), image)
+                .with_networks(config.networks())
+                .init(&mut Rng::new(0), &device),
+        ),
         discriminator,
         q_head: config.q_outputs().map_or(0, |outputs| d(Some(outputs)) - discriminator),
     })

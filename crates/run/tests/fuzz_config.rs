@@ -62,11 +62,7 @@ fn use_config(config: &TrainConfig) -> Result<(), TestCaseError> {
     let device = Device::flex();
     let rows = |width: usize| Tensor::<2>::ones([4, width], &device);
     for term in config.regularizer.hsic_terms() {
-        let width = match term.codes {
-            CodeGroup::All => config.latent.code_size(),
-            CodeGroup::Categorical => config.latent.one_hot_size(),
-            CodeGroup::Continuous => config.latent.continuous,
-        };
+        let width = term.codes.width(&config.latent);
         let gram = term.hsic.kernel_y.gram(rows(width), term.hsic.scale_by_dim);
         prop_assert_eq!(gram.dims(), [4, 4]);
         prop_assert_eq!(term.hsic.kernel_x.gram(rows(16), term.hsic.scale_by_dim).dims(), [4, 4]);

@@ -7,14 +7,15 @@
 //! running statistics keep their names and shapes. The generator is exported in eval mode, so
 //! the running statistics are those its batch norms normalise with when sampling.
 //!
-//! The module names (`fc1`, `bn1`, `fc2`, `bn2`, `up1`, `bn3`, `up2`) are the fields of
-//! [`Generator`]; `scripts/torch_generator.py` holds the matching PyTorch module.
+//! The module names (`fc1`, `bn1`, ..., `up2` for InfoGAN's networks, ..., `up4` for the dSprites
+//! ones) are the fields of the networks' generator, without the [`Generator`] variant's name;
+//! `scripts/torch_generator.py` holds the matching PyTorch modules.
 
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::store::{BurnToPyTorchAdapter, ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
-use hsic_infogan_models::{Generator, GeneratorConfig, LatentConfig, Rng, check_image_dims};
+use hsic_infogan_models::{Generator, GeneratorConfig, LatentConfig, Networks, Rng};
 
 use crate::run::TrainedGenerator;
 use crate::{TrainError, files};
@@ -40,6 +41,9 @@ pub struct ExportLayout {
     pub iteration: usize,
     /// `gan`, `infogan` or `hsic`.
     pub model: String,
+    /// The generator's networks [default: InfoGAN's; optional so exports written before there was
+    /// a choice load].
+    pub networks: Option<Networks>,
 }
 
 impl ExportLayout {
@@ -55,6 +59,7 @@ impl ExportLayout {
             image: trained.state.image,
             iteration: trained.state.iteration,
             model: trained.config.regularizer.kind().name().into(),
+            networks: Some(trained.config.networks()),
         }
     }
 
@@ -75,6 +80,7 @@ pub fn write(trained: &TrainedGenerator, weights: &Path) -> Result<PathBuf, Trai
     let layout = ExportLayout::new_for(trained);
     let mut store = SafetensorsStore::from_bytes(None)
         .with_to_adapter(BurnToPyTorchAdapter)
+        .skip_enum_variants(true)
         .metadata("latent_input_size", layout.input_size.to_string());
     trained.generator.save_into(&mut store).map_err(|e| TrainError::run(weights, e))?;
     files::write_atomic(weights, store.get_bytes().map_err(|e| TrainError::run(weights, e))?)?;
@@ -90,7 +96,8 @@ pub fn read(weights: &Path, device: &Device) -> Result<(Generator, ExportLayout)
     // The generator is built from the layout's sizes before the weights are read: they must be
     // ones it takes, and ones the weights file can hold.
     layout.latent().check().map_err(|e| TrainError::run(&layout_file, e))?;
-    check_image_dims(layout.image).map_err(|e| TrainError::run(&layout_file, e))?;
+    let networks = layout.networks.unwrap_or(Networks::InfoGan);
+    networks.check_image(layout.image).map_err(|e| TrainError::run(&layout_file, e))?;
     if layout.input_size != layout.latent().input_size() {
         return Err(TrainError::run(
             &layout_file,
@@ -101,11 +108,12 @@ pub fn read(weights: &Path, device: &Device) -> Result<(Generator, ExportLayout)
             ),
         ));
     }
-    let shape = GeneratorConfig::new(layout.input_size, layout.image);
+    let shape = GeneratorConfig::new(layout.input_size, layout.image).with_networks(networks);
     files::check_can_hold(weights, shape.dense_weights(), &layout_file.display().to_string())?;
     let bytes = std::fs::read(weights).map_err(TrainError::io(weights))?;
     let mut generator = shape.init(&mut Rng::new(0), device);
-    let mut store = SafetensorsStore::from_bytes(Some(bytes)).with_from_adapter(PyTorchToBurnAdapter);
+    let mut store =
+        SafetensorsStore::from_bytes(Some(bytes)).with_from_adapter(PyTorchToBurnAdapter).skip_enum_variants(true);
     // The store refuses a file that lacks one of the generator's tensors or has the wrong shape.
     generator.load_from(&mut store).map_err(|e| TrainError::run(weights, e))?;
     Ok((generator.valid(), layout))

@@ -26,6 +26,7 @@ pub fn codes(latent: &Latent, group: CodeGroup, device: &Device) -> Tensor<2> {
         CodeGroup::All => latent.codes_tensor(device),
         CodeGroup::Categorical => latent.one_hot_tensor(device),
         CodeGroup::Continuous => latent.continuous_tensor(device),
+        CodeGroup::ContinuousCode(j) => latent.continuous_tensor(device).slice(s![.., j..j + 1]),
     }
 }
 

@@ -16,7 +16,7 @@ use crate::TrainError;
 use crate::observer::{Observer, Plan, Save, Saved};
 use crate::run::metrics::Row;
 use crate::run::tensorboard::EventWriter;
-use crate::run::{self, CodeGroup, HsicTerm, RunError, TrainConfig};
+use crate::run::{self, HsicTerm, RunError, TrainConfig};
 
 /// Writes `RUN/tb/`; put it after the figure writer, whose files it logs.
 pub struct TensorBoard {
@@ -34,7 +34,7 @@ impl TensorBoard {
     /// The log of the run in `run`, trained with `config`.
     pub fn new(run: &Path, config: &TrainConfig) -> Self {
         let terms = config.regularizer.hsic_terms();
-        let names: Vec<&str> = terms.iter().map(|t| group_name(t.codes)).collect();
+        let names: Vec<String> = terms.iter().map(|t| t.codes.name()).collect();
         let terms = terms
             .iter()
             .zip(&names)
@@ -124,14 +124,6 @@ impl Observer for TensorBoard {
             Save::Epoch { .. } | Save::End | Save::Stop => self.figures(saved.run, step)?,
         }
         Ok(Vec::new())
-    }
-}
-
-fn group_name(codes: CodeGroup) -> &'static str {
-    match codes {
-        CodeGroup::All => "all",
-        CodeGroup::Categorical => "categorical",
-        CodeGroup::Continuous => "continuous",
     }
 }
 

@@ -7,9 +7,7 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use hsic_infogan_models::{
-    Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, Rng, check_image_dims, stream,
-};
+use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, Rng, stream};
 
 use crate::adam::{self, AdamSettings};
 use crate::losses::{HsicInputs, HsicTerms, discriminator_loss, generator_loss, info_loss};
@@ -93,7 +91,8 @@ impl Trainer {
     pub fn new(config: TrainConfig, data: TrainingData) -> Result<Self, TrainError> {
         config.validate()?;
         let dims = data.dims();
-        check_image_dims(dims).map_err(|e| TrainError::config(format!("dataset {}: {e}", config.dataset)))?;
+        let networks = config.networks();
+        networks.check_image(dims).map_err(|e| TrainError::config(format!("dataset {}: {e}", config.dataset)))?;
         let iters_per_epoch = data.len() / config.batch_size;
         if iters_per_epoch == 0 {
             return Err(TrainError::config(format!(
@@ -105,13 +104,17 @@ impl Trainer {
         }
         let device = config.device.open()?;
         let mut init = Rng::fork(config.seed, stream::INIT);
-        let generator = GeneratorConfig::new(config.latent.input_size(), dims).init(&mut init, &device);
+        let generator =
+            GeneratorConfig::new(config.latent.input_size(), dims).with_networks(networks).init(&mut init, &device);
         let regularizer = match &config.regularizer {
             Regularizer::Gan => Built::Gan,
             Regularizer::InfoGan { continuous_weight } => Built::InfoGan { continuous_weight: *continuous_weight },
             Regularizer::Hsic { terms } => Built::Hsic(HsicTerms::new(terms)),
         };
-        let discriminator = DiscriminatorConfig::new(dims).with_q_outputs(config.q_outputs()).init(&mut init, &device);
+        let discriminator = DiscriminatorConfig::new(dims)
+            .with_q_outputs(config.q_outputs())
+            .with_networks(networks)
+            .init(&mut init, &device);
         let adam = AdamSettings {
             beta_1: config.beta1 as f32,
             beta_2: config.beta2 as f32,

@@ -206,7 +206,7 @@ pub fn report(summary: &RunSummary) -> String {
     if summary.interrupted {
         text.push_str(&format!("Continue with: hsic-infogan train --resume {}\n", summary.run.display()));
     } else {
-        text.push_str(&format!("Score an MNIST run with: hsic-infogan eval --run {}\n", summary.run.display()));
+        text.push_str(&format!("Score it with: hsic-infogan eval --run {}\n", summary.run.display()));
     }
     text
 }

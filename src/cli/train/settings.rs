@@ -3,7 +3,7 @@
 use clap::{Args, Command, Id, ValueEnum};
 use hsic::{HsicConfig, Kernel};
 use hsic_infogan_data::DatasetSpec;
-use hsic_infogan_models::LatentConfig;
+use hsic_infogan_models::{LatentConfig, Networks};
 use hsic_infogan_train::{
     CodeGroup, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicInput, HsicTerm,
     LambdaSchedule, ModelKind, Regularizer, TrainConfig, default_lambda_schedule,
@@ -20,32 +20,39 @@ pub struct Settings {
     model: ModelKind,
     #[command(flatten)]
     device: DeviceArg,
-    /// mnist, fashion-mnist, shapes or folder:PATH.
+    /// mnist, fashion-mnist, shapes or folder:PATH. `shapes` (dSprites) changes the defaults of
+    /// the flags that say so to InfoGAN-CR's dSprites setup.
     #[arg(long, default_value = "mnist")]
     dataset: DatasetSpec,
+    /// The networks: infogan (InfoGAN's MNIST ones) or dsprites (InfoGAN-CR's, for sides
+    /// divisible by 16) [default: infogan; shapes: dsprites].
+    #[arg(long, value_parser = parse_networks)]
+    networks: Option<Networks>,
     /// Image folders: side of the square images are resized to.
     #[arg(long, default_value_t = 64)]
     image_size: usize,
     /// Image folders: train on RGB instead of grayscale.
     #[arg(long)]
     rgb: bool,
-    #[arg(long, default_value_t = 100)]
-    batch_size: usize,
-    /// Adam learning rate of D (and Q).
-    #[arg(long, default_value_t = 2e-4)]
-    lr_d: f64,
-    /// Adam learning rate of G.
-    #[arg(long, default_value_t = 1e-3)]
-    lr_g: f64,
-    /// Size of the noise z.
-    #[arg(long, default_value_t = 62)]
-    noise: usize,
-    /// Number of values of each categorical code, comma-separated (e.g. 10 or 10,5).
-    #[arg(long, value_delimiter = ',', default_value = "10")]
-    categorical: Vec<usize>,
-    /// Number of continuous codes, U(-1, 1).
-    #[arg(long, default_value_t = 2)]
-    continuous: usize,
+    /// [default: 100; shapes: 64]
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Adam learning rate of D (and Q) [default: 2e-4; shapes: 2e-3].
+    #[arg(long)]
+    lr_d: Option<f64>,
+    /// Adam learning rate of G [default: 1e-3].
+    #[arg(long)]
+    lr_g: Option<f64>,
+    /// Size of the noise z [default: 62; shapes: 5].
+    #[arg(long)]
+    noise: Option<usize>,
+    /// Number of values of each categorical code, comma-separated (e.g. 10 or 10,5), or `none`
+    /// [default: 10; shapes: none].
+    #[arg(long, value_parser = parse_categorical)]
+    categorical: Option<Categorical>,
+    /// Number of continuous codes, U(-1, 1) [default: 2; shapes: 5].
+    #[arg(long)]
+    continuous: Option<usize>,
     /// HSIC: weight lambda of each HSIC term.
     #[arg(long = "lambda", default_value_t = DEFAULT_LAMBDA, allow_negative_numbers = true)]
     lambda: f64,
@@ -89,6 +96,10 @@ pub struct Settings {
     /// for the categorical and one for the continuous codes.
     #[arg(long, conflicts_with_all = PER_GROUP)]
     hsic_joint: bool,
+    /// HSIC per group: one term per continuous code (each code's own dependence on the images)
+    /// instead of one for all of them.
+    #[arg(long)]
+    hsic_per_code: bool,
     /// HSIC per group: what the categorical term measures the codes against [default:
     /// --hsic-input, else features].
     #[arg(long, value_enum)]
@@ -114,14 +125,84 @@ pub struct Settings {
     #[arg(long, allow_negative_numbers = true)]
     lambda_cont: Option<f64>,
     /// InfoGAN: weight of the continuous codes' Gaussian NLL next to the categorical
-    /// cross-entropy (the spec's 0.1; the original InfoGAN code uses 1 on MNIST).
-    #[arg(long, default_value_t = DEFAULT_INFO_CONTINUOUS_WEIGHT, allow_negative_numbers = true)]
+    /// cross-entropy (the spec's 0.1; the original InfoGAN code uses 1 on MNIST) [default: 0.1;
+    /// shapes: 0.05, InfoGAN-CR's].
+    #[arg(long, allow_negative_numbers = true)]
+    info_continuous_weight: Option<f64>,
+}
+
+/// `--categorical`: the values of each categorical code (none at all is a layout too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Categorical(Vec<usize>);
+
+fn parse_categorical(text: &str) -> Result<Categorical, String> {
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(Categorical(Vec::new()));
+    }
+    text.split(',')
+        .map(|part| {
+            part.trim().parse().map_err(|_| {
+                format!("expected comma-separated numbers of values (e.g. 10 or 10,5) or `none`, got `{part}`")
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map(Categorical)
+}
+
+fn parse_networks(name: &str) -> Result<Networks, String> {
+    name.parse()
+}
+
+/// The defaults that depend on the dataset: InfoGAN's MNIST setup, or for `shapes` InfoGAN-CR's
+/// dSprites setup (fjxmlzn/InfoGAN-CR, `InfoGAN-CR_dSprites/config.py`: 5 regularised uniform
+/// codes, 5 unregularised noise dimensions, batch 64, Adam 1e-3 for G and 2e-3 for D, info
+/// weight 0.05; its noise is U(-1, 1) where this project draws z from N(0, 1)).
+struct DatasetDefaults {
+    networks: Networks,
+    batch_size: usize,
+    lr_d: f64,
+    noise: usize,
+    categorical: Vec<usize>,
+    continuous: usize,
     info_continuous_weight: f64,
 }
 
+impl DatasetDefaults {
+    fn of(dataset: &DatasetSpec) -> Self {
+        match dataset {
+            DatasetSpec::Shapes => Self {
+                networks: Networks::Dsprites,
+                batch_size: 64,
+                lr_d: 2e-3,
+                noise: 5,
+                categorical: Vec::new(),
+                continuous: 5,
+                info_continuous_weight: 0.05,
+            },
+            _ => Self {
+                networks: Networks::InfoGan,
+                batch_size: 100,
+                lr_d: 2e-4,
+                noise: 62,
+                categorical: vec![10],
+                continuous: 2,
+                info_continuous_weight: DEFAULT_INFO_CONTINUOUS_WEIGHT,
+            },
+        }
+    }
+}
+
 /// The flags of the per-group terms, refused beside `--hsic-joint`.
-const PER_GROUP: [&str; 7] =
-    ["hsic_input_cat", "hsic_input_cont", "kernel_cat", "sigma_cat", "sigma_cont", "lambda_cat", "lambda_cont"];
+const PER_GROUP: [&str; 8] = [
+    "hsic_input_cat",
+    "hsic_input_cont",
+    "kernel_cat",
+    "sigma_cat",
+    "sigma_cont",
+    "lambda_cat",
+    "lambda_cont",
+    "hsic_per_code",
+];
 
 impl Settings {
     /// The ids of all its flags, and `others`.
@@ -130,8 +211,14 @@ impl Settings {
         flags.get_arguments().map(|arg| arg.get_id().clone()).chain(others.iter().map(|&id| Id::from(id))).collect()
     }
 
+    /// The categorical codes' values, given or the dataset's default.
+    fn categorical(&self) -> Vec<usize> {
+        self.categorical.clone().map_or_else(|| DatasetDefaults::of(&self.dataset).categorical, |c| c.0)
+    }
+
     /// The run configuration these settings describe, with the defaults of the others.
     pub(super) fn config(&self) -> TrainConfig {
+        let defaults = DatasetDefaults::of(&self.dataset);
         TrainConfig::new()
             .with_regularizer(self.regularizer())
             .with_dataset(match &self.dataset {
@@ -141,18 +228,26 @@ impl Settings {
             .with_image_size(self.image_size)
             .with_rgb(self.rgb)
             .with_device(self.device.device.clone())
+            .with_networks(Some(self.networks.unwrap_or(defaults.networks)))
             .with_latent(
                 LatentConfig::new()
-                    .with_noise(self.noise)
-                    .with_categorical(self.categorical.clone())
-                    .with_continuous(self.continuous),
+                    .with_noise(self.noise.unwrap_or(defaults.noise))
+                    .with_categorical(self.categorical())
+                    .with_continuous(self.continuous.unwrap_or(defaults.continuous)),
             )
-            .with_batch_size(self.batch_size)
-            .with_lr_d(self.lr_d)
-            .with_lr_g(self.lr_g)
+            .with_batch_size(self.batch_size.unwrap_or(defaults.batch_size))
+            .with_lr_d(self.lr_d.unwrap_or(defaults.lr_d))
+            .with_lr_g(self.lr_g.unwrap_or(1e-3))
     }
 
     fn regularizer(&self) -> Regularizer {
+        let defaults = DatasetDefaults::of(&self.dataset);
+        let continuous_codes = self.continuous.unwrap_or(defaults.continuous);
+        let continuous: Vec<CodeGroup> = match (continuous_codes, self.hsic_per_code) {
+            (0, _) => Vec::new(),
+            (_, false) => vec![CodeGroup::Continuous],
+            (n, true) => (0..n).map(CodeGroup::ContinuousCode).collect(),
+        };
         let estimator = self.estimator.estimator();
         let schedule = (!self.constant_lambda)
             .then(|| LambdaSchedule::new(self.lambda_hold).with_decay(self.lambda_decay).with_floor(self.lambda_floor));
@@ -161,7 +256,7 @@ impl Settings {
             lambda,
             hsic: HsicConfig::new()
                 .with_kernel_x(kernel(self.kernel_x.unwrap_or(input.default_kernel()), self.sigma_x, 0))
-                .with_kernel_y(kernel(kernel_c, sigma_c, self.categorical.iter().sum()))
+                .with_kernel_y(kernel(kernel_c, sigma_c, self.categorical().iter().sum()))
                 .with_estimator(estimator.clone())
                 .with_scale_by_dim(self.scale_by_dim),
             input: input.input(),
@@ -177,25 +272,33 @@ impl Settings {
                     self.sigma_c,
                 )],
             },
+            // One term per group that has codes (dSprites has no categorical code).
             ModelKind::Hsic => Regularizer::Hsic {
-                terms: vec![
-                    term(
-                        CodeGroup::Categorical,
-                        self.hsic_input_cat.or(self.hsic_input).unwrap_or(InputArg::Features),
-                        self.lambda_cat.unwrap_or(self.lambda),
-                        self.kernel_cat.unwrap_or(self.kernel_c),
-                        self.sigma_cat.unwrap_or(self.sigma_c),
-                    ),
-                    term(
-                        CodeGroup::Continuous,
-                        self.hsic_input_cont.or(self.hsic_input).unwrap_or(InputArg::Pixels),
-                        self.lambda_cont.unwrap_or(self.lambda),
-                        self.kernel_c,
-                        self.sigma_cont.unwrap_or(self.sigma_c),
-                    ),
-                ],
+                terms: (!self.categorical().is_empty())
+                    .then(|| {
+                        term(
+                            CodeGroup::Categorical,
+                            self.hsic_input_cat.or(self.hsic_input).unwrap_or(InputArg::Features),
+                            self.lambda_cat.unwrap_or(self.lambda),
+                            self.kernel_cat.unwrap_or(self.kernel_c),
+                            self.sigma_cat.unwrap_or(self.sigma_c),
+                        )
+                    })
+                    .into_iter()
+                    .chain(continuous.into_iter().map(|codes| {
+                        term(
+                            codes,
+                            self.hsic_input_cont.or(self.hsic_input).unwrap_or(InputArg::Pixels),
+                            self.lambda_cont.unwrap_or(self.lambda),
+                            self.kernel_c,
+                            self.sigma_cont.unwrap_or(self.sigma_c),
+                        )
+                    }))
+                    .collect(),
             },
-            ModelKind::InfoGan => Regularizer::InfoGan { continuous_weight: self.info_continuous_weight },
+            ModelKind::InfoGan => Regularizer::InfoGan {
+                continuous_weight: self.info_continuous_weight.unwrap_or(defaults.info_continuous_weight),
+            },
             ModelKind::Gan => Regularizer::Gan,
         }
     }
