@@ -99,6 +99,16 @@ fn shapes_runs_default_to_infogan_crs_dsprites_setup() {
     assert_eq!(terms.len(), 1);
     assert_eq!(terms[0].codes, CodeGroup::Continuous);
 
+    // The dSprites generator exports (PyTorch's names, no variant in them) and reads back.
+    let weights = dir.path().join("g.safetensors");
+    succeed(&["export", "--run", out.to_str().unwrap(), "--out", weights.to_str().unwrap()]);
+    let (exported, layout) = hsic_infogan_train::export::read(&weights, &flex()).unwrap();
+    assert_eq!(layout.networks, Some(Networks::Dsprites));
+    let trained = hsic_infogan_train::run::load_generator(&out, Some("flex")).unwrap();
+    let input = layout.latent().sample(4, &mut hsic_infogan_train::models::Rng::new(1)).input(&flex());
+    let images = |g: &hsic_infogan_train::models::Generator| g.forward(input.clone()).into_data().try_to_vec::<f32>();
+    assert_eq!(images(&exported).unwrap(), images(&trained.generator).unwrap());
+
     // `--hsic-per-code`: one term per continuous code.
     let out = dir.path().join("per-code");
     succeed(&[
