@@ -93,7 +93,7 @@ fn shapes_runs_default_to_infogan_crs_dsprites_setup() {
     let config = TrainConfig::read(&out.join("config.json")).unwrap();
     assert_eq!(config.networks, Some(Networks::Dsprites));
     assert_eq!((config.latent.noise, config.latent.categorical.len(), config.latent.continuous), (5, 0, 5));
-    assert_eq!((config.batch_size, config.lr_d, config.lr_g), (64, 2e-3, 1e-3));
+    assert_eq!((config.batch_size, config.lr_d, config.lr_g), (64, 2e-4, 1e-3));
     // No categorical code, so one HSIC term: the continuous codes'.
     let terms = config.regularizer.hsic_terms();
     assert_eq!(terms.len(), 1);
