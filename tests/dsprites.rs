@@ -94,10 +94,14 @@ fn shapes_runs_default_to_infogan_crs_dsprites_setup() {
     assert_eq!(config.networks, Some(Networks::Dsprites));
     assert_eq!((config.latent.noise, config.latent.categorical.len(), config.latent.continuous), (5, 0, 5));
     assert_eq!((config.batch_size, config.lr_d, config.lr_g), (64, 2e-4, 1e-3));
-    // No categorical code, so one HSIC term: the continuous codes'.
+    // No categorical code, so no categorical term; one term per continuous code, 0.02 each.
     let terms = config.regularizer.hsic_terms();
-    assert_eq!(terms.len(), 1);
-    assert_eq!(terms[0].codes, CodeGroup::Continuous);
+    assert_eq!(
+        terms.iter().map(|t| t.codes).collect::<Vec<_>>(),
+        (0..5).map(CodeGroup::ContinuousCode).collect::<Vec<_>>()
+    );
+    assert!(terms.iter().all(|t| t.lambda == 0.02));
+    assert!(config.regularizer.summary().starts_with("c1: CKA"), "{}", config.regularizer.summary());
 
     // The dSprites generator exports (PyTorch's names, no variant in them) and reads back.
     let weights = dir.path().join("g.safetensors");
@@ -109,23 +113,13 @@ fn shapes_runs_default_to_infogan_crs_dsprites_setup() {
     let images = |g: &hsic_infogan_train::models::Generator| g.forward(input.clone()).into_data().try_to_vec::<f32>();
     assert_eq!(images(&exported).unwrap(), images(&trained.generator).unwrap());
 
-    // `--hsic-per-code`: one term per continuous code.
-    let out = dir.path().join("per-code");
-    succeed(&[
-        "train",
-        "--dataset",
-        "shapes",
-        "--hsic-per-code",
-        "--max-iters",
-        "1",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    // `--hsic-per-code false`: one term for all the continuous codes.
+    let out = dir.path().join("joint");
+    let args = ["train", "--dataset", "shapes", "--hsic-per-code", "false", "--max-iters", "1", "--quiet"];
+    succeed(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
     let config = TrainConfig::read(&out.join("config.json")).unwrap();
     let codes: Vec<CodeGroup> = config.regularizer.hsic_terms().iter().map(|t| t.codes).collect();
-    assert_eq!(codes, (0..5).map(CodeGroup::ContinuousCode).collect::<Vec<_>>());
-    assert!(config.regularizer.summary().starts_with("c1: CKA"), "{}", config.regularizer.summary());
+    assert_eq!(codes, [CodeGroup::Continuous]);
 }
 
 #[test]
