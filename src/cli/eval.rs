@@ -206,17 +206,22 @@ fn run_dsprites(args: &EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
     let report = report.map_err(Hint::with_hint)?;
     print!("{}", format_table(&dsprites_rows(&report)));
     println!("written: {}", dsprites::save(&report, &args.run)?.display());
+    // Each code's traversal beside its row, where the representation reads exactly the
+    // continuous codes (the dSprites layout).
+    let trained = hsic_infogan_train::run::load_generator(&args.run, args.device.device.as_deref())?;
+    let layout = &trained.config.latent;
+    let rows = hsic_infogan_figures::traversal_rows(&trained.generator, layout, trained.config.seed, &trained.device);
     for (name, scores) in representations(&report) {
         let codes: Vec<String> = (1..=scores.captures.len()).map(|k| format!("c{k}")).collect();
         let path = args.run.join(format!("mutual_information_{}.png", name.to_lowercase()));
         let title = format!("normalised I(code; factor), {name}, iteration {}", report.iteration);
-        hsic_infogan_figures::write_heat_map(
-            &scores.mutual_information.normalized,
-            &codes,
-            &report.factors,
-            &title,
-            &path,
-        )?;
+        let matrix = &scores.mutual_information.normalized;
+        if layout.categorical.is_empty() && codes.len() == layout.continuous {
+            let dims = trained.state.image;
+            hsic_infogan_figures::write_codes_figure(matrix, &codes, &report.factors, &title, &rows, dims, &path)?;
+        } else {
+            hsic_infogan_figures::write_heat_map(matrix, &codes, &report.factors, &title, &path)?;
+        }
         println!("written: {}", path.display());
     }
     Ok(())

@@ -47,6 +47,21 @@ pub fn write_traversals(
         .collect()
 }
 
+/// One row of [`TRAVERSAL_STEPS`] images per continuous code (`[C, H, W]` values in [0, 1],
+/// row after row): the code swept over [-1, 1], the noise of [`traversal_noise`], every other
+/// code at 0 (categorical codes at their first value), as in the first row of `traverse_cK.png`.
+pub fn traversal_rows(generator: &Generator, layout: &LatentConfig, seed: u64, device: &Device) -> Vec<f32> {
+    let z = traversal_noise(layout, seed);
+    (0..layout.continuous)
+        .flat_map(|code| {
+            let latent = traversal(layout, code, TRAVERSAL_STEPS, &z);
+            let mut images = generate(generator, &latent, device);
+            images.truncate(images.len() / (latent.batch / TRAVERSAL_STEPS));
+            images
+        })
+        .collect()
+}
+
 /// Writes a `side x side` grid of samples from the prior (fixed by the seed) to `path`.
 pub fn write_samples(
     generator: &Generator,

@@ -9,7 +9,7 @@ use image::{DynamicImage, RgbImage};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::grid::save_png;
+use crate::grid::{grid, save_png};
 use crate::losses::font_available;
 
 /// Side of a cell: that of a 64 x 64 image, so the rows can sit next to traversal rows.
@@ -66,6 +66,35 @@ pub fn write_heat_map(
 ) -> Result<(), RunError> {
     let image = render(matrix, codes, factors, title).map_err(|problem| RunError::run(path, problem))?;
     save_png(&image, path)
+}
+
+/// Writes [`heat_map_image`] with, right of each code's row, that code's traversal: `traversals`
+/// holds one row of images (`[C, H, W]` values in [0, 1], `dims`) per code, the code swept over
+/// [-1, 1] with everything else fixed, so which factor a code captures can be read off its row
+/// and seen in its images. 64 x 64 images line up with the cells.
+pub fn write_codes_figure(
+    matrix: &[Vec<f64>],
+    codes: &[String],
+    factors: &[String],
+    title: &str,
+    traversals: &[f32],
+    dims: [usize; 3],
+    path: &Path,
+) -> Result<(), RunError> {
+    let heat = render(matrix, codes, factors, title).map_err(|problem| RunError::run(path, problem))?.to_rgb8();
+    let per_image = dims.iter().product::<usize>();
+    let columns = traversals.len() / per_image / codes.len().max(1);
+    if columns == 0 || traversals.len() != codes.len() * columns * per_image {
+        return Err(RunError::run(path, format!("{} traversal values for {} codes", traversals.len(), codes.len())));
+    }
+    let rows = grid(traversals, dims, codes.len(), columns).to_rgb8();
+    // The grid's first cell starts GAP below its top, the heat map's TITLE + HEADER + GAP.
+    let top = TITLE + HEADER;
+    let (width, height) = (heat.width() + rows.width() + MARGIN, heat.height().max(top + rows.height() + MARGIN));
+    let mut canvas = RgbImage::from_pixel(width, height, image::Rgb([255, 255, 255]));
+    image::imageops::replace(&mut canvas, &heat, 0, 0);
+    image::imageops::replace(&mut canvas, &rows, i64::from(heat.width()), i64::from(top));
+    save_png(&DynamicImage::ImageRgb8(canvas), path)
 }
 
 /// Width and height of the image for `rows x cols` cells.
@@ -219,6 +248,32 @@ mod tests {
 
     fn dsprites_factors() -> Vec<String> {
         ["shape", "scale", "orientation", "posX", "posY"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn each_codes_traversal_sits_beside_its_row() {
+        // Two codes, three 64 x 64 images each: code 1's all white, code 2's all black.
+        let image = |v: f32| vec![v; 64 * 64];
+        let rows: Vec<f32> = [1.0, 1.0, 1.0, 0.0, 0.0, 0.0].into_iter().flat_map(image).collect();
+        let matrix = vec![vec![0.1, 0.2], vec![0.3, 0.4]];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codes.png");
+        write_codes_figure(&matrix, &labels("c", 2), &labels("f", 2), "t", &rows, [1, 64, 64], &path).unwrap();
+        let figure = image::open(&path).unwrap().into_rgb8();
+        let heat_width = heat_map_image(&matrix, &labels("c", 2), &labels("f", 2), "t").unwrap().width();
+        assert_eq!(figure.width(), heat_width + 3 * 66 + 2 + MARGIN);
+        // The middle of each traversal image is level with its code's cells.
+        for (row, value) in [(0, 255), (1, 0)] {
+            let (_, y) = cell_origin(row, 0);
+            for k in 0..3 {
+                let x = heat_width + 2 + k * 66 + 32;
+                assert_eq!(figure.get_pixel(x, y + 32).0, [value; 3], "code {row}, image {k}");
+            }
+        }
+        let err = write_codes_figure(&matrix, &labels("c", 2), &labels("f", 2), "t", &rows[1..], [1, 64, 64], &path)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("codes.png") && err.contains("traversal values"), "{err}");
     }
 
     #[test]

@@ -17,9 +17,11 @@ use burn::module::Module;
 use hsic_infogan_train::observer::{Observer, Save, Saved};
 use hsic_infogan_train::{TrainError, run};
 
-pub use generator::{TRAVERSAL_STEPS, traversal_noise, write_generator_figures, write_samples, write_traversals};
+pub use generator::{
+    TRAVERSAL_STEPS, traversal_noise, traversal_rows, write_generator_figures, write_samples, write_traversals,
+};
 pub use grid::{grid, picture, save_png};
-pub use heat_map::{heat_map_image, write_heat_map};
+pub use heat_map::{heat_map_image, write_codes_figure, write_heat_map};
 pub use history::{record_epoch, write_animation};
 pub use losses::{LOSSES_SIZE, font_available, write_losses};
 
