@@ -12,9 +12,8 @@
 # machine has no Vulkan loader (`ldconfig -p | grep libvulkan` prints nothing), the loader
 # packages (libvulkan1 and friends, unpacked with `dpkg -x` before this script runs).
 #
-# On Mesa's software Vulkan (lavapipe) the bench leaves a CubeCL cache (~/.cache/cubecl) under
-# which later wgpu runs turn NaN at iteration 2 (found 2026-12-01, cause not yet traced); move
-# that folder aside if a run's losses turn NaN.
+# wgpu runs with Burn's kernel fusion off (docs/backends.md, "Known fault"); to time it on, set
+# BURN_FUSION_MAX_EXPLORATIONS=1000000 (its training numbers are then wrong, its speed is not).
 #
 # Environment: DEVICE (default wgpu), ITERS per training run (default 300), DATA_DIR.
 # Writes OUT/train_step.txt (the bench's table), OUT/train_<model>.txt (each run's output and

@@ -2,7 +2,7 @@
 //! layer gives the features for FID): conv 3x3 32-ReLU-maxpool, conv 3x3 64-ReLU-maxpool,
 //! FC 128-ReLU (the features), FC 10. Trained once and cached in the user cache directory with
 //! its measured test accuracy. The post-hoc encoder ([`crate::encoder`]) is the same network with
-//! the codes as its outputs.
+//! the codes as its outputs. Its layers run the GAN's own passes on flex (`hsic-infogan-flex-ops`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use hsic_infogan_data::{ImageSet, unit_tensor};
+use hsic_infogan_flex_ops::{conv2d, linear};
 use hsic_infogan_models::{Rng, stream};
 use hsic_infogan_run::{RunError, files};
 
@@ -55,14 +56,14 @@ impl Classifier {
     /// Images `[B, 1, 28, 28]` in [0, 1] -> penultimate features `[B, 128]`.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
         let batch = images.dims()[0];
-        let x = self.pool.forward(relu(self.conv1.forward(images)));
-        let x = self.pool.forward(relu(self.conv2.forward(x)));
-        relu(self.fc1.forward(x.reshape([batch, 64 * 7 * 7])))
+        let x = self.pool.forward(relu(conv2d(&self.conv1, images)));
+        let x = self.pool.forward(relu(conv2d(&self.conv2, x)));
+        relu(linear(&self.fc1, x.reshape([batch, 64 * 7 * 7])))
     }
 
     /// Penultimate features -> logits `[B, outputs]`.
     pub fn logits(&self, features: Tensor<2>) -> Tensor<2> {
-        self.fc2.forward(features)
+        linear(&self.fc2, features)
     }
 
     /// Images -> logits `[B, outputs]`.

@@ -21,8 +21,8 @@
 //! hsic-infogan-flex-ops --bench layers` times each layer against Burn's: at batch 100 on the
 //! 2-core development VM, D's 64→128 layer took 0.52x Burn's time forward and 0.53x forward and
 //! backward, G's 128→64 transposed one 0.94x and 0.59x.
-//! Elsewhere (ndarray, wgpu, CUDA, f64), and for groups, dilation or asymmetric padding, the
-//! layers run Burn's own passes.
+//! Elsewhere (ndarray, wgpu, CUDA, f64), and for groups, dilation or asymmetric padding
+//! (including `Same` with a stride or an even kernel), the layers run Burn's own passes.
 
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::prelude::*;
@@ -37,7 +37,7 @@ mod im2col;
 /// `layer.forward(x)`; one batch-wide product per pass for f32 on flex.
 pub fn conv2d(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
-    if let Some(padding) = symmetric_padding(&layer.padding)
+    if let Some(padding) = symmetric_padding(layer)
         && layer.groups == 1
         && layer.dilation == [1, 1]
         && x.dtype() == DType::F32
@@ -64,11 +64,15 @@ pub fn conv_transpose2d(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     layer.forward(x)
 }
 
-/// `[top, left]` where the padding is the same on opposite sides.
+/// `[top, left]` where the padding is the same on opposite sides. `Same` pads `k - 1` in all at
+/// stride 1, split evenly where the kernel is odd (Burn puts the odd pixel at the end).
 #[cfg(feature = "flex")]
-fn symmetric_padding(padding: &PaddingConfig2d) -> Option<[usize; 2]> {
-    match *padding {
+fn symmetric_padding(layer: &Conv2d) -> Option<[usize; 2]> {
+    match layer.padding {
         PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Same if layer.stride == [1, 1] && layer.kernel_size.iter().all(|k| k % 2 == 1) => {
+            Some(layer.kernel_size.map(|k| (k - 1) / 2))
+        }
         PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => Some([top, left]),
         _ => None,
     }

@@ -210,6 +210,29 @@ fn conv2d_matches_the_sum_in_f64_and_burns_layer() {
     }
 }
 
+/// `Same` padding at stride 1 with an odd kernel (the classifier's 3x3 layers) runs our passes:
+/// bit for bit what the same layer with explicit padding 1 gives, where Burn's sums differ.
+#[test]
+fn same_padding_takes_our_passes() {
+    let device = autodiff_flex();
+    let case = Case { input: [2, 3, 7, 7], c_out: 4, kernel: [3, 3], stride: [1, 1], padding: [1, 1] };
+    let [batch, c_in, height, width] = case.input;
+    let x = samples(batch * c_in * height * width, 40);
+    let w = samples(case.c_out * c_in * 9, 41);
+    let r = samples(batch * case.c_out * height * width, 42);
+    let run = |padding: PaddingConfig2d, ours: bool| {
+        let mut layer = conv_layer(case, &w, &device);
+        layer.padding = padding;
+        let (weight, bias) = (layer.weight.val(), layer.bias.as_ref().unwrap().val());
+        let f = |x| if ours { conv2d(&layer, x) } else { layer.forward(x) };
+        passes(f, tensor(&x, case.input, &device), &r, weight, bias)
+    };
+    let same = run(PaddingConfig2d::Same, true);
+    check("Same", case, &same, &reference_conv(case, &x, &w, &r));
+    assert_eq!(same, run(PaddingConfig2d::Explicit(1, 1, 1, 1), true), "Same and explicit padding 1 differ");
+    assert_ne!(same, run(PaddingConfig2d::Same, false), "Burn's passes gave the same bits: which ran?");
+}
+
 #[test]
 fn conv_transpose2d_matches_the_sum_in_f64_and_burns_layer() {
     let device = autodiff_flex();
