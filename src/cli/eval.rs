@@ -192,11 +192,12 @@ fn run_dsprites(args: &EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(points) = args.metric_points {
         sizes = sizes.with_points(points);
     }
-    let options = DspritesOptions { sizes, device: args.device.device.clone(), encoder: args.encoder.recipe() };
+    let options = DspritesOptions { sizes, encoder: args.encoder.recipe() };
+    let trained = hsic_infogan_train::run::load_generator(&args.run, args.device.device.as_deref())?;
     eprintln!("scoring {} against the dSprites factors ...", args.run.display());
     let steps = options.encoder.as_ref().map_or(0, |recipe| recipe.steps);
     let mut line = StatusLine::new();
-    let report = dsprites::evaluate(&args.run, &options, &mut |step| {
+    let report = dsprites::evaluate(&args.run, &trained, &options, &mut |step| {
         let every = if line.tty() { 10 } else { 250 };
         if step % every == 0 || step == steps {
             line.show(&format!("training the encoder on generated shapes: step {step}/{steps}"));
@@ -208,7 +209,6 @@ fn run_dsprites(args: &EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
     println!("written: {}", dsprites::save(&report, &args.run)?.display());
     // Each code's traversal beside its row, where the representation reads exactly the
     // continuous codes (the dSprites layout).
-    let trained = hsic_infogan_train::run::load_generator(&args.run, args.device.device.as_deref())?;
     let layout = &trained.config.latent;
     let rows = hsic_infogan_figures::traversal_rows(&trained.generator, layout, trained.config.seed, &trained.device);
     for (name, scores) in representations(&report) {

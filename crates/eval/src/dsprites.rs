@@ -157,8 +157,6 @@ pub struct Disentanglement {
 #[derive(Debug, Clone)]
 pub struct DspritesOptions {
     pub sizes: MetricSizes,
-    /// Backend [default: the run's].
-    pub device: Option<String>,
     /// The post-hoc encoder's recipe; `None` skips the encoder.
     pub encoder: Option<EncoderConfig>,
 }
@@ -237,14 +235,14 @@ fn timed<T>(seconds: &mut BTreeMap<String, f64>, name: &str, f: impl FnOnce() ->
     result
 }
 
-/// Evaluates the checkpoint in `run`, a dSprites run; `on_encoder_step(step)` after each step of
-/// the encoder's training.
+/// Evaluates `trained`, the checkpoint in `run` (a dSprites run, loaded by
+/// [`run::load_generator`]); `on_encoder_step(step)` after each step of the encoder's training.
 pub fn evaluate(
     run: &Path,
+    trained: &run::TrainedGenerator,
     options: &DspritesOptions,
     on_encoder_step: &mut dyn FnMut(usize),
 ) -> Result<DspritesReport, EvalError> {
-    let trained = run::load_generator(run, options.device.as_deref())?;
     let side = SHAPES_SIZE;
     if trained.config.dataset != DatasetSpec::Shapes || trained.state.image != [1, side, side] {
         return Err(EvalError::Config(format!(
@@ -254,7 +252,7 @@ pub fn evaluate(
         )));
     }
     let device = &trained.device;
-    let q = match run::load_q(run, &trained)? {
+    let q = match run::load_q(run, trained)? {
         Some(d) => Some(score(&|images| q_codes(&d, images), &options.sizes, device)?),
         None => None,
     };
@@ -262,7 +260,7 @@ pub fn evaluate(
         Some(recipe) if trained.config.latent.code_size() > 0 => {
             match cached(run, trained.state.iteration, recipe, &options.sizes) {
                 Some(scores) => Some(scores),
-                None => Some(train_encoder(run, &trained, recipe, &options.sizes, on_encoder_step)?),
+                None => Some(train_encoder(run, trained, recipe, &options.sizes, on_encoder_step)?),
             }
         }
         _ => None,
