@@ -13,12 +13,16 @@
 //! no unit after bn2 or bn3 on opposite sides on flex and wgpu for them (2026-12-05). A failure
 //! after a change to D's initialisation can be such a flip: check the signs before the backend.
 
+mod common;
+
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::*;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use hsic_infogan_models::{DiscriminatorConfig, Rng};
 use hsic_infogan_train::losses::discriminator_loss;
+
+use common::working_device;
 
 /// Largest gradient difference allowed, relative to the parameter's largest gradient: flex and
 /// ndarray differ by at most 4e-6 (their sums run in other orders).
@@ -124,12 +128,7 @@ fn the_batches_keep_conv1_away_from_the_kink() {
 /// Asserts `backend` gives flex's loss and gradients within [`TOLERANCE`], or skips (failing
 /// under CI) where it has no working device.
 fn agrees_with_flex(backend: &str) {
-    let device = hsic_infogan_device::parse_device(backend).unwrap();
-    if let Err(reason) = hsic_infogan_device::probe(&device) {
-        assert!(std::env::var_os("CI").is_none(), "{backend} is compiled in but does not run under CI: {reason}");
-        println!("SKIPPED backend {backend}: {reason}");
-        return;
-    }
+    let Some(device) = working_device(backend) else { return };
     let (flex_loss, flex) = loss_and_gradients(&hsic_infogan_device::parse_device("flex").unwrap());
     let (loss, other) = loss_and_gradients(&device);
     assert!((loss - flex_loss).abs() <= TOLERANCE * flex_loss, "D's loss: {backend} {loss}, flex {flex_loss}");

@@ -9,12 +9,16 @@
 //! any other backend runs.
 #![cfg(feature = "wgpu")]
 
+mod common;
+
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use hsic_infogan_flex_ops::adam::{AdamSettings, optimizer};
 use hsic_infogan_models::{DiscriminatorConfig, GeneratorConfig, Rng};
 use hsic_infogan_train::losses::{discriminator_loss, generator_loss};
+
+use common::working_device;
 
 const LR: f64 = 2e-4;
 
@@ -69,12 +73,7 @@ fn first_d_step(device: &Device) -> (f32, Vec<(String, Vec<f32>)>) {
 /// 1% of a parameter's weights, is a wrong step.
 #[test]
 fn wgpu_takes_flexs_first_d_step() {
-    let wgpu = hsic_infogan_device::parse_device("wgpu").unwrap();
-    if let Err(reason) = hsic_infogan_device::probe(&wgpu) {
-        assert!(std::env::var_os("CI").is_none(), "wgpu is compiled in but does not run under CI: {reason}");
-        println!("SKIPPED backend wgpu: {reason}");
-        return;
-    }
+    let Some(wgpu) = working_device("wgpu") else { return };
     let (wgpu_loss, wgpu_values) = first_d_step(&wgpu);
     let (flex_loss, flex_values) = first_d_step(&hsic_infogan_device::parse_device("flex").unwrap());
     let mut failures = Vec::new();

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test file uses part of it
 
+use burn::prelude::Device;
 use hsic_infogan_data::ImageSet;
 use hsic_infogan_models::{LatentConfig, Rng};
 use hsic_infogan_train::{ModelKind, TrainConfig, TrainingData};
@@ -25,4 +26,21 @@ pub fn config(model: ModelKind) -> TrainConfig {
         .with_batch_size(8)
         .with_epochs(2)
         .with_seed(5)
+}
+
+/// `backend`'s device where it runs; `None`, after saying so, where it is compiled in but has no
+/// working device. Under CI that fails instead: a skip there would pass unnoticed.
+pub fn working_device(backend: &str) -> Option<Device> {
+    let device = hsic_infogan_device::parse_device(backend).unwrap();
+    match hsic_infogan_device::probe(&device) {
+        Ok(()) => Some(device),
+        Err(reason) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "backend {backend} is compiled in but does not run under CI: {reason}"
+            );
+            println!("SKIPPED backend {backend}: {reason}");
+            None
+        }
+    }
 }
