@@ -320,6 +320,12 @@ fn eval_scores_epoch_snapshots_and_compare_shows_their_mean() {
     let printed = eval(&hsic_run, &fixture.classifier, ENCODER);
     let (earlier, last) = (report::load(&hsic_run.join("epochs/epoch-1")).unwrap(), report::load(&hsic_run).unwrap());
     assert_eq!((earlier.iteration, last.iteration, earlier.samples), (2, 3, 300));
+    // The snapshot was scored against the classifier and real digits loaded for the run; scored
+    // on its own, it gets the same file (its encoder from the cache the first eval wrote).
+    let report_file = |run: &Path| std::fs::read_to_string(hsic_infogan_train::run::eval_report_path(run)).unwrap();
+    let shared = report_file(&hsic_run.join("epochs/epoch-1"));
+    eval(&hsic_run.join("epochs/epoch-1"), &fixture.classifier, ENCODER);
+    assert_eq!(shared, report_file(&hsic_run.join("epochs/epoch-1")));
     let means = report::epoch_means(&hsic_run).unwrap().expect("one snapshot before the checkpoint");
     assert!((means.fid - (earlier.fid + last.fid) / 2.0).abs() < 1e-12, "{means:?}");
     let accuracy = (earlier.categorical[0].accuracy + last.categorical[0].accuracy) / 2.0;

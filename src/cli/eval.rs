@@ -8,7 +8,7 @@ use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_eval::dsprites::{self, DspritesOptions, DspritesReport, MetricSizes, Scores};
 use hsic_infogan_eval::report::{self, EpochMeans, EvalReport, change_draws};
 use hsic_infogan_eval::scores::{CategoricalScore, ContinuousScore, RealDigitScore};
-use hsic_infogan_eval::{EvalOptions, evaluate_with};
+use hsic_infogan_eval::{EvalOptions, Evaluator};
 
 use super::shared::{DataDirArg, EncoderArg, Hint, RunDeviceArg, format_table};
 use crate::progress::StatusLine;
@@ -59,12 +59,13 @@ pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
         classifier: args.classifier,
         encoder: args.encoder.recipe(),
     };
-    let report = score(&args.run, &options)?;
+    let mut evaluator = Evaluator::new(options);
+    let report = score(&mut evaluator, &args.run)?;
     print!("{}", format_table(&summary(&report)));
     println!("written: {}", hsic_infogan_train::run::eval_report_path(&args.run).display());
     let mut reports = vec![report];
     for snapshot in report::snapshots_before(&args.run, reports[0].iteration)? {
-        reports.push(score(&snapshot, &options)?);
+        reports.push(score(&mut evaluator, &snapshot)?);
         println!("written: {}", hsic_infogan_train::run::eval_report_path(&snapshot).display());
     }
     report::log_to_tensorboard(&args.run, &reports)?;
@@ -80,11 +81,11 @@ pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Evaluates `run` (a run or an epoch snapshot) with a status line while the encoder trains,
 /// and writes its `eval.json`.
-fn score(run: &Path, options: &EvalOptions) -> Result<EvalReport, Box<dyn std::error::Error>> {
-    eprintln!("evaluating {} samples from {} ...", options.samples, run.display());
-    let steps = options.encoder.as_ref().map_or(0, |recipe| recipe.steps);
+fn score(evaluator: &mut Evaluator, run: &Path) -> Result<EvalReport, Box<dyn std::error::Error>> {
+    eprintln!("evaluating {} samples from {} ...", evaluator.options().samples, run.display());
+    let steps = evaluator.options().encoder.as_ref().map_or(0, |recipe| recipe.steps);
     let mut line = StatusLine::new();
-    let report = evaluate_with(run, options, &mut |step| {
+    let report = evaluator.evaluate(run, &mut |step| {
         let every = if line.tty() { 10 } else { 250 };
         if step % every == 0 || step == steps {
             line.show(&format!("training the encoder on generated digits: step {step}/{steps}"));

@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 use burn::config::Config;
 use hsic::Kernel;
 use hsic_infogan_eval::report::{self, EvalReport};
-use hsic_infogan_eval::{EvalError, EvalOptions, evaluate};
+use hsic_infogan_eval::{EvalError, EvalOptions, Evaluator};
 use hsic_infogan_figures::FigureWriter;
 use hsic_infogan_train::run::sweep as layout;
 use hsic_infogan_train::run::{self, metrics};
@@ -222,6 +222,7 @@ pub fn run(
         cell.config(base).validate().map_err(|e| SweepError::Config(format!("cell {}: {e}", cell.name())))?;
     }
     let mut data = None;
+    let mut evaluator = Evaluator::new(eval.clone());
     let mut results = Vec::new();
     for (k, cell) in cells.iter().enumerate() {
         on_cell(k, cells.len(), cell);
@@ -237,7 +238,7 @@ pub fn run(
             match trained {
                 Ok(summary) if summary.interrupted => return Ok(None),
                 Ok(_) => {
-                    report::save(&evaluate(&dir, eval)?, &dir)?;
+                    report::save(&evaluator.evaluate(&dir, &mut |_| {})?, &dir)?;
                 }
                 Err(TrainError::NonFinite(message)) => {
                     std::fs::write(layout::failure_path(&dir), &message)

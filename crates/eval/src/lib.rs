@@ -16,4 +16,4 @@ pub mod scores;
 pub mod stats;
 
 pub use error::EvalError;
-pub use report::{EvalOptions, EvalReport, evaluate, evaluate_with};
+pub use report::{EvalOptions, EvalReport, Evaluator};

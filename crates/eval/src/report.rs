@@ -107,61 +107,121 @@ pub struct EvalOptions {
     pub encoder: Option<EncoderConfig>,
 }
 
-/// Evaluates the checkpoint in `run`, an MNIST run.
-pub fn evaluate(run: &Path, options: &EvalOptions) -> Result<EvalReport, EvalError> {
-    evaluate_with(run, options, &mut |_| {})
+/// What the evaluations of several runs share: the classifier, the MNIST sets, the real digits'
+/// Gaussians and factors. Built at the first run and kept for every later one that reads the same
+/// data on the same device (a run's epoch snapshots, a sweep's cells), so that each further run
+/// costs only its own samples.
+pub struct Evaluator {
+    options: EvalOptions,
+    reference: Option<Reference>,
 }
 
-/// [`evaluate`], calling `on_encoder_step(step)` after each step of the encoder's training.
-pub fn evaluate_with(
+/// The real side of every score, for one device and one MNIST folder.
+struct Reference {
+    device: Device,
+    data_dir: Option<PathBuf>,
+    classifier: Classifier,
+    test_accuracy: f64,
+    test: ImageSet,
+    /// Fitted to the features of the 10,000 test digits.
+    real: Gaussian,
+    /// Fitted to the features of the first `samples` training digits.
+    floor: Gaussian,
+    /// The test digits' slant and thickness, measured at the first code predictor's score.
+    factors: OnceCell<(Vec<f64>, Vec<f64>)>,
+}
+
+impl Reference {
+    fn load(options: &EvalOptions, data_dir: Option<PathBuf>, device: &Device) -> Result<Self, EvalError> {
+        let classifier_dir = match &options.classifier {
+            Some(dir) => dir.clone(),
+            None => classifier::cache_dir()?,
+        };
+        let (classifier, info) = classifier::load(&classifier_dir, device)?;
+        let files = mnist::find(MnistKind::Mnist, data_dir.as_deref())?;
+        let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);
+        let real = Gaussian::fit(real_features(&classifier, &test, 0..test.len(), device).view());
+        let floor =
+            Gaussian::fit(real_features(&classifier, &train, 0..options.samples.min(train.len()), device).view());
+        Ok(Self {
+            device: device.clone(),
+            data_dir,
+            classifier,
+            test_accuracy: info.test_accuracy,
+            test,
+            real,
+            floor,
+            factors: OnceCell::new(),
+        })
+    }
+}
+
+impl Evaluator {
+    pub fn new(options: EvalOptions) -> Self {
+        Self { options, reference: None }
+    }
+
+    pub fn options(&self) -> &EvalOptions {
+        &self.options
+    }
+
+    /// Evaluates the checkpoint in `run`, an MNIST run, calling `on_encoder_step(step)` after each
+    /// step of the encoder's training.
+    pub fn evaluate(&mut self, run: &Path, on_encoder_step: &mut dyn FnMut(usize)) -> Result<EvalReport, EvalError> {
+        let options = &self.options;
+        if options.samples < MIN_SAMPLES {
+            return Err(EvalError::TooFewSamples(options.samples));
+        }
+        if let Some(recipe) = &options.encoder
+            && (recipe.steps == 0 || recipe.batch_size == 0)
+        {
+            return Err(EvalError::Config(format!(
+                "the encoder needs at least one step of at least one image, got {} steps of {}",
+                recipe.steps, recipe.batch_size
+            )));
+        }
+        let trained = run::load_generator(run, options.device.as_deref())?;
+        if trained.config.dataset != DatasetSpec::Mnist || trained.state.image != [1, 28, 28] {
+            return Err(EvalError::NotMnist { run: run.to_path_buf(), dataset: trained.config.dataset.to_string() });
+        }
+        let data_dir = options.data_dir.clone().or(trained.config.data_dir.clone());
+        let reference = match self.reference.take() {
+            Some(kept) if kept.device == trained.device && kept.data_dir == data_dir => kept,
+            _ => Reference::load(options, data_dir, &trained.device)?,
+        };
+        let report = score(run, options, &reference, &trained, on_encoder_step);
+        self.reference = Some(reference);
+        report
+    }
+}
+
+/// The scores of `trained`'s checkpoint (from `run`) against `reference`.
+fn score(
     run: &Path,
     options: &EvalOptions,
+    reference: &Reference,
+    trained: &run::TrainedGenerator,
     on_encoder_step: &mut dyn FnMut(usize),
 ) -> Result<EvalReport, EvalError> {
-    if options.samples < MIN_SAMPLES {
-        return Err(EvalError::TooFewSamples(options.samples));
-    }
-    if let Some(recipe) = &options.encoder
-        && (recipe.steps == 0 || recipe.batch_size == 0)
-    {
-        return Err(EvalError::Config(format!(
-            "the encoder needs at least one step of at least one image, got {} steps of {}",
-            recipe.steps, recipe.batch_size
-        )));
-    }
-    let trained = run::load_generator(run, options.device.as_deref())?;
-    if trained.config.dataset != DatasetSpec::Mnist || trained.state.image != [1, 28, 28] {
-        return Err(EvalError::NotMnist { run: run.to_path_buf(), dataset: trained.config.dataset.to_string() });
-    }
-    let q_network = run::load_q(run, &trained)?;
-    let run::TrainedGenerator { config, state, generator, device } = &trained;
-    let classifier_dir = match &options.classifier {
-        Some(dir) => dir.clone(),
-        None => classifier::cache_dir()?,
-    };
-    let (classifier, info) = classifier::load(&classifier_dir, device)?;
-    let data_dir = options.data_dir.clone().or(config.data_dir.clone());
-    let files = mnist::find(MnistKind::Mnist, data_dir.as_deref())?;
-    let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);
-
-    let real = Gaussian::fit(real_features(&classifier, &test, 0..test.len(), device).view());
-    let floor = Gaussian::fit(real_features(&classifier, &train, 0..options.samples.min(train.len()), device).view());
-    let codes = RealCodes::of(&test, &config.latent, device);
+    let q_network = run::load_q(run, trained)?;
+    let run::TrainedGenerator { config, state, generator, device } = trained;
+    let classifier = &reference.classifier;
+    let codes = RealCodes { set: &reference.test, layout: &config.latent, device, factors: &reference.factors };
     let q = q_network.map(|d| codes.score(|images| d.forward(images).q.expect("InfoGAN's D has a Q head")));
     let encoder = match &options.encoder {
         Some(recipe) if config.latent.code_size() > 0 => match encoder::cached(run, state.iteration, recipe) {
             Some(score) => Some(score),
-            None => Some(train_encoder(run, &trained, recipe, &codes, on_encoder_step)?),
+            None => Some(train_encoder(run, trained, recipe, &codes, on_encoder_step)?),
         },
         _ => None,
     };
-    let samples = generate(generator, &config.latent, &classifier, options, device)?;
+    let samples = generate(generator, &config.latent, classifier, options, device)?;
     let digit_change = digit_change(
         &config.latent,
         change_draws(options.samples),
         &mut Rng::new(options.seed),
         |latent| generator.forward(latent.input(device)),
-        |images| digits(&classifier, images),
+        |images| digits(classifier, images),
     );
     let fake = Gaussian::fit(samples.features.view());
 
@@ -186,10 +246,10 @@ pub fn evaluate_with(
         epochs: state.iteration as f64 / state.iters_per_epoch.max(1) as f64,
         samples: options.samples,
         seed: options.seed,
-        classifier_test_accuracy: info.test_accuracy,
+        classifier_test_accuracy: reference.test_accuracy,
         categorical,
-        fid: frechet_distance(&real, &fake),
-        fid_real: frechet_distance(&real, &floor),
+        fid: frechet_distance(&reference.real, &fake),
+        fid_real: frechet_distance(&reference.real, &reference.floor),
         fid_features: Some(FID_FEATURES.into()),
         continuous,
         digit_change: Some(digit_change),
@@ -366,14 +426,10 @@ struct RealCodes<'a> {
     set: &'a ImageSet,
     layout: &'a LatentConfig,
     device: &'a Device,
-    factors: OnceCell<(Vec<f64>, Vec<f64>)>,
+    factors: &'a OnceCell<(Vec<f64>, Vec<f64>)>,
 }
 
-impl<'a> RealCodes<'a> {
-    fn of(set: &'a ImageSet, layout: &'a LatentConfig, device: &'a Device) -> Self {
-        Self { set, layout, device, factors: OnceCell::new() }
-    }
-
+impl RealCodes<'_> {
     /// What `predictor` (images -> `[B, code_size]`, laid out like the codes) reads from them.
     fn score(&self, predictor: impl Fn(Tensor<4>) -> Tensor<2>) -> RealDigitScore {
         let outputs = on_real(self.set, 0..self.set.len(), self.device, predictor);
