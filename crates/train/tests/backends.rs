@@ -15,75 +15,23 @@
 
 mod common;
 
-use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::*;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use hsic_infogan_models::{DiscriminatorConfig, Rng};
 use hsic_infogan_train::losses::discriminator_loss;
 
-use common::working_device;
+use common::{parameters, working_device};
 
 /// Largest gradient difference allowed, relative to the parameter's largest gradient: flex and
 /// ndarray differ by at most 4e-6 (their sums run in other orders).
 const TOLERANCE: f32 = 1e-4;
-
-/// Each parameter's name and gradient.
-struct Gradients<'a> {
-    grads: &'a burn::tensor::Gradients,
-    path: Vec<String>,
-    out: Vec<(String, Vec<f32>)>,
-}
-
-impl ModuleVisitor for Gradients<'_> {
-    fn enter_module(&mut self, name: &str, _: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _: &str, _: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        // Batch norm's running statistics are parameters without gradients.
-        if let Some(grad) = param.val().grad(self.grads) {
-            self.out.push((self.path.join("."), grad.into_data().try_to_vec::<f32>().unwrap()));
-        }
-    }
-}
 
 /// The batches D sees as real and as fake.
 const BATCHES: [u64; 2] = [2, 3];
 
 /// Smallest distance from leaky ReLU's kink allowed for conv1's pre-activations.
 const KINK_MARGIN: f32 = 5e-8;
-
-/// conv1's weight and bias.
-struct Conv1 {
-    path: Vec<String>,
-    weight: Option<Tensor<4>>,
-    bias: Option<Tensor<1>>,
-}
-
-impl ModuleVisitor for Conv1 {
-    fn enter_module(&mut self, name: &str, _: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _: &str, _: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let value = param.val();
-        let device = value.device();
-        match (self.path.join(".").as_str(), D) {
-            ("InfoGan.conv1.weight", 4) => self.weight = Some(Tensor::from_data(value.into_data(), &device)),
-            ("InfoGan.conv1.bias", 1) => self.bias = Some(Tensor::from_data(value.into_data(), &device)),
-            _ => {}
-        }
-    }
-}
 
 /// 100 images of random bytes scaled to [0, 1].
 fn images(seed: u64, device: &Device) -> Tensor<4> {
@@ -100,9 +48,8 @@ fn loss_and_gradients(device: &Device) -> (f32, Vec<(String, Vec<f32>)>) {
     let loss = discriminator_loss(real, fake);
     let value = loss.clone().into_scalar::<f32>();
     let grads = loss.backward();
-    let mut visitor = Gradients { grads: &grads, path: Vec::new(), out: Vec::new() };
-    d.visit(&mut visitor);
-    (value, visitor.out)
+    let gradients = parameters(&d, Some(&grads)).into_iter().filter_map(|p| Some((p.name, p.grad?))).collect();
+    (value, gradients)
 }
 
 /// The batches keep conv1's pre-activations (stride 2, padding 1, as in the model) away from
@@ -111,9 +58,12 @@ fn loss_and_gradients(device: &Device) -> (f32, Vec<(String, Vec<f32>)>) {
 fn the_batches_keep_conv1_away_from_the_kink() {
     let device = hsic_infogan_device::parse_device("flex").unwrap();
     let d = DiscriminatorConfig::new([1, 28, 28]).init(&mut Rng::new(0), &device);
-    let mut conv1 = Conv1 { path: Vec::new(), weight: None, bias: None };
-    d.visit(&mut conv1);
-    let (weight, bias) = (conv1.weight.expect("conv1.weight"), conv1.bias.expect("conv1.bias"));
+    let conv1 = |name: &str| {
+        let p = parameters(&d, None).into_iter().find(|p| p.name == name).expect(name);
+        TensorData::new(p.values, p.shape)
+    };
+    let weight = Tensor::<4>::from_data(conv1("InfoGan.conv1.weight"), &device);
+    let bias = Tensor::<1>::from_data(conv1("InfoGan.conv1.bias"), &device);
     for seed in BATCHES {
         let options = ConvOptions::new([2, 2], [1, 1], [1, 1], 1);
         let pre = conv2d(images(seed, &device), weight.clone(), Some(bias.clone()), options);

@@ -11,37 +11,15 @@
 
 mod common;
 
-use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use hsic_infogan_flex_ops::adam::{AdamSettings, optimizer};
 use hsic_infogan_models::{DiscriminatorConfig, GeneratorConfig, Rng};
 use hsic_infogan_train::losses::{discriminator_loss, generator_loss};
 
-use common::working_device;
+use common::{parameters, working_device};
 
 const LR: f64 = 2e-4;
-
-/// Every parameter's name and values.
-#[derive(Default)]
-struct Values {
-    path: Vec<String>,
-    out: Vec<(String, Vec<f32>)>,
-}
-
-impl ModuleVisitor for Values {
-    fn enter_module(&mut self, name: &str, _: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _: &str, _: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.out.push((self.path.join("."), param.val().into_data().try_to_vec::<f32>().unwrap()));
-    }
-}
 
 /// `rows x columns` uniform values in `[low, low + 1)`.
 fn uniform(rows: usize, columns: usize, low: f32, seed: u64, device: &Device) -> Tensor<2> {
@@ -62,9 +40,7 @@ fn first_d_step(device: &Device) -> (f32, Vec<(String, Vec<f32>)>) {
     let grads = GradientsParams::from_grads(d_loss.backward(), &d);
     let d = optimizer(AdamSettings { beta_1: 0.5, beta_2: 0.999, epsilon: 1e-8 }).step(LR, d, grads);
     let g_adv = generator_loss(d.clone().no_grad().forward(fake).logits).into_scalar::<f32>();
-    let mut values = Values::default();
-    d.visit(&mut values);
-    (g_adv, values.out)
+    (g_adv, parameters(&d, None).into_iter().map(|p| (p.name, p.values)).collect())
 }
 
 /// Adam's first step moves each weight by `lr * g / (|g| + eps)`, about `lr` in size: a gradient

@@ -2,7 +2,9 @@
 
 #![allow(dead_code)] // each test file uses part of it
 
-use burn::prelude::Device;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::prelude::*;
+use burn::tensor::Gradients;
 use hsic_infogan_data::ImageSet;
 use hsic_infogan_models::{LatentConfig, Rng};
 use hsic_infogan_train::{ModelKind, TrainConfig, TrainingData};
@@ -43,4 +45,45 @@ pub fn working_device(backend: &str) -> Option<Device> {
             None
         }
     }
+}
+
+/// A float parameter of a module: its dotted name, shape and values, and its gradient where one
+/// was asked for and exists (batch norm's running statistics have none).
+pub struct Parameter {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+    pub grad: Option<Vec<f32>>,
+}
+
+/// Every float parameter of `module`, in visiting order, with its gradient in `grads` if given.
+pub fn parameters<M: Module>(module: &M, grads: Option<&Gradients>) -> Vec<Parameter> {
+    struct Visitor<'a> {
+        grads: Option<&'a Gradients>,
+        path: Vec<String>,
+        out: Vec<Parameter>,
+    }
+    impl ModuleVisitor for Visitor<'_> {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            self.path.push(name.to_string());
+        }
+
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.path.pop();
+        }
+
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let value = param.val();
+            let host = |tensor: Tensor<D>| tensor.into_data().try_to_vec::<f32>().unwrap();
+            self.out.push(Parameter {
+                name: self.path.join("."),
+                shape: value.dims().to_vec(),
+                grad: self.grads.and_then(|grads| value.grad(grads)).map(host),
+                values: host(value),
+            });
+        }
+    }
+    let mut visitor = Visitor { grads, path: Vec::new(), out: Vec::new() };
+    module.visit(&mut visitor);
+    visitor.out
 }
