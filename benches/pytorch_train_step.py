@@ -7,7 +7,7 @@ timing with `-- --against-pytorch`):
     python benches/pytorch_train_step.py --model hsic --threads 2 --seconds 20
 
 Same networks (InfoGAN appendix C.1, MNIST), initialisation (weights N(0, 0.02), biases 0, batch
-norm gamma N(1, 0.02)), batch (100 random 28x28 images, 62 + 10 + 2 latent), losses and Adam
+norm gamma N(1, 0.02)), batch (`--batch`, default 100 random 28x28 images, 62 + 10 + 2 latent), losses and Adam
 settings as `hsic_infogan_train::Trainer::step`: a D step on a real and a detached fake batch,
 then a G step with D's parameters frozen; the three loss values read back to the host. Prints the
 median seconds per iteration after 10 warm-up iterations, as `median_seconds S samples N`.
@@ -25,7 +25,7 @@ try:
 except ImportError as missing:
     sys.exit(f"{missing}: install PyTorch with `pip install torch numpy`")
 
-BATCH, NOISE, CATEGORIES, CONTINUOUS = 100, 62, 10, 2
+NOISE, CATEGORIES, CONTINUOUS = 62, 10, 2
 CODES = CATEGORIES + CONTINUOUS
 SLOPE = 0.1
 
@@ -75,7 +75,7 @@ class Discriminator(nn.Module):
 
 def info_loss(q, categories, continuous, weight=0.1):
     """Cross-entropy of the categorical code plus weight x 0.5 (c - mu)^2 (mean over the batch)."""
-    nll = ((q[:, CATEGORIES:] - continuous) ** 2).sum() / (2 * BATCH)
+    nll = ((q[:, CATEGORIES:] - continuous) ** 2).sum() / (2 * len(q))
     return cross_entropy(q[:, :CATEGORIES], categories) + weight * nll
 
 
@@ -96,7 +96,9 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     parser.add_argument("--seconds", type=float, default=20.0, help="time budget after the warm-up")
     parser.add_argument("--min-samples", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args()
+    batch = args.batch
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     g, d = init(Generator()), init(Discriminator(args.model == "infogan"))
@@ -105,11 +107,11 @@ def main():
     real_images = torch.randint(0, 256, (2000, 1, 28, 28)).float() / 255
 
     def step():
-        real = real_images[torch.randint(0, 2000, (BATCH,))]
-        categories = torch.randint(0, CATEGORIES, (BATCH,))
-        continuous = torch.rand(BATCH, CONTINUOUS) * 2 - 1
+        real = real_images[torch.randint(0, 2000, (batch,))]
+        categories = torch.randint(0, CATEGORIES, (batch,))
+        continuous = torch.rand(batch, CONTINUOUS) * 2 - 1
         codes = torch.cat([one_hot(categories, CATEGORIES).float(), continuous], 1)
-        fake = g(torch.cat([torch.randn(BATCH, NOISE), codes], 1))
+        fake = g(torch.cat([torch.randn(batch, NOISE), codes], 1))
 
         d.requires_grad_(True)
         real_logits, _ = d(real)

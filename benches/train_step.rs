@@ -1,11 +1,12 @@
-//! One training iteration (D step + G step, batch 100, MNIST-sized images) of GAN, InfoGAN and
-//! HSIC-InfoGAN, on every compiled backend, in one run.
+//! One training iteration (D step + G step, batch 100 or `--batch`, MNIST-sized images) of GAN,
+//! InfoGAN and HSIC-InfoGAN, on every compiled backend, in one run.
 //!
 //! ```text
 //! cargo bench --bench train_step                      # all compiled backends
 //! cargo bench --bench train_step -- --backend flex    # one backend
 //! cargo bench --bench train_step -- --quick           # 3 samples per cell
 //! cargo bench --bench train_step -- --against-pytorch python3   # flex beside PyTorch (CPU)
+//! cargo bench --bench train_step -- --batch 256       # another batch size (default 100)
 //! ```
 //!
 //! `--against-pytorch PYTHON` times flex and `benches/pytorch_train_step.py` (the same iteration
@@ -42,11 +43,12 @@ fn data() -> TrainingData {
 }
 
 fn main() {
-    let options = common::options(&["--against-pytorch"]);
+    let options = common::options(&["--against-pytorch", "--batch"]);
+    let batch = options.values.get("--batch").map_or(100, |b| b.parse().expect("--batch takes a number of images"));
     if let Some(python) = options.values.get("--against-pytorch") {
         return match options.quick {
-            true => against_pytorch(python, 2, 2.0),
-            false => against_pytorch(python, 5, 8.0),
+            true => against_pytorch(python, batch, 2, 2.0),
+            false => against_pytorch(python, batch, 5, 8.0),
         };
     }
     // ndarray and wgpu on a software Vulkan driver take seconds per step: 3 samples there.
@@ -66,6 +68,7 @@ fn main() {
         for model in MODELS {
             let config = TrainConfig::new()
                 .with_regularizer(model.regularizer())
+                .with_batch_size(batch)
                 .with_device(backend.parse().unwrap_or_else(|e| panic!("{e}")));
             let mut trainer = Trainer::new(config, data()).expect("bench configuration");
             let (median, samples) = common::time(budget(backend), 3, || {
@@ -97,10 +100,11 @@ fn as_in_pytorch(model: ModelKind) -> Regularizer {
 }
 
 /// Median seconds per iteration of PyTorch's step for `model` (its script's last line).
-fn pytorch_seconds(python: &str, model: ModelKind, threads: usize, budget: f64) -> f64 {
+fn pytorch_seconds(python: &str, model: ModelKind, batch: usize, threads: usize, budget: f64) -> f64 {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pytorch_train_step.py");
+    let (batch, threads, budget) = (batch.to_string(), threads.to_string(), budget.to_string());
     let output = Command::new(python)
-        .args([script, "--model", model.name(), "--threads", &threads.to_string(), "--seconds", &budget.to_string()])
+        .args([script, "--model", model.name(), "--batch", &batch, "--threads", &threads, "--seconds", &budget])
         .output()
         .unwrap_or_else(|e| panic!("{python}: {e}"));
     let text = String::from_utf8_lossy(&output.stdout);
@@ -111,18 +115,22 @@ fn pytorch_seconds(python: &str, model: ModelKind, threads: usize, budget: f64) 
 /// Flex and PyTorch alternately, `rounds` times per model, each for `budget` seconds: the
 /// medians of their per-round medians in seconds per iteration, and the median and range of the
 /// per-round ratios (a round that a noisy machine slowed moves neither median).
-fn against_pytorch(python: &str, rounds: usize, budget: f64) {
+fn against_pytorch(python: &str, batch: usize, rounds: usize, budget: f64) {
     let found = Command::new(python).args(["-c", "import torch"]).output();
     if !found.is_ok_and(|o| o.status.success()) {
         println!("SKIPPED: {python} cannot import torch (pip install torch numpy)");
         return;
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("flex against PyTorch (CPU, {threads} threads), {rounds} alternating rounds of {budget} s each");
+    println!(
+        "flex against PyTorch (CPU, {threads} threads), batch {batch}, {rounds} alternating rounds of {budget} s each"
+    );
     println!("{:<8} {:>9} {:>9} {:>13} {:>15}", "model", "flex", "pytorch", "flex/pytorch", "rounds' ratios");
     for model in MODELS {
-        let config =
-            TrainConfig::new().with_regularizer(as_in_pytorch(model)).with_device("flex".parse().expect("a backend"));
+        let config = TrainConfig::new()
+            .with_regularizer(as_in_pytorch(model))
+            .with_batch_size(batch)
+            .with_device("flex".parse().expect("a backend"));
         let mut trainer = Trainer::new(config, data()).expect("bench configuration");
         for _ in 0..9 {
             trainer.step().expect("finite losses");
@@ -133,7 +141,7 @@ fn against_pytorch(python: &str, rounds: usize, budget: f64) {
                 trainer.step().expect("finite losses");
             });
             ours.push(median.as_secs_f64());
-            theirs.push(pytorch_seconds(python, model, threads, budget));
+            theirs.push(pytorch_seconds(python, model, batch, threads, budget));
             ratios.push(ours[ours.len() - 1] / theirs[theirs.len() - 1]);
         }
         ratios.sort_by(f64::total_cmp);

@@ -194,7 +194,7 @@ fn the_encoder_reads_the_real_test_digits() {
 }
 
 /// The encoder is cached per checkpoint and recipe: scoring again reuses it, another recipe
-/// trains a new one, and `--no-encoder` leaves it out.
+/// (steps or seed) trains a new one, and `--no-encoder` leaves it out.
 #[test]
 fn the_encoder_is_cached_per_checkpoint_and_recipe() {
     let Some(fixture) = fixture() else { return };
@@ -209,6 +209,12 @@ fn the_encoder_is_cached_per_checkpoint_and_recipe() {
     assert_eq!(report::load(&hsic).unwrap().encoder_accuracy, fixture.scores.encoder_accuracy);
     let other = eval(&hsic, classifier, &["--encoder-steps", "21"]);
     assert!(other.contains("step 21/21"), "{other}");
+    let seeded = eval(&hsic, classifier, &["--encoder-steps", "20", "--encoder-seed", "1"]);
+    assert!(seeded.contains("step 20/20"), "another encoder seed trains another encoder: {seeded}");
+    let seeded = report::load(&hsic).unwrap().encoder.unwrap();
+    let first = fixture.scores.encoder.as_ref().unwrap();
+    assert_eq!((seeded.recipe.seed, seeded.recipe.steps), (1, 20));
+    assert_ne!(seeded.final_loss, first.final_loss, "seeds 0 and 1 train the same encoder");
     eval(&hsic, classifier, &["--no-encoder"]);
     let without = report::load(&hsic).unwrap();
     assert!(without.encoder.is_none() && without.encoder_accuracy.is_none());

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_eval::dsprites::{self, DspritesOptions, DspritesReport, MetricSizes, Scores};
+use hsic_infogan_eval::encoder;
 use hsic_infogan_eval::report::{self, EpochMeans, EvalReport, change_draws};
 use hsic_infogan_eval::scores::{CategoricalScore, ContinuousScore, RealDigitScore};
 use hsic_infogan_eval::{EvalOptions, Evaluator};
@@ -57,7 +58,7 @@ pub fn run(args: EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
         device: args.device.device,
         data_dir: args.data_dir.data_dir,
         classifier: args.classifier,
-        encoder: args.encoder.recipe(),
+        encoder: args.encoder.recipe(encoder::mnist_recipe()),
     };
     let mut evaluator = Evaluator::new(options);
     let report = score(&mut evaluator, &args.run)?;
@@ -136,8 +137,10 @@ fn summary(report: &EvalReport) -> Vec<Vec<String>> {
         rows.push(vec![
             "encoder on real test digits".into(),
             format!(
-                "{} steps of {} generated digits in {:.0} s, final loss {:.3} (cached in encoder.json)",
-                encoder.recipe.steps, encoder.recipe.batch_size, encoder.train_seconds, encoder.final_loss
+                "{} in {:.0} s, final loss {:.3} (cached in encoder.json)",
+                encoder.recipe.describe("digits"),
+                encoder.train_seconds,
+                encoder.final_loss
             ),
         ]);
         rows.extend(real_rows("encoder", &encoder.real));
@@ -193,7 +196,7 @@ fn run_dsprites(args: &EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(points) = args.metric_points {
         sizes = sizes.with_points(points);
     }
-    let options = DspritesOptions { sizes, encoder: args.encoder.recipe() };
+    let options = DspritesOptions { sizes, encoder: args.encoder.recipe(dsprites::encoder_recipe()) };
     let trained = hsic_infogan_train::run::load_generator(&args.run, args.device.device.as_deref())?;
     eprintln!("scoring {} against the dSprites factors ...", args.run.display());
     let steps = options.encoder.as_ref().map_or(0, |recipe| recipe.steps);
@@ -256,8 +259,10 @@ fn dsprites_rows(report: &DspritesReport) -> Vec<Vec<String>> {
         rows.push(vec![
             "encoder".into(),
             format!(
-                "{} steps of {} generated images in {:.0} s, final loss {:.3} (cached in encoder.json)",
-                encoder.recipe.steps, encoder.recipe.batch_size, encoder.train_seconds, encoder.final_loss
+                "{} in {:.0} s, final loss {:.3} (cached in encoder.json)",
+                encoder.recipe.describe("images"),
+                encoder.train_seconds,
+                encoder.final_loss
             ),
         ]);
     }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use hsic_infogan_eval::encoder;
 use hsic_infogan_train::files::write_atomic;
 use hsic_infogan_train::run::sweep as layout;
 
@@ -59,7 +60,7 @@ pub fn run(args: SweepArgs) -> Result<(), Box<dyn std::error::Error>> {
         &base,
         &cells,
         &args.out,
-        &args.runs.eval(args.encoder.recipe()),
+        &args.runs.eval(args.encoder.recipe(encoder::mnist_recipe())),
         &stop,
         &mut args.runs.progress(),
         announcer(&args.out),

@@ -16,7 +16,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use hsic_infogan_data::{ImageSet, unit_tensor};
-use hsic_infogan_flex_ops::{conv2d, linear};
+use hsic_infogan_flex_ops::{conv2d, linear, relu_max_pool2d};
 use hsic_infogan_models::{Rng, stream};
 use hsic_infogan_run::{RunError, files};
 
@@ -56,8 +56,8 @@ impl Classifier {
     /// Images `[B, 1, 28, 28]` in [0, 1] -> penultimate features `[B, 128]`.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
         let batch = images.dims()[0];
-        let x = self.pool.forward(relu(conv2d(&self.conv1, images)));
-        let x = self.pool.forward(relu(conv2d(&self.conv2, x)));
+        let x = relu_max_pool2d(&self.pool, conv2d(&self.conv1, images));
+        let x = relu_max_pool2d(&self.pool, conv2d(&self.conv2, x));
         relu(linear(&self.fc1, x.reshape([batch, 64 * 7 * 7])))
     }
 
@@ -73,28 +73,39 @@ impl Classifier {
 }
 
 /// Largest random shift, in pixels, of a training image (data augmentation).
-const SHIFT: i64 = 2;
+const SHIFT: usize = 2;
+
+/// One `(dx, dy)` per image, each drawn uniformly from `-max..=max` (dx first).
+pub(crate) fn random_shifts(count: usize, max: usize, rng: &mut Rng) -> Vec<(i64, i64)> {
+    let mut draw = || rng.below(2 * max + 1) as i64 - max as i64;
+    (0..count).map(|_| (draw(), draw())).collect()
+}
+
+/// Writes `image` (row-major, `side` x `side`) moved `dx` pixels right and `dy` down into `out`,
+/// leaving `out` as it is where no pixel lands (zeros, for a fresh buffer).
+pub(crate) fn shift_into<T: Copy>(image: &[T], side: usize, (dx, dy): (i64, i64), out: &mut [T]) {
+    let side = side as i64;
+    for y in 0..side {
+        for x in 0..side {
+            let (sx, sy) = (x - dx, y - dy);
+            if (0..side).contains(&sx) && (0..side).contains(&sy) {
+                out[(y * side + x) as usize] = image[(sy * side + sx) as usize];
+            }
+        }
+    }
+}
 
 /// `[B, 1, 28, 28]` images in [0, 1] and their labels, for `indices` of `set`; with `rng`,
 /// each image is shifted by up to [`SHIFT`] pixels in x and y (zeros fill in).
 fn batch(set: &ImageSet, indices: &[usize], rng: Option<&mut Rng>, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
     let labels = set.labels().expect("MNIST has labels");
-    let mut shifts = vec![(0i64, 0i64); indices.len()];
-    if let Some(rng) = rng {
-        let mut draw = || rng.below(2 * SHIFT as usize + 1) as i64 - SHIFT;
-        shifts.iter_mut().for_each(|s| *s = (draw(), draw()));
-    }
+    let shifts = match rng {
+        Some(rng) => random_shifts(indices.len(), SHIFT, rng),
+        None => vec![(0, 0); indices.len()],
+    };
     let mut pixels = vec![0u8; indices.len() * 784];
-    for (b, (&i, &(dx, dy))) in indices.iter().zip(&shifts).enumerate() {
-        let image = set.image(i);
-        for y in 0..28i64 {
-            for x in 0..28i64 {
-                let (sx, sy) = (x - dx, y - dy);
-                if (0..28).contains(&sx) && (0..28).contains(&sy) {
-                    pixels[b * 784 + (y * 28 + x) as usize] = image[(sy * 28 + sx) as usize];
-                }
-            }
-        }
+    for ((&i, &shift), out) in indices.iter().zip(&shifts).zip(pixels.chunks_mut(784)) {
+        shift_into(set.image(i), 28, shift, out);
     }
     let targets: Vec<i64> = indices.iter().map(|&i| labels[i] as i64).collect();
     (

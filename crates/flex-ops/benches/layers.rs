@@ -1,7 +1,8 @@
-//! Each layer of InfoGAN's MNIST networks at batch 100 on flex: this crate's passes
-//! (`conv2d`, `conv_transpose2d`, `linear`, `batch_norm`) against Burn's layer, forward alone and
-//! forward plus backward (input and weight gradients of `sum(y)`), in one run. Batch norm has its
-//! own passes in training only, so its rows time forward plus backward alone.
+//! Each layer of InfoGAN's MNIST networks (D, G) and the evaluation classifier's pooling (C) at
+//! batch 100 on flex: this crate's passes (`conv2d`, `conv_transpose2d`, `linear`, `batch_norm`,
+//! `relu_max_pool2d`) against Burn's layers, forward alone and forward plus backward (input and
+//! weight gradients of `sum(y)`), in one run. Batch norm has its own passes in training only, so
+//! its rows time forward plus backward alone.
 //!
 //! ```text
 //! cargo bench -p hsic-infogan-flex-ops --bench layers             # 5 s per cell
@@ -15,10 +16,12 @@ mod common;
 use std::time::Duration;
 
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
+use burn::nn::pool::MaxPool2dConfig;
 use burn::nn::{BatchNormConfig, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use hsic_infogan_flex_ops::{batch_norm, conv_transpose2d, conv2d, linear};
+use burn::tensor::activation::relu;
+use hsic_infogan_flex_ops::{batch_norm, conv_transpose2d, conv2d, linear, relu_max_pool2d};
 
 /// As in the workspace's training binaries and its `train_step` bench.
 #[global_allocator]
@@ -90,6 +93,19 @@ fn layers() -> Vec<Layer> {
         }),
         inference: false,
     };
+    let pool = |name, input: [usize; 4]| Layer {
+        name,
+        input: input.to_vec(),
+        on: Box::new(move |_| {
+            let layer = MaxPool2dConfig::new([2, 2]).init();
+            Box::new(move |x, ours| {
+                let x = x.reshape(input);
+                let y = if ours { relu_max_pool2d(&layer, x) } else { layer.forward(relu(x)) };
+                y.flatten(1, 3)
+            })
+        }),
+        inference: true,
+    };
     vec![
         conv("D conv 1->64", [1, 64, 28]),
         conv("D conv 64->128", [64, 128, 14]),
@@ -100,6 +116,8 @@ fn layers() -> Vec<Layer> {
         norm("D bn 128x7x7", [100, 128, 7, 7]),
         norm("G bn 6272", [100, 6272, 1, 1]),
         norm("G bn 64x14x14", [100, 64, 14, 14]),
+        pool("C relu+pool 32x28", [100, 32, 28, 28]),
+        pool("C relu+pool 64x14", [100, 64, 14, 14]),
     ]
 }
 

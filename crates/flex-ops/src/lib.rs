@@ -1,6 +1,7 @@
 //! Faster CPU passes for [Burn](https://burn.dev)'s flex backend, as drop-in functions over
-//! Burn's own modules: [`conv2d`], [`conv_transpose2d`], [`linear`], [`batch_norm`] and
-//! [`leaky_relu`] take a layer (or a slope) and its input as `layer.forward(x)` does, and
+//! Burn's own modules: [`conv2d`], [`conv_transpose2d`], [`linear`], [`batch_norm`],
+//! [`leaky_relu`] and [`relu_max_pool2d`] take a layer (or a slope) and its input as
+//! `layer.forward(x)` does, and
 //! [`adam::FusedAdam`] is Burn's `Adam` as an `Optimizer`.
 //!
 //! On flex (f32, with or without autodiff) each runs backend extensions of its own, forward and
@@ -8,10 +9,10 @@
 //! CUDA, f64, and the layer settings a pass does not cover) it is Burn's own layer or optimiser,
 //! so a model calls the same function on every backend. The values are Burn's to float rounding
 //! (the sums run in another order) for the products and batch norm, and bit for bit for leaky
-//! ReLU and Adam. What each pass saves, and its timing against Burn's at batch 100, is in its
-//! module's documentation and in the crate's README (`cargo bench -p hsic-infogan-flex-ops --bench
-//! layers`); D and G there are InfoGAN's MNIST discriminator and generator (Chen et al. 2016),
-//! whose layers the bench times.
+//! ReLU, ReLU with max-pooling, and Adam. What each pass saves, and its timing against Burn's at
+//! batch 100, is in its module's documentation and in the crate's README (`cargo bench -p
+//! hsic-infogan-flex-ops --bench layers`); D and G there are InfoGAN's MNIST discriminator and
+//! generator (Chen et al. 2016), whose layers the bench times.
 //!
 //! ```
 //! use burn::nn::conv::Conv2dConfig;
@@ -41,11 +42,13 @@ mod leaky_relu;
 mod linear;
 #[cfg(feature = "flex")]
 mod product;
+mod relu_max_pool;
 
 pub use batch_norm::batch_norm;
 pub use conv::{conv_transpose2d, conv2d};
 pub use leaky_relu::leaky_relu;
 pub use linear::linear;
+pub use relu_max_pool::relu_max_pool2d;
 
 /// Whether `device` is flex, with or without autodiff: where this crate's passes run (for f32
 /// tensors).

@@ -19,6 +19,8 @@ pub mod stream {
     pub const GRADIENT_PROBE: u64 = (1 << 40) + 2;
     /// `tune`'s draws of the latent codes.
     pub const TUNE: u64 = (1 << 40) + 3;
+    /// The post-hoc encoder's random shifts of the generated images it trains on.
+    pub const ENCODER_SHIFTS: u64 = (1 << 40) + 4;
     /// The latents of a run's samples grid.
     pub const SAMPLES: u64 = u64::MAX - 1;
     /// The noise vector that every traversal cell shares.
