@@ -1,12 +1,15 @@
-//! One training iteration (D step + G step, batch 100 or `--batch`, MNIST-sized images) of GAN,
-//! InfoGAN and HSIC-InfoGAN, on every compiled backend, in one run.
+//! One training iteration (D step + G step) of GAN, InfoGAN and HSIC-InfoGAN, on every compiled
+//! backend, in one run: InfoGAN's MNIST networks (28 x 28, batch 100) or, with `--networks
+//! dsprites`, InfoGAN-CR's dSprites ones (64 x 64, batch 64), each model as `train` trains it on
+//! MNIST or on `shapes` without other flags ([`DatasetDefaults`]).
 //!
 //! ```text
 //! cargo bench --bench train_step                      # all compiled backends
 //! cargo bench --bench train_step -- --backend flex    # one backend
 //! cargo bench --bench train_step -- --quick           # 3 samples per cell
 //! cargo bench --bench train_step -- --against-pytorch python3   # flex beside PyTorch (CPU)
-//! cargo bench --bench train_step -- --batch 256       # another batch size (default 100)
+//! cargo bench --bench train_step -- --batch 256       # another batch size
+//! cargo bench --bench train_step -- --networks dsprites [--image-size 128]
 //! ```
 //!
 //! `--against-pytorch PYTHON` times flex and `benches/pytorch_train_step.py` (the same iteration
@@ -24,31 +27,81 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use hsic_infogan::data::ImageSet;
+use hsic_infogan::data::{DatasetSpec, ImageSet};
 use hsic_infogan::device::{parse_device, probe};
-use hsic_infogan::models::Rng;
-use hsic_infogan::train::{HsicTerm, ModelKind, Regularizer, TrainConfig, Trainer, TrainingData};
+use hsic_infogan::models::{Networks, Rng};
+use hsic_infogan::train::{DatasetDefaults, HsicTerm, ModelKind, Regularizer, TrainConfig, Trainer, TrainingData};
 
 /// mimalloc keeps the tens of megabytes a training step allocates and frees instead of faulting
 /// them in again: a step on flex runs about 15% faster than with glibc's malloc.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Random images to draw batches from (more where a batch needs them).
 const IMAGES: usize = 2000;
 
-fn data() -> TrainingData {
-    let mut rng = Rng::new(0);
-    let pixels = (0..IMAGES * 784).map(|_| rng.below(256) as u8).collect();
-    TrainingData::Set(ImageSet::new([1, 28, 28], pixels, None))
+/// The networks, image side and batch one bench run times.
+struct Setup {
+    /// The dataset whose training defaults the models take: MNIST or `shapes` (dSprites).
+    dataset: DatasetSpec,
+    side: usize,
+    batch: usize,
+}
+
+impl Setup {
+    fn from(options: &common::Options) -> Self {
+        let value = |flag: &str| options.values.get(flag).map(String::as_str);
+        let number =
+            |flag: &str| value(flag).map(|n| n.parse().unwrap_or_else(|_| panic!("{flag} takes a number, got `{n}`")));
+        let dataset = match value("--networks").map(str::parse) {
+            None | Some(Ok(Networks::InfoGan)) => DatasetSpec::Mnist,
+            Some(Ok(Networks::Dsprites)) => DatasetSpec::Shapes,
+            Some(Err(err)) => panic!("--networks: {err}"),
+        };
+        let side = match (&dataset, number("--image-size")) {
+            (DatasetSpec::Mnist, Some(_)) => {
+                panic!("--image-size needs --networks dsprites (InfoGAN's networks draw 28 x 28)")
+            }
+            (DatasetSpec::Mnist, None) => 28,
+            (_, side) => side.unwrap_or(64),
+        };
+        let batch = number("--batch").unwrap_or(DatasetDefaults::of(&dataset).batch_size);
+        Self { dataset, side, batch }
+    }
+
+    fn networks(&self) -> &'static str {
+        match self.dataset {
+            DatasetSpec::Shapes => "dsprites",
+            _ => "infogan",
+        }
+    }
+
+    /// `model`'s run configuration on flex or `backend`, with `regularizer` if given.
+    fn config(&self, model: ModelKind, regularizer: Option<Regularizer>, backend: &str) -> TrainConfig {
+        let config = DatasetDefaults::config(&self.dataset, model)
+            .with_batch_size(self.batch)
+            .with_device(backend.parse().unwrap_or_else(|e| panic!("{e}")));
+        match regularizer {
+            Some(regularizer) => config.with_regularizer(regularizer),
+            None => config,
+        }
+    }
+
+    fn data(&self) -> TrainingData {
+        let mut rng = Rng::new(0);
+        let images = IMAGES.max(self.batch);
+        let pixels = (0..images * self.side * self.side).map(|_| rng.below(256) as u8).collect();
+        TrainingData::Set(ImageSet::new([1, self.side, self.side], pixels, None))
+    }
 }
 
 fn main() {
-    let options = common::options(&["--against-pytorch", "--batch"]);
-    let batch = options.values.get("--batch").map_or(100, |b| b.parse().expect("--batch takes a number of images"));
+    let options = common::options(&["--against-pytorch", "--batch", "--networks", "--image-size"]);
+    let setup = Setup::from(&options);
     if let Some(python) = options.values.get("--against-pytorch") {
         return match options.quick {
-            true => against_pytorch(python, batch, 2, 2.0),
-            false => against_pytorch(python, batch, 5, 8.0),
+            true => against_pytorch(python, &setup, 2, 2.0),
+            false => against_pytorch(python, &setup, 5, 8.0),
         };
     }
     // ndarray and wgpu on a software Vulkan driver take seconds per step: 3 samples there.
@@ -57,6 +110,7 @@ fn main() {
         (false, "flex" | "cuda") => Duration::from_secs(20),
         (false, _) => Duration::ZERO,
     };
+    println!("{} networks, {} x {} images, batch {}", setup.networks(), setup.side, setup.side, setup.batch);
     println!("{:<8} {:<8} {:>9} {:>8} {:>9}", "backend", "model", "s/iter", "it/s", "vs gan");
     for backend in &options.backends {
         let device = parse_device(backend).unwrap_or_else(|err| panic!("--backend: {err}"));
@@ -66,11 +120,8 @@ fn main() {
         }
         let mut gan_seconds = None;
         for model in MODELS {
-            let config = TrainConfig::new()
-                .with_regularizer(model.regularizer())
-                .with_batch_size(batch)
-                .with_device(backend.parse().unwrap_or_else(|e| panic!("{e}")));
-            let mut trainer = Trainer::new(config, data()).expect("bench configuration");
+            let mut trainer =
+                Trainer::new(setup.config(model, None, backend), setup.data()).expect("bench configuration");
             let (median, samples) = common::time(budget(backend), 3, || {
                 trainer.step().expect("finite losses");
             });
@@ -90,21 +141,26 @@ fn main() {
 
 const MODELS: [ModelKind; 3] = [ModelKind::Gan, ModelKind::InfoGan, ModelKind::Hsic];
 
-/// The model as `benches/pytorch_train_step.py` has it: HSIC-InfoGAN there is the paper's one
-/// joint term on pixels with a constant lambda.
-fn as_in_pytorch(model: ModelKind) -> Regularizer {
-    match model {
-        ModelKind::Hsic => Regularizer::Hsic { terms: vec![HsicTerm::new()] },
-        other => other.regularizer(),
-    }
+/// The model as `benches/pytorch_train_step.py` has it: HSIC-InfoGAN on MNIST there is the
+/// paper's one joint term on pixels with a constant lambda; on dSprites the default terms, one
+/// per code (whose schedule does not change a step's cost).
+fn as_in_pytorch(setup: &Setup, model: ModelKind) -> Option<Regularizer> {
+    (setup.dataset == DatasetSpec::Mnist && model == ModelKind::Hsic)
+        .then(|| Regularizer::Hsic { terms: vec![HsicTerm::new()] })
 }
 
 /// Median seconds per iteration of PyTorch's step for `model` (its script's last line).
-fn pytorch_seconds(python: &str, model: ModelKind, batch: usize, threads: usize, budget: f64) -> f64 {
+fn pytorch_seconds(python: &str, setup: &Setup, model: ModelKind, threads: usize, budget: f64) -> f64 {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pytorch_train_step.py");
-    let (batch, threads, budget) = (batch.to_string(), threads.to_string(), budget.to_string());
+    let (batch, side) = (setup.batch.to_string(), setup.side.to_string());
+    let (threads, budget) = (threads.to_string(), budget.to_string());
+    let mut args = vec![script, "--model", model.name(), "--networks", setup.networks(), "--batch", &batch];
+    if setup.dataset == DatasetSpec::Shapes {
+        args.extend(["--image-size", &side]);
+    }
     let output = Command::new(python)
-        .args([script, "--model", model.name(), "--batch", &batch, "--threads", &threads, "--seconds", &budget])
+        .args(args)
+        .args(["--threads", &threads, "--seconds", &budget])
         .output()
         .unwrap_or_else(|e| panic!("{python}: {e}"));
     let text = String::from_utf8_lossy(&output.stdout);
@@ -115,7 +171,7 @@ fn pytorch_seconds(python: &str, model: ModelKind, batch: usize, threads: usize,
 /// Flex and PyTorch alternately, `rounds` times per model, each for `budget` seconds: the
 /// medians of their per-round medians in seconds per iteration, and the median and range of the
 /// per-round ratios (a round that a noisy machine slowed moves neither median).
-fn against_pytorch(python: &str, batch: usize, rounds: usize, budget: f64) {
+fn against_pytorch(python: &str, setup: &Setup, rounds: usize, budget: f64) {
     let found = Command::new(python).args(["-c", "import torch"]).output();
     if !found.is_ok_and(|o| o.status.success()) {
         println!("SKIPPED: {python} cannot import torch (pip install torch numpy)");
@@ -123,15 +179,16 @@ fn against_pytorch(python: &str, batch: usize, rounds: usize, budget: f64) {
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "flex against PyTorch (CPU, {threads} threads), batch {batch}, {rounds} alternating rounds of {budget} s each"
+        "flex against PyTorch (CPU, {threads} threads), {} networks, {} x {} images, batch {}, {rounds} alternating rounds of {budget} s each",
+        setup.networks(),
+        setup.side,
+        setup.side,
+        setup.batch
     );
     println!("{:<8} {:>9} {:>9} {:>13} {:>15}", "model", "flex", "pytorch", "flex/pytorch", "rounds' ratios");
     for model in MODELS {
-        let config = TrainConfig::new()
-            .with_regularizer(as_in_pytorch(model))
-            .with_batch_size(batch)
-            .with_device("flex".parse().expect("a backend"));
-        let mut trainer = Trainer::new(config, data()).expect("bench configuration");
+        let config = setup.config(model, as_in_pytorch(setup, model), "flex");
+        let mut trainer = Trainer::new(config, setup.data()).expect("bench configuration");
         for _ in 0..9 {
             trainer.step().expect("finite losses");
         }
@@ -141,7 +198,7 @@ fn against_pytorch(python: &str, batch: usize, rounds: usize, budget: f64) {
                 trainer.step().expect("finite losses");
             });
             ours.push(median.as_secs_f64());
-            theirs.push(pytorch_seconds(python, model, batch, threads, budget));
+            theirs.push(pytorch_seconds(python, setup, model, threads, budget));
             ratios.push(ours[ours.len() - 1] / theirs[theirs.len() - 1]);
         }
         ratios.sort_by(f64::total_cmp);

@@ -84,17 +84,38 @@ impl Hsic {
         x: Tensor<DX>,
         y: Tensor<DY>,
     ) -> Result<Tensor<1>, HsicError> {
-        let (x, y, dtype) = paired_samples(x, y, |m| self.estimator.check_samples(m))?;
-        Kernel::check_pair_widths(&self.kernel_x, &self.kernel_y, &x, &y)?;
-        #[cfg(any(feature = "wgpu", feature = "cuda"))]
-        if let Some(estimate) =
-            crate::fused::estimate(&self.kernel_x, &self.kernel_y, &self.estimator, self.scale_by_dim, &x, &y)
-        {
-            return Ok(estimate.cast(dtype));
+        let mut estimates = self.try_forward_each(x, vec![y])?;
+        Ok(estimates.pop().expect("one estimate per y"))
+    }
+
+    /// HSIC(x, y_t) for each `y_t` of `ys`, with `x`'s Gram matrix computed once: a regulariser
+    /// with one term per latent code measures every code against the same images, and `x`'s
+    /// side (images of thousands of pixels against codes of one) is most of a term's cost. The
+    /// values equal `try_forward(x, y_t)`'s; the gradients add up through the one Gram matrix
+    /// instead of one per term, so they agree to float rounding. The fused kernels (wgpu,
+    /// CUDA) run each pair whole.
+    pub fn try_forward_each<const DX: usize, const DY: usize>(
+        &self,
+        x: Tensor<DX>,
+        ys: Vec<Tensor<DY>>,
+    ) -> Result<Vec<Tensor<1>>, HsicError> {
+        let mut k = None;
+        let mut estimates = Vec::with_capacity(ys.len());
+        for y in ys {
+            let (x, y, dtype) = paired_samples(x.clone(), y, |m| self.estimator.check_samples(m))?;
+            Kernel::check_pair_widths(&self.kernel_x, &self.kernel_y, &x, &y)?;
+            #[cfg(any(feature = "wgpu", feature = "cuda"))]
+            if let Some(estimate) =
+                crate::fused::estimate(&self.kernel_x, &self.kernel_y, &self.estimator, self.scale_by_dim, &x, &y)
+            {
+                estimates.push(estimate.cast(dtype));
+                continue;
+            }
+            let k = k.get_or_insert_with(|| self.kernel_x.gram(x, self.scale_by_dim)).clone();
+            let l = self.kernel_y.gram(y, self.scale_by_dim);
+            estimates.push(self.estimator.estimate(k, l).cast(dtype));
         }
-        let k = self.kernel_x.gram(x, self.scale_by_dim);
-        let l = self.kernel_y.gram(y, self.scale_by_dim);
-        Ok(self.estimator.estimate(k, l).cast(dtype))
+        Ok(estimates)
     }
 
     /// HSIC(x, y) as a one-element tensor.
@@ -103,6 +124,15 @@ impl Hsic {
     /// If the batch sizes differ or the batch is too small for the estimator.
     pub fn forward<const DX: usize, const DY: usize>(&self, x: Tensor<DX>, y: Tensor<DY>) -> Tensor<1> {
         self.try_forward(x, y).unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    /// [`try_forward_each`](Self::try_forward_each): HSIC(x, y_t) for each `y_t`, `x`'s Gram
+    /// matrix computed once.
+    ///
+    /// # Panics
+    /// If a batch size differs from `x`'s or the batch is too small for the estimator.
+    pub fn forward_each<const DX: usize, const DY: usize>(&self, x: Tensor<DX>, ys: Vec<Tensor<DY>>) -> Vec<Tensor<1>> {
+        self.try_forward_each(x, ys).unwrap_or_else(|err| panic!("{err}"))
     }
 }
 

@@ -97,3 +97,58 @@ fn gradients_match_finite_differences_of_the_reference() {
         }
     }
 }
+
+/// `forward_each` (one Gram matrix of `x` for several `y`) against the reference term by term:
+/// each value, and the gradient of a weighted sum of the terms with respect to `x` and to each
+/// `y`, as a regulariser with one term per code takes it.
+#[test]
+fn forward_each_matches_the_reference_term_by_term() {
+    for Backend { name, device } in backends() {
+        let mut rng = Rng::new(13);
+        let (m, d_x) = (8, 5);
+        let x = rounded(&rng.uniform_matrix(m, d_x));
+        let ys: Vec<_> = [1, 1, 3].iter().map(|&d_y| rounded(&rng.dependent_on(&x, d_y, 0.5))).collect();
+        let weights = [0.5, 2.0, 1.0];
+        for (kx, ky) in [(Kernel::gaussian(1.3), Kernel::gaussian(0.7)), (Kernel::GaussianMedian, Kernel::Linear)] {
+            for estimator in &ESTIMATORS {
+                let what = format!("{name} {kx:?}/{ky:?} {estimator:?}");
+                let hsic = config(&kx, &ky, false, estimator).init();
+                let xt = tensor(&x, &device).require_grad();
+                let yts: Vec<_> = ys.iter().map(|y| tensor(y, &device).require_grad()).collect();
+                let estimates = hsic.forward_each(xt.clone(), yts.clone());
+                assert_eq!(estimates.len(), ys.len(), "{what}");
+                let rx = resolve(&kx, &x, false);
+                let mut total = None;
+                let mut expected_dx = vec![0.0; m * d_x];
+                for (t, (value, y)) in estimates.into_iter().zip(&ys).enumerate() {
+                    let ry = resolve(&ky, y, false);
+                    let expected = estimate(estimator, rx, ry, &x, y);
+                    let got = scalar(value.clone());
+                    assert!(
+                        (got - expected).abs() <= 1e-5 * expected.abs(),
+                        "{what} term {t}: {got:e} vs {expected:e}"
+                    );
+                    let dx = finite_difference(estimator, (rx, ry), &x, y, true);
+                    expected_dx.iter_mut().zip(dx).for_each(|(sum, d)| *sum += weights[t] * d);
+                    let weighted = value * weights[t];
+                    total = Some(match total {
+                        Some(sum) => sum + weighted,
+                        None => weighted,
+                    });
+                }
+                let gradients = total.expect("terms").backward();
+                let mut checks = vec![(values(xt.grad(&gradients).expect("d/dx")), expected_dx, "x".to_string())];
+                for (t, (yt, y)) in yts.iter().zip(&ys).enumerate() {
+                    let dy = finite_difference(estimator, (rx, resolve(&ky, y, false)), &x, y, false);
+                    let expected = dy.iter().map(|d| weights[t] * d).collect();
+                    checks.push((values(yt.grad(&gradients).expect("d/dy")), expected, format!("y{t}")));
+                }
+                for (got, expected, wrt) in checks {
+                    let scale = expected.iter().fold(0.0f64, |a: f64, v: &f64| a.max(v.abs()));
+                    let error = got.iter().zip(&expected).fold(0.0f64, |a, (g, e)| a.max((g - e).abs()));
+                    assert!(error <= 1e-3 * scale + 1e-7, "{what} d/d{wrt}: max error {error:e} vs {scale:e}");
+                }
+            }
+        }
+    }
+}

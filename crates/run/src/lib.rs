@@ -8,6 +8,7 @@
 
 pub mod checkpoint;
 mod config;
+mod dataset_defaults;
 mod error;
 pub mod files;
 mod legacy;
@@ -20,6 +21,7 @@ pub use config::{
     DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule, MAX_IMAGE_SIZE, ModelKind, Regularizer, TrainConfig,
     default_hsic, default_hsic_terms, default_lambda_schedule,
 };
+pub use dataset_defaults::DatasetDefaults;
 pub use error::RunError;
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 
 use burn::prelude::*;
 use burn::tensor::activation::softplus;
-use hsic::{Hsic, flatten_samples};
+use hsic::{Hsic, HsicConfig, flatten_samples};
 use hsic_infogan_models::Latent;
 /// InfoGAN's L_I, beside the losses it is added to.
 pub use hsic_infogan_models::info_loss;
@@ -32,7 +32,10 @@ pub fn codes(latent: &Latent, group: CodeGroup, device: &Device) -> Tensor<2> {
 
 /// The HSIC terms of a run, built once.
 pub struct HsicTerms {
-    terms: Vec<(HsicTerm, Hsic)>,
+    terms: Vec<HsicTerm>,
+    /// The terms with equal settings on the same input, by index, and their loss: one Gram
+    /// matrix of the images per group ([`Hsic::forward_each`]), as for one term per code.
+    groups: Vec<(Hsic, HsicInput, Vec<usize>)>,
 }
 
 /// `sum_t lambda_t(e) * HSIC_t`, the unweighted sum of the HSIC values, and each term's value.
@@ -59,11 +62,26 @@ impl HsicInputs {
     }
 }
 
+/// Whether two terms' settings give the same loss (the kernel on the codes included).
+fn same_hsic(a: &HsicConfig, b: &HsicConfig) -> bool {
+    a.kernel_x == b.kernel_x
+        && a.kernel_y == b.kernel_y
+        && a.estimator == b.estimator
+        && a.scale_by_dim == b.scale_by_dim
+}
+
 impl HsicTerms {
     /// The configs were validated by [`TrainConfig::validate`](crate::TrainConfig::validate).
     pub fn new(terms: &[HsicTerm]) -> Self {
-        let terms = terms.iter().map(|t| (t.clone(), t.hsic.init())).collect();
-        Self { terms }
+        let mut groups: Vec<(&HsicConfig, HsicInput, Vec<usize>)> = Vec::new();
+        for (index, term) in terms.iter().enumerate() {
+            match groups.iter_mut().find(|(hsic, input, _)| same_hsic(hsic, &term.hsic) && *input == term.input) {
+                Some((_, _, members)) => members.push(index),
+                None => groups.push((&term.hsic, term.input, vec![index])),
+            }
+        }
+        let groups = groups.into_iter().map(|(hsic, input, members)| (hsic.init(), input, members)).collect();
+        Self { terms: terms.to_vec(), groups }
     }
 
     /// The terms at fractional epoch `epoch` (which sets each term's scheduled lambda).
@@ -72,15 +90,22 @@ impl HsicTerms {
         let pixels = flatten_samples(inputs.images);
         let mut weighted = Tensor::<1>::zeros([1], &device);
         let mut unweighted = Tensor::<1>::zeros([1], &device);
-        let mut terms = Vec::with_capacity(self.terms.len());
-        for (term, hsic) in &self.terms {
-            let x = match term.input {
+        let mut values = vec![None; self.terms.len()];
+        for (hsic, input, members) in &self.groups {
+            let x = match input {
                 HsicInput::Pixels => pixels.clone(),
                 HsicInput::Features => {
                     inputs.features.clone().expect("an HSIC term on D's features is given D's features")
                 }
             };
-            let value = hsic.forward(x, codes(latent, term.codes, &device));
+            let ys = members.iter().map(|&t| codes(latent, self.terms[t].codes, &device)).collect();
+            for (&t, value) in members.iter().zip(hsic.forward_each(x, ys)) {
+                values[t] = Some(value);
+            }
+        }
+        let mut terms = Vec::with_capacity(self.terms.len());
+        for (term, value) in self.terms.iter().zip(values) {
+            let value = value.expect("every term is in a group");
             weighted = weighted + value.clone().mul_scalar(term.lambda_at(epoch));
             unweighted = unweighted + value.clone();
             terms.push(value.detach());

@@ -9,7 +9,7 @@ use burn::prelude::*;
 use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, LatentConfig, Rng};
 use hsic_infogan_train::losses::{HsicInputs, HsicTerms, info_loss};
-use hsic_infogan_train::{HsicInput, HsicTerm, LambdaSchedule};
+use hsic_infogan_train::{CodeGroup, HsicInput, HsicTerm, LambdaSchedule};
 
 use common::DIMS;
 
@@ -165,6 +165,46 @@ fn hsic_terms_read_pixels_or_d_features_and_weigh_them_by_the_schedule() {
         assert!((weighted - expected).abs() < 1e-4 * expected, "epoch {epoch}: {weighted} vs {expected}");
         let sum = on_pixels + on_features;
         assert!((unweighted - sum).abs() < 1e-4 * sum, "epoch {epoch}: {unweighted} vs {sum}");
+    }
+}
+
+/// Terms with the same settings on the same input share the images' Gram matrix: each term's
+/// value must still be its own code's, in the config's order, whatever terms lie between.
+#[test]
+fn terms_that_share_a_gram_matrix_keep_their_own_codes_and_order() {
+    let device = Device::flex();
+    let layout = LatentConfig::new().with_noise(2).with_categorical(vec![3]).with_continuous(2);
+    let mut rng = Rng::new(21);
+    let (batch, pixels_wide, features_wide) = (7, DIMS.iter().product::<usize>(), 4);
+    let latent = layout.sample(batch, &mut rng);
+    let pixels: Vec<f64> = (0..batch * pixels_wide).map(|_| rng.uniform()).collect();
+    let features: Vec<f64> = (0..batch * features_wide).map(|_| rng.normal()).collect();
+    let continuous = rows(&latent.continuous.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), 2);
+    let code = |j: usize| continuous.iter().map(|row| vec![row[j]]).collect::<Vec<_>>();
+    let all = rows(&latent.codes().into_iter().map(f64::from).collect::<Vec<_>>(), layout.code_size());
+    let expected = [
+        linear_hsic(&rows(&pixels, pixels_wide), &code(1)),
+        linear_hsic(&rows(&features, features_wide), &all),
+        linear_hsic(&rows(&pixels, pixels_wide), &code(0)),
+    ];
+
+    let linear =
+        HsicConfig::new().with_kernel_x(Kernel::Linear).with_kernel_y(Kernel::Linear).with_estimator(Estimator::Biased);
+    let terms = HsicTerms::new(&[
+        HsicTerm::new().with_hsic(linear.clone()).with_codes(CodeGroup::ContinuousCode(1)),
+        HsicTerm::new().with_hsic(linear.clone()).with_input(HsicInput::Features),
+        HsicTerm::new().with_hsic(linear).with_codes(CodeGroup::ContinuousCode(0)),
+    ]);
+    let [c, h, w] = DIMS;
+    let inputs = HsicInputs {
+        images: tensor(&pixels, [batch, pixels_wide], &device).reshape([batch, c, h, w]),
+        features: Some(tensor(&features, [batch, features_wide], &device)),
+    };
+    let value = terms.forward(inputs, &latent, 0.0);
+    assert_eq!(value.terms.len(), expected.len());
+    for (t, (got, expected)) in value.terms.into_iter().zip(expected).enumerate() {
+        let got = got.into_scalar::<f32>() as f64;
+        assert!((got - expected).abs() < 1e-4 * expected.abs(), "term {t}: {got} vs {expected}");
     }
 }
 

@@ -5,8 +5,8 @@ use hsic::{HsicConfig, Kernel};
 use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_models::{LatentConfig, Networks};
 use hsic_infogan_train::{
-    CodeGroup, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, HsicInput, HsicTerm,
-    LambdaSchedule, ModelKind, Regularizer, TrainConfig, default_lambda_schedule,
+    CodeGroup, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, DatasetDefaults, HsicInput, HsicTerm, LambdaSchedule, ModelKind,
+    Regularizer, TrainConfig, default_lambda_schedule,
 };
 
 use crate::cli::shared::{DeviceArg, EstimatorArg, absolute};
@@ -151,53 +151,6 @@ fn parse_categorical(text: &str) -> Result<Categorical, String> {
 
 fn parse_networks(name: &str) -> Result<Networks, String> {
     name.parse()
-}
-
-/// The defaults that depend on the dataset: InfoGAN's MNIST setup, or for `shapes` InfoGAN-CR's
-/// dSprites setup (fjxmlzn/InfoGAN-CR, `InfoGAN-CR_dSprites/config.py`: 5 regularised uniform
-/// codes, 5 unregularised noise dimensions, batch 64, info weight 0.05). Not taken: its noise is
-/// U(-1, 1) where this project draws z from N(0, 1), and its D learns at 2e-3, which it can
-/// afford with spectral normalisation; without it, D's loss fell to 1e-5 within 10 iterations
-/// and stayed there in HSIC-InfoGAN runs (at 2e-4, MNIST's rate, it stays near 0.6).
-/// HSIC-InfoGAN: one term per continuous code of weight 0.02 (0.1 in all), which scored above one
-/// term of weight 0.1 on four of the six metrics and level on the other two after 600 iterations
-/// (one seed each; docs/evaluation.md).
-struct DatasetDefaults {
-    networks: Networks,
-    batch_size: usize,
-    noise: usize,
-    categorical: Vec<usize>,
-    continuous: usize,
-    info_continuous_weight: f64,
-    lambda: f64,
-    hsic_per_code: bool,
-}
-
-impl DatasetDefaults {
-    fn of(dataset: &DatasetSpec) -> Self {
-        match dataset {
-            DatasetSpec::Shapes => Self {
-                networks: Networks::Dsprites,
-                batch_size: 64,
-                noise: 5,
-                categorical: Vec::new(),
-                continuous: 5,
-                info_continuous_weight: 0.05,
-                lambda: 0.02,
-                hsic_per_code: true,
-            },
-            _ => Self {
-                networks: Networks::InfoGan,
-                batch_size: 100,
-                noise: 62,
-                categorical: vec![10],
-                continuous: 2,
-                info_continuous_weight: DEFAULT_INFO_CONTINUOUS_WEIGHT,
-                lambda: DEFAULT_LAMBDA,
-                hsic_per_code: false,
-            },
-        }
-    }
 }
 
 /// The flags of the per-group terms, refused beside `--hsic-joint`.
@@ -367,5 +320,33 @@ fn kernel(arg: KernelArg, sigma: f64, one_hot: usize) -> Kernel {
         KernelArg::Median => Kernel::GaussianMedian,
         KernelArg::Linear => Kernel::Linear,
         KernelArg::Product => Kernel::product(one_hot, Kernel::Linear, Kernel::gaussian(sigma)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Train {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    /// The bench and other programs build a dataset's runs from [`DatasetDefaults`]: they must
+    /// train what `train --dataset D --model M` trains.
+    #[test]
+    fn without_other_flags_a_dataset_and_model_train_the_library_defaults() {
+        for dataset in ["mnist", "shapes"] {
+            for model in ["gan", "infogan", "hsic"] {
+                let flags = Train::try_parse_from(["train", "--dataset", dataset, "--model", model]).expect("flags");
+                let library =
+                    DatasetDefaults::config(&dataset.parse().expect("dataset"), model.parse().expect("model"));
+                let json = |config: &TrainConfig| serde_json::to_value(config).expect("config as JSON");
+                assert_eq!(json(&flags.settings.config()), json(&library), "--dataset {dataset} --model {model}");
+            }
+        }
     }
 }
