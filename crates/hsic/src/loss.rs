@@ -11,7 +11,7 @@ use crate::{Estimator, HsicError, Kernel};
 /// The defaults (biased estimator, median-heuristic kernels) are the textbook HSIC. For a
 /// training loss choose [`Estimator::Normalized`] and fixed widths: the median kernel reads the
 /// batch's distances back to the host on every call (one device sync).
-#[derive(Config, Debug)]
+#[derive(Config, Debug, PartialEq)]
 pub struct HsicConfig {
     /// Kernel on the first input (e.g. the images).
     #[config(default = "Kernel::GaussianMedian")]

@@ -62,20 +62,12 @@ impl HsicInputs {
     }
 }
 
-/// Whether two terms' settings give the same loss (the kernel on the codes included).
-fn same_hsic(a: &HsicConfig, b: &HsicConfig) -> bool {
-    a.kernel_x == b.kernel_x
-        && a.kernel_y == b.kernel_y
-        && a.estimator == b.estimator
-        && a.scale_by_dim == b.scale_by_dim
-}
-
 impl HsicTerms {
     /// The configs were validated by [`TrainConfig::validate`](crate::TrainConfig::validate).
     pub fn new(terms: &[HsicTerm]) -> Self {
         let mut groups: Vec<(&HsicConfig, HsicInput, Vec<usize>)> = Vec::new();
         for (index, term) in terms.iter().enumerate() {
-            match groups.iter_mut().find(|(hsic, input, _)| same_hsic(hsic, &term.hsic) && *input == term.input) {
+            match groups.iter_mut().find(|(hsic, input, _)| **hsic == term.hsic && *input == term.input) {
                 Some((_, _, members)) => members.push(index),
                 None => groups.push((&term.hsic, term.input, vec![index])),
             }

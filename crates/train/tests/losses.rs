@@ -129,15 +129,34 @@ fn tensor(values: &[f64], shape: [usize; 2], device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(flat, shape), device)
 }
 
+/// A batch of latents (2 noise, one 3-way code, 2 continuous codes) with random pixels in
+/// [0, 1] and normal D features, for the HSIC terms.
+struct Batch {
+    layout: LatentConfig,
+    latent: Latent,
+    batch: usize,
+    pixels_wide: usize,
+    pixels: Vec<f64>,
+    features_wide: usize,
+    features: Vec<f64>,
+}
+
+impl Batch {
+    fn draw(seed: u64, batch: usize, features_wide: usize) -> Self {
+        let layout = LatentConfig::new().with_noise(2).with_categorical(vec![3]).with_continuous(2);
+        let mut rng = Rng::new(seed);
+        let pixels_wide = DIMS.iter().product::<usize>();
+        let latent = layout.sample(batch, &mut rng);
+        let pixels = (0..batch * pixels_wide).map(|_| rng.uniform()).collect();
+        let features = (0..batch * features_wide).map(|_| rng.normal()).collect();
+        Self { layout, latent, batch, pixels_wide, pixels, features_wide, features }
+    }
+}
+
 #[test]
 fn hsic_terms_read_pixels_or_d_features_and_weigh_them_by_the_schedule() {
     let device = Device::flex();
-    let layout = LatentConfig::new().with_noise(2).with_categorical(vec![3]).with_continuous(2);
-    let mut rng = Rng::new(9);
-    let (batch, pixels_wide, features_wide) = (6, DIMS.iter().product::<usize>(), 5);
-    let latent = layout.sample(batch, &mut rng);
-    let pixels: Vec<f64> = (0..batch * pixels_wide).map(|_| rng.uniform()).collect();
-    let features: Vec<f64> = (0..batch * features_wide).map(|_| rng.normal()).collect();
+    let Batch { layout, latent, batch, pixels_wide, pixels, features_wide, features } = Batch::draw(9, 6, 5);
     let codes: Vec<f64> = latent.codes().into_iter().map(f64::from).collect();
     let code_rows = rows(&codes, layout.code_size());
     let on_pixels = linear_hsic(&rows(&pixels, pixels_wide), &code_rows);
@@ -173,12 +192,7 @@ fn hsic_terms_read_pixels_or_d_features_and_weigh_them_by_the_schedule() {
 #[test]
 fn terms_that_share_a_gram_matrix_keep_their_own_codes_and_order() {
     let device = Device::flex();
-    let layout = LatentConfig::new().with_noise(2).with_categorical(vec![3]).with_continuous(2);
-    let mut rng = Rng::new(21);
-    let (batch, pixels_wide, features_wide) = (7, DIMS.iter().product::<usize>(), 4);
-    let latent = layout.sample(batch, &mut rng);
-    let pixels: Vec<f64> = (0..batch * pixels_wide).map(|_| rng.uniform()).collect();
-    let features: Vec<f64> = (0..batch * features_wide).map(|_| rng.normal()).collect();
+    let Batch { layout, latent, batch, pixels_wide, pixels, features_wide, features } = Batch::draw(21, 7, 4);
     let continuous = rows(&latent.continuous.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), 2);
     let code = |j: usize| continuous.iter().map(|row| vec![row[j]]).collect::<Vec<_>>();
     let all = rows(&latent.codes().into_iter().map(f64::from).collect::<Vec<_>>(), layout.code_size());
