@@ -1,5 +1,6 @@
 //! dSprites runs (`--dataset shapes`): the literature's setup as the default, and `eval`'s
-//! disentanglement metrics on rendered images, by Q and by the post-hoc encoder.
+//! disentanglement metrics on rendered images, by Q and by the post-hoc encoder, and FID on the
+//! factor classifier's features.
 
 mod common;
 
@@ -142,23 +143,20 @@ fn eval_of_a_shapes_run_writes_the_six_metrics_by_q_and_by_the_encoder() {
         "--out",
         run_arg,
     ]);
-    let printed = succeed(&[
-        "eval",
-        "--run",
-        run_arg,
-        "--encoder-steps",
-        "3",
-        "--metric-votes",
-        "40",
-        "--metric-points",
-        "400",
-        "--seed",
-        "7",
-    ]);
-    for row in ["Q: FactorVAE / MIG / DCI-D", "encoder: FactorVAE / MIG / DCI-D", "Q: codes capture"] {
+    let no_classifier = dir.path().join("no-classifier");
+    let sizes = ["--metric-votes", "40", "--metric-points", "400", "--seed", "7"];
+    let eval = |extra: &[&str]| succeed(&[&["eval", "--run", run_arg][..], &sizes, extra].concat());
+    let printed = eval(&["--encoder-steps", "3", "--classifier", no_classifier.to_str().unwrap()]);
+    for row in [
+        "Q: FactorVAE / MIG / DCI-D",
+        "encoder: FactorVAE / MIG / DCI-D",
+        "Q: codes capture",
+        "no dSprites factor classifier",
+    ] {
         assert!(printed.contains(row), "{row}: {printed}");
     }
     let report = dsprites::load(&run).unwrap();
+    assert!(report.image_quality.is_none());
     assert_eq!(report.iteration, 2);
     assert_eq!(report.factors, ["shape", "scale", "orientation", "posX", "posY"]);
     assert_eq!((report.sizes.seed, report.sizes.factor_vae.num_train, report.sizes.num_train), (7, 40, 400));
@@ -189,4 +187,19 @@ fn eval_of_a_shapes_run_writes_the_six_metrics_by_q_and_by_the_encoder() {
         let png = run.join(format!("mutual_information_{name}.png"));
         assert!(image::open(&png).is_ok(), "{}", png.display());
     }
+
+    // With a factor classifier, eval scores image quality too: FID of the generated shapes
+    // against real ones, above the floor of two real draws.
+    let classifier = dir.path().join("classifier");
+    let classifier_arg = classifier.to_str().unwrap();
+    let trained = succeed(&["classifier", "train", "--dataset", "shapes", "--steps", "3", "--out", classifier_arg]);
+    assert!(trained.contains("test accuracy shape"), "{trained}");
+    let printed = eval(&["--no-encoder", "--n", "300", "--classifier", classifier_arg]);
+    assert!(printed.contains("FID (factor classifier features)"), "{printed}");
+    let quality = dsprites::load(&run).unwrap().image_quality.expect("scored with a classifier");
+    assert_eq!((quality.samples, quality.classifier_accuracy.len()), (300, 5));
+    assert!(quality.fid_floor >= 0.0 && quality.fid > quality.fid_floor, "{quality:?}");
+    let table = succeed(&["compare", run_arg, "--out", out.to_str().unwrap()]);
+    let cell = format!("{:.2} ({:.2})", quality.fid, quality.fid_floor);
+    assert!(table.contains("FID (two real draws)") && table.contains(&cell), "{cell}: {table}");
 }

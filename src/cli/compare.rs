@@ -77,6 +77,7 @@ fn dsprites_table(runs: &[PathBuf]) -> Result<String, Box<dyn std::error::Error>
         let encoder = d.encoder.as_ref().map(|e| &e.scores);
         let mut row = run_cells(run, report.epochs)?;
         row.extend([cells(d.q.as_ref()), cells(encoder)]);
+        row.push(report.image_quality.as_ref().map_or("—".into(), |q| format!("{:.2} ({:.2})", q.fid, q.fid_floor)));
         row.push(encoder.or(d.q.as_ref()).map_or("—".into(), |s| s.captures.join(", ")));
         body.push(row);
     }
@@ -85,6 +86,7 @@ fn dsprites_table(runs: &[PathBuf]) -> Result<String, Box<dyn std::error::Error>
         [
             "Q: FactorVAE / MIG / DCI-D",
             "encoder: FactorVAE / MIG / DCI-D",
+            "FID (two real draws)",
             "factor each code captures (encoder, else Q)",
         ]
         .map(String::from),
@@ -93,7 +95,8 @@ fn dsprites_table(runs: &[PathBuf]) -> Result<String, Box<dyn std::error::Error>
     table.push_str(&format!(
         "\nScored on rendered dSprites images against their five factors (`eval`, see \
          docs/evaluation.md): FactorVAE score, MIG and DCI disentanglement, by InfoGAN's Q network \
-         and by a post-hoc encoder trained on the run's generated images. {RUN_NOTE}\n"
+         and by a post-hoc encoder trained on the run's generated images; FID on the dSprites factor \
+         classifier's features, beside the FID between two real draws. {RUN_NOTE}\n"
     ));
     Ok(table)
 }

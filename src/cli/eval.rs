@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use hsic_infogan_data::DatasetSpec;
-use hsic_infogan_eval::dsprites::{self, DspritesOptions, DspritesReport, MetricSizes, Scores};
-use hsic_infogan_eval::encoder;
+use hsic_infogan_eval::dsprites::{self, DspritesOptions, DspritesReport, MetricSizes, QualityOptions, Scores};
 use hsic_infogan_eval::report::{self, EpochMeans, EvalReport, change_draws};
 use hsic_infogan_eval::scores::{CategoricalScore, ContinuousScore, RealDigitScore};
 use hsic_infogan_eval::{EvalOptions, Evaluator};
+use hsic_infogan_eval::{classifier, encoder, factor_classifier};
 
 use super::shared::{DataDirArg, EncoderArg, Hint, RunDeviceArg, format_table};
 use crate::progress::StatusLine;
@@ -29,7 +29,8 @@ pub struct EvalArgs {
     device: RunDeviceArg,
     #[command(flatten)]
     data_dir: DataDirArg,
-    /// Folder of the trained classifier [default: ~/.cache/hsic-infogan/classifier].
+    /// Folder of the trained classifiers (MNIST's; dSprites' factor classifier for the FID of
+    /// shapes runs) [default: ~/.cache/hsic-infogan/classifier].
     #[arg(long)]
     classifier: Option<PathBuf>,
     #[command(flatten)]
@@ -196,8 +197,24 @@ fn run_dsprites(args: &EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(points) = args.metric_points {
         sizes = sizes.with_points(points);
     }
-    let options = DspritesOptions { sizes, encoder: args.encoder.recipe(dsprites::encoder_recipe()) };
     let trained = hsic_infogan_train::run::load_generator(&args.run, args.device.device.as_deref())?;
+    let classifier_dir = match &args.classifier {
+        Some(dir) => dir.clone(),
+        None => classifier::cache_dir()?,
+    };
+    let quality = factor_classifier::load(&classifier_dir, &trained.device)?.map(|(classifier, info)| QualityOptions {
+        classifier,
+        info,
+        samples: args.n,
+    });
+    if quality.is_none() {
+        eprintln!(
+            "no dSprites factor classifier in {}: image quality (FID) is skipped; \
+             `hsic-infogan classifier train --dataset shapes` trains one",
+            classifier_dir.display()
+        );
+    }
+    let options = DspritesOptions { sizes, encoder: args.encoder.recipe(dsprites::encoder_recipe()), quality };
     eprintln!("scoring {} against the dSprites factors ...", args.run.display());
     let steps = options.encoder.as_ref().map_or(0, |recipe| recipe.steps);
     let mut line = StatusLine::new();
@@ -255,6 +272,19 @@ fn dsprites_rows(report: &DspritesReport) -> Vec<Vec<String>> {
             ),
         ],
     ];
+    if let Some(quality) = &report.image_quality {
+        let accuracy: Vec<String> = report
+            .factors
+            .iter()
+            .zip(&quality.classifier_accuracy)
+            .map(|(factor, a)| format!("{factor} {:.1}%", 100.0 * a))
+            .collect();
+        rows.push(vec![
+            "FID (factor classifier features)".into(),
+            format!("{:.3} on {} samples (two real draws: {:.3})", quality.fid, quality.samples, quality.fid_floor),
+        ]);
+        rows.push(vec!["factor classifier".into(), format!("test accuracy {}", accuracy.join(", "))]);
+    }
     if let Some(encoder) = &report.disentanglement.encoder {
         rows.push(vec![
             "encoder".into(),

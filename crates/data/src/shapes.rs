@@ -48,8 +48,9 @@
 use std::f64::consts::TAU;
 
 use burn::data::dataset::{Dataset, DatasetError};
+use burn::prelude::*;
 
-use crate::ImageItem;
+use crate::{ImageItem, unit_tensor};
 
 /// Width and height of every image.
 pub const SHAPES_SIZE: usize = 64;
@@ -204,6 +205,11 @@ fn inside(shape: usize, u: f64, v: f64) -> bool {
             r * r * r - x * x * y * y * y <= 0.0
         }
     }
+}
+
+/// The images of `factors`, `[n, 1, 64, 64]` in [0, 1].
+pub fn render_batch(factors: &[Factors], device: &Device) -> Tensor<4> {
+    unit_tensor(factors.iter().flat_map(Factors::render), [factors.len(), 1, SHAPES_SIZE, SHAPES_SIZE], device)
 }
 
 /// All [`SHAPES_LEN`] shapes as a Burn dataset: 1 x 64 x 64 images, labelled with the shape,

@@ -196,11 +196,22 @@ pub fn cache_dir() -> Result<PathBuf, EvalError> {
 
 /// Writes `mnist.bpk` and `mnist.json` into `dir`, each through a temporary name.
 pub fn save(classifier: &Classifier, info: &ClassifierInfo, dir: &Path) -> Result<(), EvalError> {
+    save_cached(classifier, info, dir, "mnist")
+}
+
+/// Writes `network`'s weights (eval mode) to `dir/NAME.bpk` and `info` to `dir/NAME.json`, each
+/// through a temporary name.
+pub(crate) fn save_cached<M: Module, C: Config>(
+    network: &M,
+    info: &C,
+    dir: &Path,
+    name: &str,
+) -> Result<(), EvalError> {
     std::fs::create_dir_all(dir).map_err(RunError::io(dir))?;
-    let weights = dir.join("mnist.bpk");
-    let bytes = classifier.valid().into_record().into_bytes().map_err(|e| RunError::run(&weights, e))?;
+    let weights = dir.join(format!("{name}.bpk"));
+    let bytes = network.valid().into_record().into_bytes().map_err(|e| RunError::run(&weights, e))?;
     files::write_atomic(&weights, &*bytes)?;
-    Ok(files::save_config(info, &dir.join("mnist.json"))?)
+    Ok(files::save_config(info, &dir.join(format!("{name}.json")))?)
 }
 
 /// The cached classifier (eval mode) and its info.

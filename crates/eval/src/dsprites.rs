@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use burn::prelude::*;
 use hsic_infogan_data::DatasetSpec;
-use hsic_infogan_data::shapes::{Factor, Factors, SHAPES_SIZE};
+use hsic_infogan_data::shapes::{Factor, Factors, SHAPES_SIZE, render_batch};
 use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Latent, Networks, Rng};
 use hsic_infogan_run::{self as run, files};
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,8 @@ use crate::disentanglement::mutual_info::{MiMatrix, mi_matrix};
 use crate::disentanglement::sap::{SapScore, sap_of_points};
 use crate::disentanglement::{GroundTruth, draw_points};
 use crate::encoder::{self, EncoderConfig};
+use crate::factor_classifier::{self, FactorClassifier, FactorClassifierInfo};
+use crate::fid::{Gaussian, frechet_distance};
 
 /// The metrics' sample sizes and seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +144,30 @@ pub struct DspritesReport {
     pub factors: Vec<String>,
     pub sizes: MetricSizes,
     pub disentanglement: Disentanglement,
+    /// FID on the factor classifier's features; `None` without a classifier (and in the files
+    /// written before the score existed).
+    #[serde(default)]
+    pub image_quality: Option<ImageQuality>,
 }
+
+/// The generated shapes' image quality: FID between Gaussians fitted to the
+/// [factor classifier](factor_classifier)'s features of real and of generated images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageQuality {
+    /// FID of `samples` generated images (latents drawn with the metrics' seed) against as many
+    /// real ones (factors drawn with [`REAL_SEED`]).
+    pub fid: f64,
+    /// FID between that real draw and a second one (seed `REAL_SEED + 1`): the score of a
+    /// generator that draws dSprites exactly, at this sample size.
+    pub fid_floor: f64,
+    pub samples: usize,
+    /// The classifier's test accuracy per factor, in the report's factor order.
+    pub classifier_accuracy: Vec<f64>,
+    pub seconds: f64,
+}
+
+/// Seed of the real images the generated ones are compared with.
+pub const REAL_SEED: u64 = 0;
 
 /// The scores of each representation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,6 +184,17 @@ pub struct DspritesOptions {
     pub sizes: MetricSizes,
     /// The post-hoc encoder's recipe; `None` skips the encoder.
     pub encoder: Option<EncoderConfig>,
+    /// The factor classifier and the number of samples for the image-quality score; `None`
+    /// skips it.
+    pub quality: Option<QualityOptions>,
+}
+
+/// What the image-quality score needs.
+#[derive(Debug, Clone)]
+pub struct QualityOptions {
+    pub classifier: FactorClassifier,
+    pub info: FactorClassifierInfo,
+    pub samples: usize,
 }
 
 /// Rendered dSprites images seen through a network: the metrics' ground truth.
@@ -176,14 +212,8 @@ impl GroundTruth for Rendered<'_> {
     }
 
     fn represent(&mut self, factors: &[Vec<usize>]) -> Result<Vec<Vec<f64>>, Self::Error> {
-        let pixels: Vec<f32> = factors
-            .iter()
-            .flat_map(|row| Factors(std::array::from_fn(|k| row[k])).render())
-            .map(|p| f32::from(p) / 255.0)
-            .collect();
-        let images =
-            Tensor::<4>::from_data(TensorData::new(pixels, [factors.len(), 1, SHAPES_SIZE, SHAPES_SIZE]), self.device);
-        let codes = (self.network)(images);
+        let factors: Vec<Factors> = factors.iter().map(|row| Factors(std::array::from_fn(|k| row[k]))).collect();
+        let codes = (self.network)(render_batch(&factors, self.device));
         let [_, width] = codes.dims();
         let values: Vec<f32> = codes.into_data().try_to_vec().expect("f32 codes");
         Ok(values.chunks(width).map(|row| row.iter().map(|&v| f64::from(v)).collect()).collect())
@@ -265,12 +295,40 @@ pub fn evaluate(
         }
         _ => None,
     };
+    let image_quality = match &options.quality {
+        Some(quality) => Some(image_quality(trained, quality, options.sizes.seed)?),
+        None => None,
+    };
     Ok(DspritesReport {
         iteration: trained.state.iteration,
         epochs: trained.state.iteration as f64 / trained.state.iters_per_epoch.max(1) as f64,
         factors: Factor::ALL.iter().map(|f| f.name().to_string()).collect(),
         sizes: options.sizes.clone(),
         disentanglement: Disentanglement { q, encoder },
+        image_quality,
+    })
+}
+
+/// FID of `quality.samples` images of the run's generator (latents drawn with `seed`).
+fn image_quality(
+    trained: &run::TrainedGenerator,
+    quality: &QualityOptions,
+    seed: u64,
+) -> Result<ImageQuality, EvalError> {
+    let start = Instant::now();
+    let (classifier, n, device) = (&quality.classifier, quality.samples, &trained.device);
+    let real = factor_classifier::real_gaussian(classifier, n, REAL_SEED, device)?;
+    let floor = factor_classifier::real_gaussian(classifier, n, REAL_SEED + 1, device)?;
+    let layout = &trained.config.latent;
+    let mut rng = Rng::new(seed);
+    let chunks = trained.generator.sample_chunks(layout, n, 500, &mut rng, device).map(|(_, images)| images);
+    let fake = Gaussian::fit(factor_classifier::features(classifier, chunks)?.view());
+    Ok(ImageQuality {
+        fid: frechet_distance(&real, &fake),
+        fid_floor: frechet_distance(&real, &floor),
+        samples: n,
+        classifier_accuracy: quality.info.test_accuracy.clone(),
+        seconds: start.elapsed().as_secs_f64(),
     })
 }
 
