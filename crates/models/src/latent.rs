@@ -100,6 +100,28 @@ impl Latent {
         }
     }
 
+    /// The first `samples` latents, then for each continuous code k the same latents with code k
+    /// moved by `step` (`(continuous + 1) x samples` in all): G's finite differences along each
+    /// code.
+    pub fn with_codes_moved(&self, samples: usize, step: f32) -> Latent {
+        assert!(samples <= self.batch, "{samples} samples of a batch of {}", self.batch);
+        let (noise, groups, codes) = (self.layout.noise, self.layout.categorical.len(), self.layout.continuous);
+        let copies = codes + 1;
+        let mut continuous = self.continuous[..samples * codes].repeat(copies);
+        for k in 0..codes {
+            for i in 0..samples {
+                continuous[((k + 1) * samples + i) * codes + k] += step;
+            }
+        }
+        Self {
+            layout: self.layout.clone(),
+            batch: copies * samples,
+            noise: self.noise[..samples * noise].repeat(copies),
+            categories: self.categories[..samples * groups].repeat(copies),
+            continuous,
+        }
+    }
+
     /// The one-hot encoding of the categorical codes, `[batch, one_hot_size]`, row-major.
     pub fn one_hot(&self) -> Vec<f32> {
         let groups = &self.layout.categorical;

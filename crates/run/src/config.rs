@@ -344,6 +344,26 @@ pub struct TrainConfig {
     /// the last epochs compares settings better than the last checkpoint's alone [default:
     /// none; optional so older configs load].
     pub keep_epochs: Option<usize>,
+    /// A penalty on G for continuous codes that move the images the same way, for any model
+    /// [default: none; optional so older configs load].
+    pub orthogonality: Option<Orthogonality>,
+}
+
+/// G's continuous codes asked to move the images in different directions: `weight` x the mean,
+/// over the first `samples` latents of the batch and the pairs of continuous codes j < k, of
+/// cos²(Δ_j, Δ_k), with Δ_k = G(z, c + step e_k) - G(z, c), is added to G's loss. It is
+/// OroJaR's orthogonal-Jacobian penalty (Wei et al. 2021) by finite differences and normalised,
+/// so it asks the codes' effects to differ without shrinking them: two codes that both move
+/// a shape up score 1, codes that move it up and across score about 0. The images come from one
+/// extra forward pass of G on the `samples` latents and their `codes x samples` moved copies.
+#[derive(Config, Debug, Copy, PartialEq)]
+pub struct Orthogonality {
+    pub weight: f64,
+    /// How far each code is moved (the codes are U(-1, 1)).
+    #[config(default = 0.1)]
+    pub step: f64,
+    #[config(default = 8)]
+    pub samples: usize,
 }
 
 /// The largest side image folders are resized to: G's second layer holds 8192 weights per
@@ -412,6 +432,26 @@ impl TrainConfig {
         for (name, value) in [("beta1", self.beta1), ("beta2", self.beta2)] {
             if !(0.0..1.0).contains(&value) {
                 return bad(format!("{name} must be in [0, 1), got {value}"));
+            }
+        }
+        if let Some(o) = &self.orthogonality {
+            if self.latent.continuous < 2 {
+                return bad(format!(
+                    "orthogonality compares the effects of continuous codes, which needs at least 2, got {}",
+                    self.latent.continuous
+                ));
+            }
+            if !(o.weight.is_finite() && o.weight >= 0.0) {
+                return bad(format!("orthogonality weight must be a finite number >= 0, got {}", o.weight));
+            }
+            if !(o.step.is_finite() && o.step > 0.0) {
+                return bad(format!("orthogonality step must be a finite number > 0, got {}", o.step));
+            }
+            if o.samples == 0 || o.samples > self.batch_size {
+                return bad(format!(
+                    "orthogonality samples must be in 1..={} (the batch size), got {}",
+                    self.batch_size, o.samples
+                ));
             }
         }
         match &self.regularizer {

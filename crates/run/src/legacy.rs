@@ -62,6 +62,7 @@ impl From<LegacyConfig> for TrainConfig {
             seed: old.seed,
             checkpoint_minutes: None,
             keep_epochs: None,
+            orthogonality: None,
         }
     }
 }

@@ -18,8 +18,8 @@ pub mod tensorboard;
 
 pub use config::{
     CodeGroup, DEFAULT_CHECKPOINT_MINUTES, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C,
-    DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule, MAX_IMAGE_SIZE, ModelKind, Regularizer, TrainConfig,
-    default_hsic, default_hsic_terms, default_lambda_schedule,
+    DEFAULT_SIGMA_X, HsicInput, HsicTerm, LambdaSchedule, MAX_IMAGE_SIZE, ModelKind, Orthogonality, Regularizer,
+    TrainConfig, default_hsic, default_hsic_terms, default_lambda_schedule,
 };
 pub use dataset_defaults::DatasetDefaults;
 pub use error::RunError;

@@ -42,8 +42,8 @@ pub use hsic_infogan_run as run;
 pub use hsic_infogan_run::files;
 pub use hsic_infogan_run::{
     CodeGroup, DEFAULT_CHECKPOINT_MINUTES, DEFAULT_INFO_CONTINUOUS_WEIGHT, DEFAULT_LAMBDA, DEFAULT_SIGMA_C,
-    DEFAULT_SIGMA_X, DatasetDefaults, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig,
-    default_hsic, default_hsic_terms, default_lambda_schedule,
+    DEFAULT_SIGMA_X, DatasetDefaults, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Orthogonality, Regularizer,
+    TrainConfig, default_hsic, default_hsic_terms, default_lambda_schedule,
 };
 pub use observer::{EpochSummary, Observer, Plan, Save, Saved};
 pub use trainer::{GradientNorms, ProbeBatch, Trainer, gradient_norm, mean_gradient_norm};

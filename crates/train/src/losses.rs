@@ -20,6 +20,26 @@ pub fn generator_loss(fake_logits: Tensor<1>) -> Tensor<1> {
     softplus(-fake_logits, 1.0).mean()
 }
 
+/// The mean cos²(Δ_j, Δ_k) over samples i and pairs of codes j < k, where Δ_k = x_ik - x_i
+/// (see [`Orthogonality`](crate::Orthogonality)). `images` is `[(codes + 1) s, P]`: the s base
+/// images x_i, then for each code k the s images x_ik of the latents with code k moved. In
+/// [0, 1]; 0 for effects at right angles, 1 for parallel ones.
+pub fn effect_alignment(images: Tensor<2>, codes: usize) -> Tensor<1> {
+    let [rows, pixels] = images.dims();
+    let samples = rows / (codes + 1);
+    assert_eq!(rows, samples * (codes + 1), "{rows} images are not (codes + 1) x samples for {codes} codes");
+    let device = images.device();
+    let base = images.clone().narrow(0, 0, samples).unsqueeze_dim::<3>(0);
+    let effects = images.narrow(0, samples, codes * samples).reshape([codes, samples, pixels]) - base;
+    // sqrt(|Δ|² + 1e-12): a finite gradient where a code moves nothing.
+    let norms = effects.clone().powi_scalar(2).sum_dim(2).add_scalar(1e-12).sqrt();
+    let units = (effects / norms).swap_dims(0, 1);
+    let cosines = units.clone().matmul(units.swap_dims(1, 2));
+    let off_diagonal = Tensor::<2>::ones([codes, codes], &device) - Tensor::<2>::eye(codes, &device);
+    let pairs = (samples * codes * (codes - 1)) as f64;
+    (cosines.powi_scalar(2) * off_diagonal.unsqueeze_dim::<3>(0)).sum().div_scalar(pairs)
+}
+
 /// The codes an HSIC term compares the images with.
 pub fn codes(latent: &Latent, group: CodeGroup, device: &Device) -> Tensor<2> {
     match group {

@@ -7,10 +7,11 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use hsic::flatten_samples;
 use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, Rng, stream};
 
 use crate::adam::{self, AdamSettings};
-use crate::losses::{HsicInputs, HsicTerms, discriminator_loss, generator_loss, info_loss};
+use crate::losses::{HsicInputs, HsicTerms, discriminator_loss, effect_alignment, generator_loss, info_loss};
 use crate::run::checkpoint::{self, Checkpoint, TrainState};
 use crate::run::metrics::Row;
 use crate::{Regularizer, TrainConfig, TrainError, TrainingData};
@@ -226,7 +227,7 @@ impl Trainer {
         let indices = self.next_batch_indices();
         let real = self.data.batch(&indices, &self.device);
         let latent = self.config.latent.sample(self.config.batch_size, &mut self.rng);
-        let fake = self.generator().forward(latent.input(&self.device));
+        let (fake, moved) = self.generate(&latent);
 
         // D step: max_D E[log D(x)] + E[log(1 - D(G(z, c)))] (+ InfoGAN's -L_I for Q).
         let d_real = self.discriminator().forward(real);
@@ -246,6 +247,14 @@ impl Trainer {
         let g_adv = generator_loss(out.logits);
         let (reg, hsic, terms) =
             self.regularizer(HsicInputs { images: fake, features: Some(out.features) }, &latent, out.q);
+        let reg = match (self.config.orthogonality, moved) {
+            (Some(o), Some(moved)) => {
+                let penalty =
+                    effect_alignment(flatten_samples(moved), self.config.latent.continuous).mul_scalar(o.weight);
+                Some(reg.map_or(penalty.clone(), |reg| reg + penalty))
+            }
+            _ => reg,
+        };
         let g_loss = match &reg {
             Some(reg) => g_adv.clone() + reg.clone(),
             None => g_adv.clone(),
@@ -280,6 +289,22 @@ impl Trainer {
             hsic: hsic_value,
             seconds: start.elapsed().as_secs_f64(),
         })
+    }
+
+    /// G(z, c) for `latent`, and with [`Orthogonality`](crate::Orthogonality) the images of
+    /// [`Latent::with_codes_moved`] too, from the same forward pass (so batch norm sees one batch
+    /// and updates its running statistics once per step).
+    fn generate(&self, latent: &Latent) -> (Tensor<4>, Option<Tensor<4>>) {
+        let input = latent.input(&self.device);
+        match self.config.orthogonality {
+            Some(o) => {
+                let moved = latent.with_codes_moved(o.samples, o.step as f32);
+                let images = self.generator().forward(Tensor::cat(vec![input, moved.input(&self.device)], 0));
+                let batch = latent.batch;
+                (images.clone().narrow(0, 0, batch), Some(images.narrow(0, batch, moved.batch)))
+            }
+            None => (self.generator().forward(input), None),
+        }
     }
 
     /// `batches` batches generated as in a G step (the networks in training mode, on copies, so

@@ -12,7 +12,7 @@ use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_models::LatentConfig;
 use hsic_infogan_train::run::{self, metrics};
 use hsic_infogan_train::{
-    CodeGroup, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Regularizer, TrainConfig, Trainer, files,
+    CodeGroup, HsicInput, HsicTerm, LambdaSchedule, ModelKind, Orthogonality, Regularizer, TrainConfig, Trainer, files,
 };
 
 use common::data;
@@ -157,5 +157,26 @@ fn the_variants_round_trip_and_tables_name_them() {
         let term = HsicTerm::new().with_schedule(Some(schedule));
         let err = expected(Regularizer::Hsic { terms: vec![term] }).validate().unwrap_err().to_string();
         assert!(err.contains(needle) && err.contains("HSIC term 0"), "{err}");
+    }
+}
+
+#[test]
+fn orthogonality_round_trips_and_bad_settings_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    let config = expected(Regularizer::Gan).with_orthogonality(Some(Orthogonality::new(0.5).with_step(0.2)));
+    files::save_config(&config, &path).unwrap();
+    same(&TrainConfig::read(&path).unwrap(), &config);
+    config.validate().unwrap();
+    for (orthogonality, continuous, needle) in [
+        (Orthogonality::new(-1.0), 2, "orthogonality weight must be a finite number >= 0, got -1"),
+        (Orthogonality::new(1.0).with_step(0.0), 2, "orthogonality step must be a finite number > 0, got 0"),
+        (Orthogonality::new(1.0).with_samples(9), 2, "orthogonality samples must be in 1..=8 (the batch size), got 9"),
+        (Orthogonality::new(1.0), 1, "which needs at least 2, got 1"),
+    ] {
+        let mut config = expected(Regularizer::Gan).with_orthogonality(Some(orthogonality));
+        config.latent.continuous = continuous;
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains(needle), "{err}");
     }
 }

@@ -8,7 +8,7 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use hsic::{Estimator, HsicConfig, Kernel};
 use hsic_infogan_models::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Latent, LatentConfig, Rng};
-use hsic_infogan_train::losses::{HsicInputs, HsicTerms, info_loss};
+use hsic_infogan_train::losses::{HsicInputs, HsicTerms, effect_alignment, info_loss};
 use hsic_infogan_train::{CodeGroup, HsicInput, HsicTerm, LambdaSchedule};
 
 use common::DIMS;
@@ -234,4 +234,64 @@ fn hsic_on_d_features_trains_g_through_a_frozen_d() {
     };
     assert!(GradientsParams::from_grads(step(), &discriminator).is_empty(), "the term reached D");
     every_tensor_has_a_gradient(&generator, step());
+}
+
+/// cos²(a, b) in f64.
+fn cos_squared(a: &[f64], b: &[f64]) -> f64 {
+    let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(x, y)| x * y).sum::<f64>();
+    dot(a, b).powi(2) / (dot(a, a) * dot(b, b))
+}
+
+#[test]
+fn effect_alignment_is_the_mean_cos_squared_of_the_codes_effects() {
+    let device = Device::flex();
+    let (codes, samples, pixels) = (3, 2, 5);
+    let mut rng = Rng::new(4);
+    let values: Vec<f64> = (0..(codes + 1) * samples * pixels).map(|_| rng.normal()).collect();
+    let images = rows(&values, pixels);
+    let effect = |k: usize, i: usize| -> Vec<f64> {
+        images[(k + 1) * samples + i].iter().zip(&images[i]).map(|(moved, base)| moved - base).collect()
+    };
+    let mut sum = 0.0;
+    for i in 0..samples {
+        for j in 0..codes {
+            for k in j + 1..codes {
+                sum += cos_squared(&effect(j, i), &effect(k, i));
+            }
+        }
+    }
+    let expected = sum / (samples * codes * (codes - 1) / 2) as f64;
+    let images = tensor(&values, [(codes + 1) * samples, pixels], &device);
+    let got = f64::from(effect_alignment(images, codes).into_scalar::<f32>());
+    assert!((got - expected).abs() < 1e-5, "{got} vs {expected}");
+
+    // Effects at right angles score 0 and parallel ones 1, whatever their lengths.
+    let base = [1.0, 2.0, 3.0, 4.0];
+    let moved = |shift: [f64; 4]| base.iter().zip(shift).map(|(b, s)| b + s).collect::<Vec<f64>>();
+    let alignment = |first: [f64; 4], second: [f64; 4]| {
+        let values = [base.to_vec(), moved(first), moved(second)].concat();
+        f64::from(effect_alignment(tensor(&values, [3, 4], &device), 2).into_scalar::<f32>())
+    };
+    assert!(alignment([0.1, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0]).abs() < 1e-6);
+    assert!((alignment([0.1, 0.2, 0.0, 0.0], [-3.0, -6.0, 0.0, 0.0]) - 1.0).abs() < 1e-5);
+}
+
+#[test]
+fn codes_moved_copies_the_first_samples_and_moves_one_code_in_each_copy() {
+    let layout = LatentConfig::new().with_noise(2).with_categorical(vec![3]).with_continuous(2);
+    let latent = layout.sample(5, &mut Rng::new(1));
+    let moved = latent.with_codes_moved(2, 0.25);
+    assert_eq!(moved.batch, 6);
+    let code = |l: &Latent, row: usize, k: usize| l.continuous[row * 2 + k];
+    for copy in 0..3 {
+        for i in 0..2 {
+            let row = copy * 2 + i;
+            assert_eq!(moved.noise[row * 2..row * 2 + 2], latent.noise[i * 2..i * 2 + 2]);
+            assert_eq!(moved.categories[row], latent.categories[i]);
+            for k in 0..2 {
+                let step = if copy == k + 1 { 0.25 } else { 0.0 };
+                assert_eq!(code(&moved, row, k), code(&latent, i, k) + step, "copy {copy}, sample {i}, code {k}");
+            }
+        }
+    }
 }

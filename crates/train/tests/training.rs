@@ -12,7 +12,9 @@ use hsic_infogan_data::ImageSet;
 use hsic_infogan_models::Rng;
 use hsic_infogan_train::run::metrics::{self, Row};
 use hsic_infogan_train::run::{self, checkpoint};
-use hsic_infogan_train::{EpochSummary, ModelKind, Observer, Plan, TrainConfig, TrainError, Trainer, TrainingData};
+use hsic_infogan_train::{
+    EpochSummary, ModelKind, Observer, Orthogonality, Plan, TrainConfig, TrainError, Trainer, TrainingData,
+};
 
 use common::{DIMS, config, data, working_device};
 
@@ -72,6 +74,22 @@ fn the_hsic_term_reaches_the_generator_and_only_the_generator() {
     let (g_on, d_on) = run(10.0);
     assert_eq!(d_off, d_on, "D's step comes before the HSIC term and must not see it");
     assert_ne!(g_off, g_on, "lambda changed nothing in G");
+}
+
+#[test]
+fn orthogonality_adds_its_penalty_to_gs_loss_and_moves_g() {
+    let with =
+        |weight: f64| config(ModelKind::Gan).with_orthogonality(Some(Orthogonality::new(weight).with_samples(3)));
+    let row = Trainer::new(with(1.0), data()).unwrap().step().unwrap();
+    assert!(row.reg_loss > 0.0 && row.reg_loss <= 1.0, "a GAN's only regulariser, a mean cos²: {row:?}");
+    let run = |weight: f64| {
+        let mut trainer = Trainer::new(with(weight), data()).unwrap();
+        trainer.step().unwrap();
+        outputs(&trainer)
+    };
+    let ((g_off, d_off), (g_on, d_on)) = (run(0.0), run(100.0));
+    assert_eq!(d_off, d_on, "D's step comes before the penalty");
+    assert_ne!(g_off, g_on, "the weight changed nothing in G");
 }
 
 fn fit(trainer: &mut Trainer, dir: &Path) {

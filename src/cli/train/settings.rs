@@ -6,7 +6,7 @@ use hsic_infogan_data::DatasetSpec;
 use hsic_infogan_models::{LatentConfig, Networks};
 use hsic_infogan_train::{
     CodeGroup, DEFAULT_SIGMA_C, DEFAULT_SIGMA_X, DatasetDefaults, HsicInput, HsicTerm, LambdaSchedule, ModelKind,
-    Regularizer, TrainConfig, default_lambda_schedule,
+    Orthogonality, Regularizer, TrainConfig, default_lambda_schedule,
 };
 
 use crate::cli::shared::{DeviceArg, EstimatorArg, absolute};
@@ -129,6 +129,17 @@ pub struct Settings {
     /// shapes: 0.05, InfoGAN-CR's].
     #[arg(long, allow_negative_numbers = true)]
     info_continuous_weight: Option<f64>,
+    /// Any model: weight of a penalty on continuous codes that move the images the same way
+    /// (mean cos² between the codes' finite-difference effects on G's images, OroJaR-like)
+    /// [default: none].
+    #[arg(long, value_name = "WEIGHT", allow_negative_numbers = true)]
+    orthogonality: Option<f64>,
+    /// Orthogonality: how far each code is moved for its effect (codes are U(-1, 1)).
+    #[arg(long, requires = "orthogonality", default_value_t = Orthogonality::new(0.0).step, allow_negative_numbers = true)]
+    orthogonality_step: f64,
+    /// Orthogonality: latents of each batch whose codes' effects are compared.
+    #[arg(long, requires = "orthogonality", default_value_t = Orthogonality::new(0.0).samples)]
+    orthogonality_samples: usize,
 }
 
 /// `--categorical`: the values of each categorical code (none at all is a layout too).
@@ -199,6 +210,9 @@ impl Settings {
             .with_batch_size(self.batch_size.unwrap_or(defaults.batch_size))
             .with_lr_d(self.lr_d)
             .with_lr_g(self.lr_g)
+            .with_orthogonality(self.orthogonality.map(|weight| {
+                Orthogonality::new(weight).with_step(self.orthogonality_step).with_samples(self.orthogonality_samples)
+            }))
     }
 
     fn regularizer(&self) -> Regularizer {
@@ -348,5 +362,15 @@ mod tests {
                 assert_eq!(json(&flags.settings.config()), json(&library), "--dataset {dataset} --model {model}");
             }
         }
+    }
+
+    #[test]
+    fn orthogonality_flags_set_the_penalty_and_its_settings_need_its_weight() {
+        let parse = |flags: &[&str]| Train::try_parse_from([&["train"], flags].concat()).map(|t| t.settings.config());
+        assert_eq!(parse(&[]).expect("no flags").orthogonality, None);
+        let config = parse(&["--orthogonality", "0.5", "--orthogonality-samples", "4"]).expect("flags");
+        assert_eq!(config.orthogonality, Some(Orthogonality::new(0.5).with_samples(4)));
+        let err = parse(&["--orthogonality-step", "0.3"]).expect_err("a step without a weight").to_string();
+        assert!(err.contains("--orthogonality <WEIGHT>"), "{err}");
     }
 }
