@@ -27,7 +27,7 @@ pub const FEATURES: usize = 128;
 /// Images per forward pass when features are read.
 const CHUNK: usize = 500;
 
-/// The classifier's network and the slice of its logits that each factor owns.
+/// The classifier: the dSprites D whose Q head gives the factors' logits, one slice per factor.
 #[derive(Module, Debug)]
 pub struct FactorClassifier {
     network: Discriminator,
