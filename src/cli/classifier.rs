@@ -55,10 +55,7 @@ impl ClassifierCommand {
     pub fn run(self) -> Result<(), Box<dyn std::error::Error>> {
         let Self::Train(args) = self;
         let device = args.device.device.open()?;
-        let dir = match &args.out {
-            Some(dir) => dir.clone(),
-            None => classifier::cache_dir()?,
-        };
+        let dir = classifier::dir_or_cache(args.out.as_deref())?;
         match args.dataset {
             ClassifierDataset::Mnist => train_mnist(&args, &device, dir),
             ClassifierDataset::Shapes => train_shapes(&args, &device, dir),

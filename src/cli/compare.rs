@@ -56,7 +56,7 @@ fn run_cells(run: &Path, epochs: f64) -> Result<Vec<String>, Box<dyn std::error:
     Ok(vec![
         name,
         config.regularizer.kind().name().into(),
-        config.regularizer.summary(),
+        config.regularizer_summary(),
         format!("{epochs:.2}"),
         format!("{} / {} / {}", millions(sizes.generator), millions(sizes.discriminator), millions(sizes.q_head)),
         median_step_seconds(run)?.map_or("—".into(), |s| format!("{s:.2}")),

@@ -198,10 +198,7 @@ fn run_dsprites(args: &EvalArgs) -> Result<(), Box<dyn std::error::Error>> {
         sizes = sizes.with_points(points);
     }
     let trained = hsic_infogan_train::run::load_generator(&args.run, args.device.device.as_deref())?;
-    let classifier_dir = match &args.classifier {
-        Some(dir) => dir.clone(),
-        None => classifier::cache_dir()?,
-    };
+    let classifier_dir = classifier::dir_or_cache(args.classifier.as_deref())?;
     let quality = factor_classifier::load(&classifier_dir, &trained.device)?.map(|(classifier, info)| QualityOptions {
         classifier,
         info,

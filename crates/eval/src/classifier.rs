@@ -187,11 +187,15 @@ pub struct ClassifierInfo {
     pub seed: u64,
 }
 
-/// `$XDG_CACHE_HOME/hsic-infogan/classifier` (usually `~/.cache/...`).
-pub fn cache_dir() -> Result<PathBuf, EvalError> {
-    hsic_infogan_data::cache_dir()
-        .map(|dir| dir.join("classifier"))
-        .ok_or_else(|| EvalError::Config("no user cache directory on this system (set XDG_CACHE_HOME)".into()))
+/// The classifiers' folder: `given`, else `$XDG_CACHE_HOME/hsic-infogan/classifier` (usually
+/// `~/.cache/...`).
+pub fn dir_or_cache(given: Option<&Path>) -> Result<PathBuf, EvalError> {
+    match given {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => hsic_infogan_data::cache_dir()
+            .map(|dir| dir.join("classifier"))
+            .ok_or_else(|| EvalError::Config("no user cache directory on this system (set XDG_CACHE_HOME)".into())),
+    }
 }
 
 /// Writes `mnist.bpk` and `mnist.json` into `dir`, each through a temporary name.

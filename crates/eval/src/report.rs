@@ -133,10 +133,7 @@ struct Reference {
 
 impl Reference {
     fn load(options: &EvalOptions, data_dir: Option<PathBuf>, device: &Device) -> Result<Self, EvalError> {
-        let classifier_dir = match &options.classifier {
-            Some(dir) => dir.clone(),
-            None => classifier::cache_dir()?,
-        };
+        let classifier_dir = classifier::dir_or_cache(options.classifier.as_deref())?;
         let (classifier, info) = classifier::load(&classifier_dir, device)?;
         let files = mnist::find(MnistKind::Mnist, data_dir.as_deref())?;
         let (train, test) = (files.load(Split::Train)?, files.load(Split::Test)?);

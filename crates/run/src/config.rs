@@ -383,6 +383,16 @@ impl TrainConfig {
         std::time::Duration::try_from_secs_f64(seconds).unwrap_or(std::time::Duration::MAX)
     }
 
+    /// [`Regularizer::summary`] with the orthogonality term, when there is one (e.g.
+    /// `none; orthogonality 0.5 (step 0.2, 8 samples)`).
+    pub fn regularizer_summary(&self) -> String {
+        let summary = self.regularizer.summary();
+        match &self.orthogonality {
+            Some(o) => format!("{summary}; orthogonality {} (step {}, {} samples)", o.weight, o.step, o.samples),
+            None => summary,
+        }
+    }
+
     /// The networks G and D are built from.
     pub fn networks(&self) -> Networks {
         self.networks.unwrap_or(Networks::InfoGan)

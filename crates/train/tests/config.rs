@@ -168,6 +168,8 @@ fn orthogonality_round_trips_and_bad_settings_are_refused_by_name() {
     files::save_config(&config, &path).unwrap();
     same(&TrainConfig::read(&path).unwrap(), &config);
     config.validate().unwrap();
+    assert_eq!(config.regularizer_summary(), "none; orthogonality 0.5 (step 0.2, 8 samples)");
+    assert_eq!(expected(Regularizer::Gan).regularizer_summary(), "none");
     for (orthogonality, continuous, needle) in [
         (Orthogonality::new(-1.0), 2, "orthogonality weight must be a finite number >= 0, got -1"),
         (Orthogonality::new(1.0).with_step(0.0), 2, "orthogonality step must be a finite number > 0, got 0"),
