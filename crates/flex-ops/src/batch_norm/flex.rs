@@ -12,7 +12,7 @@ use burn::tensor::Slice;
 use burn_flex::{Flex, FlexTensor};
 use rayon::prelude::*;
 
-use crate::product::{tensor, values, zeros};
+use crate::product::{par_build, tensor, values};
 
 /// [`BatchNormOps::batch_norm_statistics`] on a Burn tensor (f32 on flex); not differentiated.
 pub(super) fn statistics<const D: usize>(x: Tensor<D>) -> Tensor<2> {
@@ -154,9 +154,9 @@ fn channel_map(
     channels: &[Channel],
     f: impl Fn(&Channel, f32, f32) -> f32 + Sync,
 ) -> Vec<f32> {
-    let mut out = zeros(a.len());
     let sample = planes.sample();
-    out.par_chunks_mut(sample).zip(a.par_chunks(sample).zip(b.par_chunks(sample))).for_each(|(out, (a, b))| {
+    par_build(a.len(), sample, |i, out| {
+        let (a, b) = (&a[i * sample..][..out.len()], &b[i * sample..][..out.len()]);
         if planes.size == 1 {
             for ((out, p), (&a, &b)) in out.iter_mut().zip(channels).zip(a.iter().zip(b)) {
                 *out = f(p, a, b);
@@ -169,8 +169,7 @@ fn channel_map(
                 }
             }
         }
-    });
-    out
+    })
 }
 
 /// μ, and `1 / sqrt(σ² + ε)`, per channel, from a `[2, channels]` statistics tensor.

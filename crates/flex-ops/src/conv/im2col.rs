@@ -3,9 +3,7 @@
 
 use std::ops::Range;
 
-use rayon::prelude::*;
-
-use crate::product::zeros;
+use crate::product::par_build;
 
 /// A convolution's sliding window. Output side: `(input + 2 padding - kernel) / stride + 1`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,11 +42,11 @@ pub(crate) struct Images {
 }
 
 impl Images {
-    fn plane(&self) -> usize {
+    pub fn plane(&self) -> usize {
         self.side[0] * self.side[1]
     }
 
-    fn image(&self) -> usize {
+    pub fn image(&self) -> usize {
         self.channels * self.plane()
     }
 
@@ -64,8 +62,8 @@ pub(crate) fn im2col(images: &[f32], dims: Images, window: Window) -> Vec<f32> {
     let [out_h, out_w] = window.output(dims.side);
     let [kh, kw] = window.kernel;
     let taps = dims.channels * kh * kw;
-    let mut cols = zeros(dims.batch * out_h * out_w * taps);
-    cols.par_chunks_mut(out_h * out_w * taps).zip(images.par_chunks(dims.image())).for_each(|(cols, image)| {
+    par_build(dims.batch * out_h * out_w * taps, out_h * out_w * taps, |b, cols| {
+        let image = &images[b * dims.image()..][..dims.image()];
         for (row, cols) in cols.chunks_mut(taps).enumerate() {
             let ((rows, y), (columns, x)) =
                 (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
@@ -76,8 +74,7 @@ pub(crate) fn im2col(images: &[f32], dims: Images, window: Window) -> Vec<f32> {
                 }
             }
         }
-    });
-    cols
+    })
 }
 
 /// `dst = src` for a run of one kernel row, inline for the 4 wide kernels of InfoGAN's networks:
@@ -90,55 +87,58 @@ fn copy_short(dst: &mut [f32], src: &[f32]) {
     }
 }
 
-/// col2im, im2col's adjoint: `images[b, c, y, x]` is the sum of the `cols` entries that
-/// [`im2col`] reads from that pixel; `dims` are the images'.
-pub(crate) fn col2im(cols: &[f32], dims: Images, window: Window) -> Vec<f32> {
+/// col2im, im2col's adjoint, for one image: `image[c, y, x]` (zeroed by the caller) gains the
+/// `cols` entries (`[H' W', channels kh kw]`) that [`im2col`] reads from that pixel; `dims` are
+/// the images'.
+pub(crate) fn col2im(cols: &[f32], image: &mut [f32], dims: Images, window: Window) {
     let [out_h, out_w] = window.output(dims.side);
     let [kh, kw] = window.kernel;
     let taps = dims.channels * kh * kw;
-    assert_eq!(cols.len(), dims.batch * out_h * out_w * taps, "col2im: columns do not match {dims:?}");
-    let mut images = zeros(dims.batch * dims.image());
-    images.par_chunks_mut(dims.image()).zip(cols.par_chunks(out_h * out_w * taps)).for_each(|(image, cols)| {
-        for (row, cols) in cols.chunks(taps).enumerate() {
-            let ((rows, y), (columns, x)) =
-                (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
-            for (plane, cols) in image.chunks_mut(dims.plane()).zip(cols.chunks(kh * kw)) {
-                for (i, y) in rows.clone().zip(y..) {
-                    let target = &mut plane[y * dims.side[1] + x..][..columns.len()];
-                    for (pixel, &tap) in target.iter_mut().zip(&cols[i * kw + columns.start..]) {
-                        *pixel += tap;
-                    }
-                }
+    assert_eq!(cols.len(), out_h * out_w * taps, "col2im: columns do not match {dims:?}");
+    for (row, cols) in cols.chunks(taps).enumerate() {
+        let ((rows, y), (columns, x)) =
+            (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
+        for (plane, cols) in image.chunks_mut(dims.plane()).zip(cols.chunks(kh * kw)) {
+            for (i, y) in rows.clone().zip(y..) {
+                let target = &mut plane[y * dims.side[1] + x..][..columns.len()];
+                add_short(target, &cols[i * kw + columns.start..][..columns.len()]);
             }
         }
-    });
-    images
+    }
+}
+
+/// `dst += src` for a run of one kernel row, four lanes at once for the 4 wide kernels (the
+/// same sums as one at a time).
+#[inline(always)]
+fn add_short(dst: &mut [f32], src: &[f32]) {
+    match (<&mut [f32; 4]>::try_from(&mut *dst), <&[f32; 4]>::try_from(src)) {
+        (Ok(dst), Ok(src)) => *dst = std::array::from_fn(|i| dst[i] + src[i]),
+        _ => dst.iter_mut().zip(src).for_each(|(d, s)| *d += s),
+    }
 }
 
 /// NCHW to one row per pixel: `rows[(b, y, x), c] = images[b, c, y, x]`.
 pub(crate) fn to_rows(images: &[f32], dims: Images) -> Vec<f32> {
-    let mut rows = zeros(images.len());
-    rows.par_chunks_mut(dims.image()).zip(images.par_chunks(dims.image())).for_each(|(rows, image)| {
+    par_build(images.len(), dims.image(), |b, rows| {
+        let image = &images[b * dims.image()..][..dims.image()];
         for (c, plane) in image.chunks(dims.plane()).enumerate() {
             for (pixel, &value) in plane.iter().enumerate() {
                 rows[pixel * dims.channels + c] = value;
             }
         }
-    });
-    rows
+    })
 }
 
 /// [`to_rows`]' inverse: `images[b, c, y, x] = rows[(b, y, x), c]`.
 pub(crate) fn from_rows(rows: &[f32], dims: Images) -> Vec<f32> {
-    let mut images = zeros(rows.len());
-    images.par_chunks_mut(dims.image()).zip(rows.par_chunks(dims.image())).for_each(|(image, rows)| {
+    par_build(rows.len(), dims.image(), |b, image| {
+        let rows = &rows[b * dims.image()..][..dims.image()];
         for (c, plane) in image.chunks_mut(dims.plane()).enumerate() {
             for (pixel, value) in plane.iter_mut().enumerate() {
                 *value = rows[pixel * dims.channels + c];
             }
         }
-    });
-    images
+    })
 }
 
 #[cfg(test)]
@@ -161,7 +161,10 @@ mod tests {
             let x = values(2 * 3 * side[0] * side[1]);
             let cols = im2col(&x, dims, window);
             let c: Vec<f32> = values(cols.len() + 5)[5..].to_vec();
-            let back = col2im(&c, dims, window);
+            let mut back = vec![0.0; x.len()];
+            for (image, c) in back.chunks_mut(dims.image()).zip(c.chunks(c.len() / dims.batch)) {
+                col2im(c, image, dims, window);
+            }
             let lhs: f64 = cols.iter().zip(&c).map(|(a, b)| f64::from(a * b)).sum();
             let rhs: f64 = x.iter().zip(&back).map(|(a, b)| f64::from(a * b)).sum();
             assert_eq!(lhs, rhs, "{window:?} on {side:?}");
