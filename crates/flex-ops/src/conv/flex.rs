@@ -126,22 +126,22 @@ impl ConvOps for Flex {
         let ((x, dims), weight) = (images(x), weight.to_contiguous());
         let (out, w) = (Images { channels: shape::<4>(&weight)[1], side, ..dims }, kernels(&weight));
         let cols_len = dims.plane() * w.cols;
-        if dims.plane() < PER_IMAGE_PIXELS {
-            let rows = to_rows(values(&x), dims);
-            let cols = product(Matrix::new(&rows, rows.len() / w.rows, w.rows, Order::Rows), w, Order::Rows);
-            let images = par_build(out.batch * out.image(), out.image(), |b, image| {
-                col2im(&cols[b * cols_len..][..cols_len], image, out, window)
-            });
-            return tensor(images, out.shape());
-        }
-        // `X_bᵀ W` per image (its planes read as one row per pixel), summed into the output image
-        // by col2im while the product is in the cache.
         let x = values(&x);
-        let images = par_build(out.batch * out.image(), out.image(), |b, image| {
-            let planes = Matrix::new(&x[b * dims.image()..][..dims.image()], dims.channels, dims.plane(), Order::Rows);
-            let mut cols = vec![0.0; cols_len];
-            product_into(planes.t(), w, &mut cols, Order::Rows);
-            col2im(&cols, image, out, window);
+        // Small planes: `rows(X) W` over the batch. Large ones: `X_bᵀ W` per image (its planes
+        // read as one row per pixel), summed into the output image while it is in the cache.
+        let batched = (dims.plane() < PER_IMAGE_PIXELS).then(|| {
+            let rows = to_rows(x, dims);
+            product(Matrix::new(&rows, rows.len() / w.rows, w.rows, Order::Rows), w, Order::Rows)
+        });
+        let images = par_build(out.batch * out.image(), out.image(), |b, image| match &batched {
+            Some(cols) => col2im(&cols[b * cols_len..][..cols_len], image, out, window),
+            None => {
+                let planes =
+                    Matrix::new(&x[b * dims.image()..][..dims.image()], dims.channels, dims.plane(), Order::Rows);
+                let mut cols = vec![0.0; cols_len];
+                product_into(planes.t(), w, &mut cols, Order::Rows);
+                col2im(&cols, image, out, window);
+            }
         });
         tensor(images, out.shape())
     }
