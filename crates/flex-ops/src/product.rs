@@ -96,7 +96,7 @@ pub(crate) fn product(a: Matrix, b: Matrix, order: Order) -> Vec<f32> {
     };
     // SAFETY: `out` has room for the result, whose every element `gemm_into` writes.
     unsafe {
-        gemm_into(a, b, out.as_mut_ptr(), order, threads);
+        gemm_into(a, b, out.as_mut_ptr(), order, Write::Set, threads);
         out.set_len(len);
     }
     out
@@ -107,19 +107,38 @@ pub(crate) fn product(a: Matrix, b: Matrix, order: Order) -> Vec<f32> {
 pub(crate) fn product_into(a: Matrix, b: Matrix, dst: &mut [f32], order: Order) {
     assert_eq!(dst.len(), a.rows * b.cols, "a {}x{} product into {} values", a.rows, b.cols, dst.len());
     // SAFETY: `dst` holds the result's elements (checked above).
-    unsafe { gemm_into(a, b, dst.as_mut_ptr(), order, gemm::Parallelism::None) }
+    unsafe { gemm_into(a, b, dst.as_mut_ptr(), order, Write::Set, gemm::Parallelism::None) }
+}
+
+/// `dst += a b` in `order`, on the calling thread: a sum of products over images.
+pub(crate) fn product_add_into(a: Matrix, b: Matrix, dst: &mut [f32], order: Order) {
+    assert_eq!(dst.len(), a.rows * b.cols, "a {}x{} product into {} values", a.rows, b.cols, dst.len());
+    // SAFETY: `dst` holds the result's elements (checked above), all initialised.
+    unsafe { gemm_into(a, b, dst.as_mut_ptr(), order, Write::Add, gemm::Parallelism::None) }
+}
+
+/// Whether a product replaces `dst` or adds to it.
+#[derive(Clone, Copy, PartialEq)]
+enum Write {
+    Set,
+    Add,
 }
 
 /// # Safety
-/// `dst` must have room for the `a.rows x b.cols` result; every element is written, none read.
-unsafe fn gemm_into(a: Matrix, b: Matrix, dst: *mut f32, order: Order, threads: gemm::Parallelism) {
+/// `dst` must have room for the `a.rows x b.cols` result; with [`Write::Set`] every element is
+/// written and none read, with [`Write::Add`] every element must be initialised.
+unsafe fn gemm_into(a: Matrix, b: Matrix, dst: *mut f32, order: Order, write: Write, threads: gemm::Parallelism) {
     assert_eq!(a.cols, b.rows, "product of a {}x{} and a {}x{} matrix", a.rows, a.cols, b.rows, b.cols);
     let (m, n, k) = (a.rows, b.cols, a.cols);
     let out = Matrix { data: &[], rows: m, cols: n, order };
     let ((a_cs, a_rs), (b_cs, b_rs), (dst_cs, dst_rs)) = (a.strides(), b.strides(), out.strides());
-    // SAFETY: the caller gives room for the m x n result, which gemm writes without reading
-    // (`read_dst` is false); `a` and `b` hold their m x k and k x n elements (checked in
-    // `Matrix::new`) at the strides given.
+    let (read_dst, alpha) = match write {
+        Write::Set => (false, 0.0),
+        Write::Add => (true, 1.0),
+    };
+    // SAFETY: the caller gives room for the m x n result, which gemm reads only with
+    // `read_dst` (`dst = alpha dst + a b`); `a` and `b` hold their m x k and k x n elements
+    // (checked in `Matrix::new`) at the strides given.
     unsafe {
         gemm::gemm(
             m,
@@ -128,14 +147,14 @@ unsafe fn gemm_into(a: Matrix, b: Matrix, dst: *mut f32, order: Order, threads: 
             dst,
             dst_cs,
             dst_rs,
-            false,
+            read_dst,
             a.data.as_ptr(),
             a_cs,
             a_rs,
             b.data.as_ptr(),
             b_cs,
             b_rs,
-            0.0,
+            alpha,
             1.0,
             false,
             false,
@@ -189,6 +208,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `dst += a b` adds the product to what `dst` holds.
+    #[test]
+    fn a_product_added_into_a_buffer_keeps_what_it_held() {
+        let (a, b) = ([1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 2.0, 0.25]);
+        let (a, b) = (Matrix::new(&a, 2, 2, Order::Rows), Matrix::new(&b, 2, 2, Order::Rows));
+        let mut dst = vec![10.0, 20.0, 30.0, 40.0];
+        product_add_into(a, b, &mut dst, Order::Rows);
+        assert_eq!(dst, [10.0 + 4.5, 20.0 - 0.5, 30.0 + 9.5, 40.0 - 2.0]);
+        product_into(a, b, &mut dst, Order::Rows);
+        assert_eq!(dst, [4.5, -0.5, 9.5, -2.0]);
     }
 
     /// Each chunk, the last one short, is handed over zeroed with its index.

@@ -40,13 +40,14 @@ struct Case {
 
 /// InfoGAN's 4x4/2/1 layers (one input channel as D's first), a 3x3 stride 1 one with a kernel
 /// wider than the padding needs on one axis, a strided one that skips input pixels, and one
-/// whose planes are large enough (over 256 pixels) for the passes that run a product per image.
+/// whose planes are large enough (over 256 pixels) for the passes that run a product per image,
+/// with more images than one partial sum of the weight gradient takes (4).
 const CASES: [Case; 5] = [
     Case { input: [3, 1, 8, 8], c_out: 5, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 6, 6, 6], c_out: 4, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 3, 5, 7], c_out: 4, kernel: [3, 2], stride: [1, 1], padding: [1, 0] },
     Case { input: [2, 2, 9, 7], c_out: 3, kernel: [2, 3], stride: [3, 2], padding: [0, 1] },
-    Case { input: [2, 2, 32, 34], c_out: 3, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
+    Case { input: [5, 2, 32, 34], c_out: 3, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
 ];
 
 impl Case {

@@ -11,8 +11,10 @@ use burn::backend::{AutodiffBackend, Backend, Dispatch, TensorMetadata, backend_
 use burn::prelude::*;
 use burn_flex::{Flex, FlexTensor};
 
-use super::im2col::{Images, Window, col2im, from_rows, im2col, to_rows};
-use crate::product::{Matrix, Order, par_build, product, product_into, reorder, tensor, values};
+use rayon::prelude::*;
+
+use super::im2col::{Images, Window, col2im, from_rows, im2col, im2col_image, to_rows};
+use crate::product::{Matrix, Order, par_build, product, product_add_into, product_into, reorder, tensor, values};
 
 /// [`ConvOps::im2col_conv2d`] on a Burn tensor: `x` f32 on flex, `weight` `[C_out, C_in, kh, kw]`.
 pub(super) fn conv2d(x: Tensor<4>, weight: Tensor<4>, window: Window) -> Tensor<4> {
@@ -54,6 +56,10 @@ pub trait ConvOps: Backend {
     /// `rows(A)ᵀ cols` as a weight `[A's channels, C, kh, kw]`, `columns` `[batch, H', W', C kh kw]`
     /// over the same pixels as `a`.
     fn im2col_weight_grad(a: FloatTensor<Self>, columns: FloatTensor<Self>, kernel: [usize; 2]) -> FloatTensor<Self>;
+
+    /// [`ConvOps::im2col_weight_grad`] with `cols(x)` for this window, built one image at a time
+    /// (`a` has the window's output side): `Σ_b A_b cols(X_b)`, with `A_b` image `b`'s planes.
+    fn im2col_weight_grad_images(a: FloatTensor<Self>, x: FloatTensor<Self>, window: Window) -> FloatTensor<Self>;
 }
 
 /// Images of at least this many output pixels (gather) or input pixels (scatter) take one
@@ -62,6 +68,17 @@ pub trait ConvOps: Backend {
 /// packed again for every image, costs more than the layout passes (MNIST's 7 x 7 and 14 x 14
 /// layers: the per-image step took 1.06x the time).
 const PER_IMAGE_PIXELS: usize = 256;
+
+/// Whether a window whose output planes have `pixels` pixels takes the per-image passes, which
+/// build each image's columns where they are read, in the cache, and never as a batch-sized
+/// buffer (32 MB for dSprites' 32→32 layers at batch 64, written and read again from memory).
+fn per_image(pixels: usize) -> bool {
+    pixels >= PER_IMAGE_PIXELS
+}
+
+/// Images per partial sum of [`ConvOps::im2col_weight_grad_images`]: the partial sums are
+/// added in order, so the result does not depend on the number of threads.
+const IMAGES_PER_SUM: usize = 4;
 
 /// A contiguous copy (or the tensor itself) and its dimensions as NCHW images.
 fn images(tensor: FlexTensor) -> (FlexTensor, Images) {
@@ -89,7 +106,21 @@ fn transposed_side(input: [usize; 2], window: Window) -> [usize; 2] {
 
 impl ConvOps for Flex {
     fn im2col_conv2d(x: FlexTensor, weight: FlexTensor, window: Window) -> FlexTensor {
-        Self::im2col_gather(Self::im2col_columns(x, window), weight)
+        let side = window.output(shape::<4>(&x)[2..].try_into().expect("NCHW"));
+        if !per_image(side[0] * side[1]) {
+            return Self::im2col_gather(Self::im2col_columns(x, window), weight);
+        }
+        let ((x, dims), weight) = (images(x), weight.to_contiguous());
+        let w = kernels(&weight);
+        let out = Images { batch: dims.batch, channels: w.rows, side };
+        let x = values(&x);
+        // `W cols(X_b)ᵀ` per image, straight into the image's planes.
+        let images = par_build(out.batch * out.image(), out.image(), |b, image| {
+            let mut cols = vec![0.0; out.plane() * w.cols];
+            im2col_image(&x[b * dims.image()..][..dims.image()], &mut cols, dims, window);
+            product_into(w, Matrix::new(&cols, out.plane(), w.cols, Order::Rows).t(), image, Order::Rows);
+        });
+        tensor(images, out.shape())
     }
 
     fn im2col_conv_transpose2d(x: FlexTensor, weight: FlexTensor, window: Window) -> FlexTensor {
@@ -110,7 +141,7 @@ impl ConvOps for Flex {
         let ([batch, height, width, taps], w) = (shape(&columns), kernels(&weight));
         let (out, pixels) = (Images { batch, channels: w.rows, side: [height, width] }, height * width);
         let columns = values(&columns);
-        if pixels < PER_IMAGE_PIXELS {
+        if !per_image(pixels) {
             let rows = product(Matrix::new(columns, batch * pixels, taps, Order::Rows), w.t(), Order::Rows);
             return tensor(from_rows(&rows, out), out.shape());
         }
@@ -129,7 +160,7 @@ impl ConvOps for Flex {
         let x = values(&x);
         // Small planes: `rows(X) W` over the batch. Large ones: `X_bᵀ W` per image (its planes
         // read as one row per pixel), summed into the output image while it is in the cache.
-        let batched = (dims.plane() < PER_IMAGE_PIXELS).then(|| {
+        let batched = (!per_image(dims.plane())).then(|| {
             let rows = to_rows(x, dims);
             product(Matrix::new(&rows, rows.len() / w.rows, w.rows, Order::Rows), w, Order::Rows)
         });
@@ -155,6 +186,34 @@ impl ConvOps for Flex {
         let dw = product(rows.t(), Matrix::new(values(&columns), pixels, taps, Order::Rows), Order::Columns);
         tensor(reorder(&dw, dims.channels, taps, Order::Columns), [dims.channels, taps / (kh * kw), kh, kw])
     }
+
+    fn im2col_weight_grad_images(a: FlexTensor, x: FlexTensor, window: Window) -> FlexTensor {
+        let ((a, a_dims), (x, dims)) = (images(a), images(x));
+        assert_eq!(window.output(dims.side), a_dims.side, "weight gradient: `a` is not the window's output");
+        let ([kh, kw], pixels) = (window.kernel, a_dims.plane());
+        let taps = dims.channels * kh * kw;
+        let (a, x) = (values(&a), values(&x));
+        let starts: Vec<usize> = (0..dims.batch).step_by(IMAGES_PER_SUM).collect();
+        let sums: Vec<Vec<f32>> = starts
+            .par_iter()
+            .map(|&start| {
+                let (mut sum, mut cols) = (vec![0.0; a_dims.channels * taps], vec![0.0; pixels * taps]);
+                // The same window over images of one size pads the same entries: they stay 0.
+                for b in start..(start + IMAGES_PER_SUM).min(dims.batch) {
+                    im2col_image(&x[b * dims.image()..][..dims.image()], &mut cols, dims, window);
+                    let planes =
+                        Matrix::new(&a[b * a_dims.image()..][..a_dims.image()], a_dims.channels, pixels, Order::Rows);
+                    product_add_into(planes, Matrix::new(&cols, pixels, taps, Order::Rows), &mut sum, Order::Rows);
+                }
+                sum
+            })
+            .collect();
+        let dw = sums.into_iter().reduce(|mut total, sum| {
+            total.iter_mut().zip(sum).for_each(|(t, s)| *t += s);
+            total
+        });
+        tensor(dw.expect("a batch of at least one image"), [a_dims.channels, dims.channels, kh, kw])
+    }
 }
 
 /// The backward step of either forward pass.
@@ -163,8 +222,9 @@ struct ConvBackward {
     transposed: bool,
 }
 
-/// What the backward step needs: where the weight takes a gradient, `cols(X)` (a convolution)
-/// or `X` (a transposed one); the weight where the input does; the input's side.
+/// What the backward step needs: where the weight takes a gradient, `X`, or for a convolution
+/// over small planes the `cols(X)` its forward product read; the weight where the input does;
+/// the input's side.
 #[derive(Clone, Debug)]
 struct ConvState<B: Backend> {
     input: Option<FloatTensor<B>>,
@@ -180,25 +240,49 @@ impl<B: Backend + ConvOps> Backward<B, 2> for ConvBackward {
         let [x_node, weight_node] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
         let ConvState { input, weight, window, side } = ops.state;
-        // A convolution's passes read dY as it is; a transposed one's both read cols(dY).
-        let (dx, dw) = match self.transposed {
-            false => (weight.map(|w| B::im2col_scatter(grad.clone(), w, window, side)), input.map(|cols| (grad, cols))),
-            true => {
+        // A convolution's passes read dY as it is; a transposed one's both read cols(dY), built
+        // once for both, or image by image for large planes.
+        let (dx, dw) = match (self.transposed, per_image(kept_pixels(self.transposed, side, window))) {
+            (false, large) => {
+                let dx = weight.map(|w| B::im2col_scatter(grad.clone(), w, window, side));
+                let dw = input.map(|kept| match large {
+                    true => B::im2col_weight_grad_images(grad, kept, window),
+                    false => B::im2col_weight_grad(grad, kept, window.kernel),
+                });
+                (dx, dw)
+            }
+            (true, true) => {
+                let dx = weight.map(|w| B::im2col_conv2d(grad.clone(), w, window));
+                (dx, input.map(|x| B::im2col_weight_grad_images(x, grad, window)))
+            }
+            (true, false) => {
                 let cols = B::im2col_columns(grad, window);
-                (weight.map(|w| B::im2col_gather(cols.clone(), w)), input.map(|x| (x, cols)))
+                let dx = weight.map(|w| B::im2col_gather(cols.clone(), w));
+                (dx, input.map(|x| B::im2col_weight_grad(x, cols, window.kernel)))
             }
         };
         if let (Some(node), Some(dx)) = (x_node, dx) {
             grads.register::<B>(node.id, dx);
         }
-        if let (Some(node), Some((a, cols))) = (weight_node, dw) {
-            grads.register::<B>(node.id, B::im2col_weight_grad(a, cols, window.kernel));
+        if let (Some(node), Some(dw)) = (weight_node, dw) {
+            grads.register::<B>(node.id, dw);
         }
     }
 }
 
+/// The pixels of the planes that the weight gradient's columns are built over: the output's of
+/// a convolution, the input's of a transposed one (its columns are over `dY`, whose windows
+/// land on the input's pixels).
+fn kept_pixels(transposed: bool, [height, width]: [usize; 2], window: Window) -> usize {
+    match transposed {
+        false => window.output([height, width]).iter().product(),
+        true => height * width,
+    }
+}
+
 /// Either forward pass under autodiff, keeping only what the tracked gradients need: a
-/// convolution whose weight is tracked keeps the `cols(X)` its forward product read.
+/// convolution over small planes whose weight is tracked keeps the `cols(X)` its forward
+/// product read.
 fn tracked<B: Backend + ConvOps, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
     weight: FloatTensor<Autodiff<B, C>>,
@@ -216,12 +300,13 @@ fn tracked<B: Backend + ConvOps, C: CheckpointStrategy>(
     match (ConvBackward { transposed }).prepare::<C>(nodes).compute_bound().stateful() {
         OpsKind::Tracked(prep) => {
             let kept = x_tracked.then(|| weight.clone());
+            let large = per_image(kept_pixels(transposed, [height, width], window));
             let (y, input) = match (transposed, weight_tracked) {
-                (false, true) => {
+                (false, true) if !large => {
                     let cols = B::im2col_columns(x, window);
                     (B::im2col_gather(cols.clone(), weight), Some(cols))
                 }
-                (true, true) => (forward(x.clone(), weight), Some(x)),
+                (_, true) => (forward(x.clone(), weight), Some(x)),
                 (_, false) => (forward(x, weight), None),
             };
             prep.finish(ConvState { input, weight: kept, window, side: [height, width] }, y)
@@ -261,5 +346,9 @@ impl<B: Backend + ConvOps, C: CheckpointStrategy> ConvOps for Autodiff<B, C> {
 
     fn im2col_weight_grad(a: FloatTensor<Self>, columns: FloatTensor<Self>, kernel: [usize; 2]) -> FloatTensor<Self> {
         Self::from_inner(B::im2col_weight_grad(Self::inner(a), Self::inner(columns), kernel))
+    }
+
+    fn im2col_weight_grad_images(a: FloatTensor<Self>, x: FloatTensor<Self>, window: Window) -> FloatTensor<Self> {
+        Self::from_inner(B::im2col_weight_grad_images(Self::inner(a), Self::inner(x), window))
     }
 }

@@ -60,21 +60,29 @@ impl Images {
 /// a `[batch H' W', channels kh kw]` matrix.
 pub(crate) fn im2col(images: &[f32], dims: Images, window: Window) -> Vec<f32> {
     let [out_h, out_w] = window.output(dims.side);
+    let taps = dims.channels * window.kernel[0] * window.kernel[1];
+    par_build(dims.batch * out_h * out_w * taps, out_h * out_w * taps, |b, cols| {
+        im2col_image(&images[b * dims.image()..][..dims.image()], cols, dims, window)
+    })
+}
+
+/// [`im2col`] of one image into its `[H' W', channels kh kw]` block `cols`, whose entries
+/// outside the image (the padding) the caller has zeroed; `dims` are the images'.
+pub(crate) fn im2col_image(image: &[f32], cols: &mut [f32], dims: Images, window: Window) {
+    let [out_h, out_w] = window.output(dims.side);
     let [kh, kw] = window.kernel;
     let taps = dims.channels * kh * kw;
-    par_build(dims.batch * out_h * out_w * taps, out_h * out_w * taps, |b, cols| {
-        let image = &images[b * dims.image()..][..dims.image()];
-        for (row, cols) in cols.chunks_mut(taps).enumerate() {
-            let ((rows, y), (columns, x)) =
-                (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
-            for (plane, cols) in image.chunks(dims.plane()).zip(cols.chunks_mut(kh * kw)) {
-                for (i, y) in rows.clone().zip(y..) {
-                    let source = &plane[y * dims.side[1] + x..][..columns.len()];
-                    copy_short(&mut cols[i * kw + columns.start..][..columns.len()], source);
-                }
+    assert_eq!(cols.len(), out_h * out_w * taps, "im2col: columns do not match {dims:?}");
+    for (row, cols) in cols.chunks_mut(taps).enumerate() {
+        let ((rows, y), (columns, x)) =
+            (window.taps(0, row / out_w, dims.side[0]), window.taps(1, row % out_w, dims.side[1]));
+        for (plane, cols) in image.chunks(dims.plane()).zip(cols.chunks_mut(kh * kw)) {
+            for (i, y) in rows.clone().zip(y..) {
+                let source = &plane[y * dims.side[1] + x..][..columns.len()];
+                copy_short(&mut cols[i * kw + columns.start..][..columns.len()], source);
             }
         }
-    })
+    }
 }
 
 /// `dst = src` for a run of one kernel row, inline for the 4 wide kernels of InfoGAN's networks:
