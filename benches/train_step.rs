@@ -32,10 +32,9 @@ use hsic_infogan::device::{parse_device, probe};
 use hsic_infogan::models::{Networks, Rng};
 use hsic_infogan::train::{DatasetDefaults, HsicTerm, ModelKind, Regularizer, TrainConfig, Trainer, TrainingData};
 
-/// mimalloc keeps the tens of megabytes a training step allocates and frees instead of faulting
-/// them in again: a step on flex runs about 15% faster than with glibc's malloc.
+/// See [`hsic_infogan::allocator`].
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: hsic_infogan::allocator::Allocator = hsic_infogan::allocator::Allocator;
 
 /// Random images to draw batches from (more where a batch needs them).
 const IMAGES: usize = 2000;
@@ -96,6 +95,7 @@ impl Setup {
 }
 
 fn main() {
+    hsic_infogan::allocator::keep_freed_memory();
     let options = common::options(&["--against-pytorch", "--batch", "--networks", "--image-size"]);
     let setup = Setup::from(&options);
     if let Some(python) = options.values.get("--against-pytorch") {

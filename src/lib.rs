@@ -2,8 +2,10 @@
 //! binary, the `mnist_hsic` example, the integration tests and the benches: the command line
 //! ([`Cli`]); the train command's flags and report ([`TrainArgs`], [`report`]) for the example;
 //! the sweep and the tuning procedure ([`sweep`], [`tune`]), which the tests call directly; and
-//! the workspace's crates the benches use. The rest is the program's own.
+//! the workspace's crates the benches use; the binaries' [`allocator`]. The rest is the
+//! program's own.
 
+pub mod allocator;
 mod cli;
 mod interrupt;
 mod npy;
