@@ -62,11 +62,11 @@ pub trait ConvOps: Backend {
     fn im2col_weight_grad_images(a: FloatTensor<Self>, x: FloatTensor<Self>, window: Window) -> FloatTensor<Self>;
 }
 
-/// Images of at least this many output pixels (gather) or input pixels (scatter) take one
-/// product per image, which writes NCHW planes directly (no layout pass, and the scatter's
-/// columns stay in the cache); smaller ones take one product over the batch: there the weight,
-/// packed again for every image, costs more than the layout passes (MNIST's 7 x 7 and 14 x 14
-/// layers: the per-image step took 1.06x the time).
+/// Windows whose output planes have at least this many pixels (a convolution's; a transposed
+/// convolution's input planes) take one product per image, which writes NCHW planes directly
+/// (no layout pass, and the columns stay in the cache); smaller ones take one product over the
+/// batch: there the weight, packed again for every image, costs more than the layout passes
+/// (MNIST's 7 x 7 and 14 x 14 layers: the per-image step took 1.06x the time).
 const PER_IMAGE_PIXELS: usize = 256;
 
 /// Whether a window whose output planes have `pixels` pixels takes the per-image passes, which
@@ -140,17 +140,8 @@ impl ConvOps for Flex {
         let (columns, weight) = (columns.to_contiguous(), weight.to_contiguous());
         let ([batch, height, width, taps], w) = (shape(&columns), kernels(&weight));
         let (out, pixels) = (Images { batch, channels: w.rows, side: [height, width] }, height * width);
-        let columns = values(&columns);
-        if !per_image(pixels) {
-            let rows = product(Matrix::new(columns, batch * pixels, taps, Order::Rows), w.t(), Order::Rows);
-            return tensor(from_rows(&rows, out), out.shape());
-        }
-        // `W cols_bᵀ` per image, straight into the image's planes.
-        let images = par_build(out.batch * out.image(), out.image(), |b, image| {
-            let cols = Matrix::new(&columns[b * pixels * taps..][..pixels * taps], pixels, taps, Order::Rows);
-            product_into(w, cols.t(), image, Order::Rows);
-        });
-        tensor(images, out.shape())
+        let rows = product(Matrix::new(values(&columns), batch * pixels, taps, Order::Rows), w.t(), Order::Rows);
+        tensor(from_rows(&rows, out), out.shape())
     }
 
     fn im2col_scatter(x: FlexTensor, weight: FlexTensor, window: Window, side: [usize; 2]) -> FlexTensor {
