@@ -20,7 +20,11 @@
 //! both of its gradients. Over larger planes (dSprites' 32 x 32 and 16 x 16 layers) the products
 //! run one image at a time and each image's columns are built where a product reads them, in
 //! the cache: building them twice costs less than writing a batch of them to memory and
-//! reading it back (a dSprites step took 0.82-0.87x the time).
+//! reading it back (a dSprites step took 0.82-0.87x the time). Where the kernel is a multiple of
+//! the stride and both sides have 16+ channels (dSprites' 32→32 layers), those passes build no
+//! columns at all: [`polyphase`] splits each image into its stride phases once and runs one
+//! product per kernel tap over them, which `gemm` reads in place (a dSprites step took about
+//! 0.85x the time).
 //! The values equal Burn's to float rounding: the sums run in another order. `cargo bench -p
 //! hsic-infogan-flex-ops --bench layers` times each layer against Burn's: at batch 100 on the
 //! 2-core development VM, D's 64→128 layer took 0.52x Burn's time forward and 0.53x forward and
@@ -37,6 +41,8 @@ use burn::{module::Param, nn::PaddingConfig2d, tensor::DType};
 mod flex;
 #[cfg(feature = "flex")]
 mod im2col;
+#[cfg(feature = "flex")]
+mod polyphase;
 
 /// `layer.forward(x)`; one batch-wide product per pass for f32 on flex.
 pub fn conv2d(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {

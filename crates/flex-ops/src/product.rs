@@ -50,35 +50,49 @@ pub(crate) enum Order {
     Columns,
 }
 
-/// A `rows x cols` matrix over `data` in `order`.
+/// A `rows x cols` matrix over `data`: element `(i, j)` at `i strides[0] + j strides[1]`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Matrix<'a> {
     pub data: &'a [f32],
     pub rows: usize,
     pub cols: usize,
-    pub order: Order,
+    pub strides: [usize; 2],
 }
 
 impl<'a> Matrix<'a> {
     pub fn new(data: &'a [f32], rows: usize, cols: usize, order: Order) -> Self {
         assert_eq!(data.len(), rows * cols, "a {rows}x{cols} matrix needs {} values", rows * cols);
-        Self { data, rows, cols, order }
+        Self::strided(data, rows, cols, order.strides(rows, cols))
+    }
+
+    /// A view of `data` whose element `(i, j)` is at `i strides[0] + j strides[1]`.
+    pub fn strided(data: &'a [f32], rows: usize, cols: usize, strides: [usize; 2]) -> Self {
+        assert!(
+            fits(data.len(), rows, cols, strides),
+            "a {rows}x{cols} view with strides {strides:?} of {} values",
+            data.len()
+        );
+        Self { data, rows, cols, strides }
     }
 
     /// The same memory read as the transposed matrix.
     pub fn t(self) -> Self {
-        let order = match self.order {
-            Order::Rows => Order::Columns,
-            Order::Columns => Order::Rows,
-        };
-        Self { rows: self.cols, cols: self.rows, order, ..self }
+        let [row, col] = self.strides;
+        Self { rows: self.cols, cols: self.rows, strides: [col, row], ..self }
     }
+}
 
-    /// `gemm`'s (column stride, row stride).
-    fn strides(&self) -> (isize, isize) {
-        match self.order {
-            Order::Rows => (1, self.cols as isize),
-            Order::Columns => (self.rows as isize, 1),
+/// Whether the last element of a `rows x cols` view with `strides` lies within `len` values.
+fn fits(len: usize, rows: usize, cols: usize, [row, col]: [usize; 2]) -> bool {
+    rows * cols == 0 || (rows - 1) * row + (cols - 1) * col < len
+}
+
+impl Order {
+    /// A dense `rows x cols` matrix's (row stride, column stride) in this order.
+    fn strides(self, rows: usize, cols: usize) -> [usize; 2] {
+        match self {
+            Order::Rows => [cols, 1],
+            Order::Columns => [1, rows],
         }
     }
 }
@@ -96,7 +110,7 @@ pub(crate) fn product(a: Matrix, b: Matrix, order: Order) -> Vec<f32> {
     };
     // SAFETY: `out` has room for the result, whose every element `gemm_into` writes.
     unsafe {
-        gemm_into(a, b, out.as_mut_ptr(), order, Write::Set, threads);
+        gemm_into(a, b, out.as_mut_ptr(), order.strides(a.rows, b.cols), Write::Set, threads);
         out.set_len(len);
     }
     out
@@ -106,32 +120,53 @@ pub(crate) fn product(a: Matrix, b: Matrix, order: Order) -> Vec<f32> {
 /// image, in parallel over the images.
 pub(crate) fn product_into(a: Matrix, b: Matrix, dst: &mut [f32], order: Order) {
     assert_eq!(dst.len(), a.rows * b.cols, "a {}x{} product into {} values", a.rows, b.cols, dst.len());
-    // SAFETY: `dst` holds the result's elements (checked above).
-    unsafe { gemm_into(a, b, dst.as_mut_ptr(), order, Write::Set, gemm::Parallelism::None) }
+    product_into_view(a, b, dst, order.strides(a.rows, b.cols), Write::Set);
 }
 
 /// `dst += a b` in `order`, on the calling thread: a sum of products over images.
 pub(crate) fn product_add_into(a: Matrix, b: Matrix, dst: &mut [f32], order: Order) {
     assert_eq!(dst.len(), a.rows * b.cols, "a {}x{} product into {} values", a.rows, b.cols, dst.len());
-    // SAFETY: `dst` holds the result's elements (checked above), all initialised.
-    unsafe { gemm_into(a, b, dst.as_mut_ptr(), order, Write::Add, gemm::Parallelism::None) }
+    product_into_view(a, b, dst, order.strides(a.rows, b.cols), Write::Add);
+}
+
+/// `dst = a b` or `dst += a b` on the calling thread, where element `(i, j)` of the result is
+/// `dst[i strides[0] + j strides[1]]`; the views of one product must not overlap themselves.
+pub(crate) fn product_into_view(a: Matrix, b: Matrix, dst: &mut [f32], strides: [usize; 2], write: Write) {
+    assert!(
+        fits(dst.len(), a.rows, b.cols, strides),
+        "a {}x{} product into a view of {} values",
+        a.rows,
+        b.cols,
+        dst.len()
+    );
+    // SAFETY: the view lies within `dst` (checked above), whose values are all initialised.
+    unsafe { gemm_into(a, b, dst.as_mut_ptr(), strides, write, gemm::Parallelism::None) }
 }
 
 /// Whether a product replaces `dst` or adds to it.
 #[derive(Clone, Copy, PartialEq)]
-enum Write {
+pub(crate) enum Write {
     Set,
     Add,
 }
 
 /// # Safety
-/// `dst` must have room for the `a.rows x b.cols` result; with [`Write::Set`] every element is
-/// written and none read, with [`Write::Add`] every element must be initialised.
-unsafe fn gemm_into(a: Matrix, b: Matrix, dst: *mut f32, order: Order, write: Write, threads: gemm::Parallelism) {
+/// `dst` must have room for the `a.rows x b.cols` result at `dst_strides` (row, column); with
+/// [`Write::Set`] every element is written and none read, with [`Write::Add`] every element must
+/// be initialised.
+unsafe fn gemm_into(
+    a: Matrix,
+    b: Matrix,
+    dst: *mut f32,
+    dst_strides: [usize; 2],
+    write: Write,
+    threads: gemm::Parallelism,
+) {
     assert_eq!(a.cols, b.rows, "product of a {}x{} and a {}x{} matrix", a.rows, a.cols, b.rows, b.cols);
     let (m, n, k) = (a.rows, b.cols, a.cols);
-    let out = Matrix { data: &[], rows: m, cols: n, order };
-    let ((a_cs, a_rs), (b_cs, b_rs), (dst_cs, dst_rs)) = (a.strides(), b.strides(), out.strides());
+    // gemm takes (column stride, row stride).
+    let [[a_rs, a_cs], [b_rs, b_cs], [dst_rs, dst_cs]] =
+        [a.strides, b.strides, dst_strides].map(|s| s.map(|s| s as isize));
     let (read_dst, alpha) = match write {
         Write::Set => (false, 0.0),
         Write::Add => (true, 1.0),
@@ -222,6 +257,28 @@ mod tests {
         assert_eq!(dst, [4.5, -0.5, 9.5, -2.0]);
     }
 
+    /// A product into a strided view writes its elements there and leaves the others alone,
+    /// from operands that are strided views too (every other row of a wider buffer).
+    #[test]
+    fn a_product_into_a_view_writes_only_the_view() {
+        // a = [[1, 2], [3, 4]] as rows 0 and 2 of a 3x2 buffer; b = [[0.5, -1], [2, 0.25]] by columns.
+        let a = Matrix::strided(&[1.0, 2.0, 9.0, 9.0, 3.0, 4.0], 2, 2, [4, 1]);
+        let b = Matrix::new(&[0.5, 2.0, -1.0, 0.25], 2, 2, Order::Columns);
+        // The 2x2 result at rows 1 and 3, columns 0 and 2 of a 4x3 buffer of 7s.
+        let mut dst = [7.0; 12];
+        product_into_view(a, b, &mut dst[3..], [6, 2], Write::Set);
+        let expected = [4.5, -0.5, 9.5, -2.0];
+        let at = [3, 5, 9, 11];
+        for (i, v) in dst.iter().enumerate() {
+            match at.iter().position(|&j| j == i) {
+                Some(k) => assert_eq!(*v, expected[k], "element {i}"),
+                None => assert_eq!(*v, 7.0, "element {i} outside the view"),
+            }
+        }
+        product_into_view(a, b, &mut dst[3..], [6, 2], Write::Add);
+        assert_eq!(at.map(|i| dst[i]), expected.map(|v| 2.0 * v));
+    }
+
     /// Each chunk, the last one short, is handed over zeroed with its index.
     #[test]
     fn par_build_hands_every_chunk_over_zeroed() {
@@ -238,7 +295,7 @@ mod tests {
     fn transposing_a_matrix_view_reads_the_same_memory() {
         let values = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         let a = Matrix::new(&values, 2, 3, Order::Rows).t();
-        assert_eq!((a.rows, a.cols, a.order), (3, 2, Order::Columns));
+        assert_eq!((a.rows, a.cols, a.strides), (3, 2, [1, 3]));
         assert_eq!(reorder(&values, 2, 3, Order::Rows), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
     }
 }

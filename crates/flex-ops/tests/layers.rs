@@ -41,13 +41,18 @@ struct Case {
 /// InfoGAN's 4x4/2/1 layers (one input channel as D's first), a 3x3 stride 1 one with a kernel
 /// wider than the padding needs on one axis, a strided one that skips input pixels, and one
 /// whose planes are large enough (over 256 pixels) for the passes that run a product per image,
-/// with more images than one partial sum of the weight gradient takes (4).
-const CASES: [Case; 5] = [
+/// with more images than one partial sum of the weight gradient takes (4); then two with 16+
+/// channels on both sides, whose large planes take a product per kernel tap over the input's
+/// phases: InfoGAN's 4x4/2/1, and a 4x2 kernel at stride 2 with padding 2 on one axis only that
+/// skips the input's last column.
+const CASES: [Case; 7] = [
     Case { input: [3, 1, 8, 8], c_out: 5, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 6, 6, 6], c_out: 4, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 3, 5, 7], c_out: 4, kernel: [3, 2], stride: [1, 1], padding: [1, 0] },
     Case { input: [2, 2, 9, 7], c_out: 3, kernel: [2, 3], stride: [3, 2], padding: [0, 1] },
     Case { input: [5, 2, 32, 34], c_out: 3, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
+    Case { input: [5, 16, 32, 32], c_out: 16, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
+    Case { input: [2, 17, 35, 33], c_out: 16, kernel: [4, 2], stride: [2, 2], padding: [2, 0] },
 ];
 
 impl Case {

@@ -14,6 +14,7 @@ use burn_flex::{Flex, FlexTensor};
 use rayon::prelude::*;
 
 use super::im2col::{Images, Window, col2im, from_rows, im2col, im2col_image, to_rows};
+use super::polyphase::Phases;
 use crate::product::{Matrix, Order, par_build, product, product_add_into, product_into, reorder, tensor, values};
 
 /// [`ConvOps::im2col_conv2d`] on a Burn tensor: `x` f32 on flex, `weight` `[C_out, C_in, kh, kw]`.
@@ -58,15 +59,19 @@ pub trait ConvOps: Backend {
     fn im2col_weight_grad(a: FloatTensor<Self>, columns: FloatTensor<Self>, kernel: [usize; 2]) -> FloatTensor<Self>;
 
     /// [`ConvOps::im2col_weight_grad`] with `cols(x)` for this window, built one image at a time
-    /// (`a` has the window's output side): `Σ_b A_b cols(X_b)`, with `A_b` image `b`'s planes.
+    /// (`a` has the window's output side): `Σ_b A_b cols(X_b)`, with `A_b` image `b`'s planes; or
+    /// one product per kernel tap over each image's phases ([`Phases`]), where they apply.
     fn im2col_weight_grad_images(a: FloatTensor<Self>, x: FloatTensor<Self>, window: Window) -> FloatTensor<Self>;
 }
 
 /// Windows whose output planes have at least this many pixels (a convolution's; a transposed
 /// convolution's input planes) take one product per image, which writes NCHW planes directly
-/// (no layout pass, and the columns stay in the cache); smaller ones take one product over the
-/// batch: there the weight, packed again for every image, costs more than the layout passes
-/// (MNIST's 7 x 7 and 14 x 14 layers: the per-image step took 1.06x the time).
+/// (no layout pass, and the columns stay in the cache), or one per kernel tap over the image's
+/// phases ([`Phases`]) where the kernel is a multiple of the stride and both sides have 16+
+/// channels; smaller ones take one product over the batch: there the weight, packed again for
+/// every image, costs more than the layout passes (MNIST's 7 x 7 and 14 x 14 layers: the
+/// per-image step took 1.06x the time, and per-tap products over groups of images 1.3x the
+/// profile's samples).
 const PER_IMAGE_PIXELS: usize = 256;
 
 /// Whether a window whose output planes have `pixels` pixels takes the per-image passes, which
@@ -113,12 +118,18 @@ impl ConvOps for Flex {
         let ((x, dims), weight) = (images(x), weight.to_contiguous());
         let w = kernels(&weight);
         let out = Images { batch: dims.batch, channels: w.rows, side };
-        let x = values(&x);
-        // `W cols(X_b)ᵀ` per image, straight into the image's planes.
+        let (x, phases) = (values(&x), Phases::new(dims, window, w.rows));
+        // `W cols(X_b)ᵀ` per image, straight into the image's planes, or a product per tap.
         let images = par_build(out.batch * out.image(), out.image(), |b, image| {
-            let mut cols = vec![0.0; out.plane() * w.cols];
-            im2col_image(&x[b * dims.image()..][..dims.image()], &mut cols, dims, window);
-            product_into(w, Matrix::new(&cols, out.plane(), w.cols, Order::Rows).t(), image, Order::Rows);
+            let x = &x[b * dims.image()..][..dims.image()];
+            match phases {
+                Some(phases) => phases.conv(x, w.data, image),
+                None => {
+                    let mut cols = vec![0.0; out.plane() * w.cols];
+                    im2col_image(x, &mut cols, dims, window);
+                    product_into(w, Matrix::new(&cols, out.plane(), w.cols, Order::Rows).t(), image, Order::Rows);
+                }
+            }
         });
         tensor(images, out.shape())
     }
@@ -150,19 +161,28 @@ impl ConvOps for Flex {
         let cols_len = dims.plane() * w.cols;
         let x = values(&x);
         // Small planes: `rows(X) W` over the batch. Large ones: `X_bᵀ W` per image (its planes
-        // read as one row per pixel), summed into the output image while it is in the cache.
+        // read as one row per pixel), summed into the output image while it is in the cache, or
+        // a product per tap.
         let batched = (!per_image(dims.plane())).then(|| {
             let rows = to_rows(x, dims);
             product(Matrix::new(&rows, rows.len() / w.rows, w.rows, Order::Rows), w, Order::Rows)
         });
-        let images = par_build(out.batch * out.image(), out.image(), |b, image| match &batched {
-            Some(cols) => col2im(&cols[b * cols_len..][..cols_len], image, out, window),
-            None => {
-                let planes =
-                    Matrix::new(&x[b * dims.image()..][..dims.image()], dims.channels, dims.plane(), Order::Rows);
-                let mut cols = vec![0.0; cols_len];
-                product_into(planes.t(), w, &mut cols, Order::Rows);
-                col2im(&cols, image, out, window);
+        let phases = Phases::new(out, window, dims.channels);
+        let images = par_build(out.batch * out.image(), out.image(), |b, image| {
+            let x = &x[b * dims.image()..][..dims.image()];
+            match (&batched, phases) {
+                (Some(cols), _) => col2im(&cols[b * cols_len..][..cols_len], image, out, window),
+                (None, Some(phases)) => phases.input_grad(x, w.data, image),
+                (None, None) => {
+                    let mut cols = vec![0.0; cols_len];
+                    product_into(
+                        Matrix::new(x, dims.channels, dims.plane(), Order::Rows).t(),
+                        w,
+                        &mut cols,
+                        Order::Rows,
+                    );
+                    col2im(&cols, image, out, window);
+                }
             }
         });
         tensor(images, out.shape())
@@ -183,17 +203,22 @@ impl ConvOps for Flex {
         assert_eq!(window.output(dims.side), a_dims.side, "weight gradient: `a` is not the window's output");
         let ([kh, kw], pixels) = (window.kernel, a_dims.plane());
         let taps = dims.channels * kh * kw;
-        let (a, x) = (values(&a), values(&x));
+        let (a, x, phases) = (values(&a), values(&x), Phases::new(dims, window, a_dims.channels));
         let starts: Vec<usize> = (0..dims.batch).step_by(IMAGES_PER_SUM).collect();
         let sums: Vec<Vec<f32>> = starts
             .par_iter()
             .map(|&start| {
-                let (mut sum, mut cols) = (vec![0.0; a_dims.channels * taps], vec![0.0; pixels * taps]);
-                // The same window over images of one size pads the same entries: they stay 0.
+                let (mut sum, mut cols) = (vec![0.0; a_dims.channels * taps], Vec::new());
                 for b in start..(start + IMAGES_PER_SUM).min(dims.batch) {
-                    im2col_image(&x[b * dims.image()..][..dims.image()], &mut cols, dims, window);
-                    let planes =
-                        Matrix::new(&a[b * a_dims.image()..][..a_dims.image()], a_dims.channels, pixels, Order::Rows);
+                    let (a, x) = (&a[b * a_dims.image()..][..a_dims.image()], &x[b * dims.image()..][..dims.image()]);
+                    if let Some(phases) = phases {
+                        phases.weight_grad_add(a, x, &mut sum);
+                        continue;
+                    }
+                    // The same window over images of one size pads the same entries: they stay 0.
+                    cols.resize(pixels * taps, 0.0);
+                    im2col_image(x, &mut cols, dims, window);
+                    let planes = Matrix::new(a, a_dims.channels, pixels, Order::Rows);
                     product_add_into(planes, Matrix::new(&cols, pixels, taps, Order::Rows), &mut sum, Order::Rows);
                 }
                 sum
