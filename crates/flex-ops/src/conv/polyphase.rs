@@ -23,7 +23,7 @@ use super::im2col::{Images, Window};
 use crate::product::{Matrix, Order, Write, product_into_view};
 
 /// Products over fewer channels than this (`k` or `n` of a tap's product) keep the columns: one
-/// product per tap over a single channel runs slower than im2col (dSprites' 1→32 layer: 2.5x).
+/// product per tap over a single channel runs slower than im2col (dSprites' 1→32 layer: 2.4-2.9x).
 const MIN_CHANNELS: usize = 16;
 
 /// `gemm` reads a matrix in place when its rows are a multiple of the SIMD width (16 f32 lanes
@@ -115,17 +115,17 @@ impl Phases {
 
     /// Output planes `[C, H', W']` as the `[C, rows]` matrix of their wide rows, 0 where a row
     /// has no pixel.
-    fn widen(&self, planes: &[f32], channels: usize) -> Vec<f32> {
-        let mut rows = vec![0.0; channels * self.rows];
-        self.for_each_line(channels, |line, row| {
+    fn widen(&self, planes: &[f32]) -> Vec<f32> {
+        let mut rows = vec![0.0; self.channels(planes) * self.rows];
+        self.for_each_line(self.channels(planes), |line, row| {
             rows[row..][..self.out[1]].copy_from_slice(&planes[line..][..self.out[1]])
         });
         rows
     }
 
     /// [`Phases::widen`]'s inverse: the pixels of the wide rows into `planes`.
-    fn narrow(&self, rows: &[f32], planes: &mut [f32], channels: usize) {
-        self.for_each_line(channels, |line, row| {
+    fn narrow(&self, rows: &[f32], planes: &mut [f32]) {
+        self.for_each_line(self.channels(planes), |line, row| {
             planes[line..][..self.out[1]].copy_from_slice(&rows[row..][..self.out[1]])
         });
     }
@@ -180,7 +180,7 @@ impl Phases {
             let w = self.weights(weight, tap, out_channels).t();
             product_into_view(self.shifted(&phases, start), w, &mut wide, [1, self.rows], write);
         }
-        self.narrow(&wide, y, out_channels);
+        self.narrow(&wide, y);
     }
 
     /// The input gradient of one image, `dx += ` the convolution's adjoint applied to `dy`
@@ -188,7 +188,7 @@ impl Phases {
     /// convolution's forward pass.
     pub fn input_grad(&self, dy: &[f32], weight: &[f32], dx: &mut [f32]) {
         let out_channels = self.channels(dy);
-        let wide = self.widen(dy, out_channels);
+        let wide = self.widen(dy);
         let wide = Matrix::new(&wide, out_channels, self.rows, Order::Rows).t();
         let mut dp = vec![0.0; self.len()];
         for (tap, start) in self.taps() {
@@ -198,11 +198,11 @@ impl Phases {
         self.merge(&dp, dx);
     }
 
-    /// `dw += ` one image's weight gradient `dYᵀ cols(X)` as `[C_out, C_in, kh, kw]`, from `dy`
-    /// (`[C_out, H', W']`) and `x` (`[C_in, H, W]`).
+    /// `dw += ` one image's weight gradient `dY cols(X)` as `[C_out, C_in, kh, kw]`, from `dy`
+    /// (`[C_out, H', W']`, read as `[C_out, H' W']`) and `x` (`[C_in, H, W]`).
     pub fn weight_grad_add(&self, dy: &[f32], x: &[f32], dw: &mut [f32]) {
         let (out_channels, [kh, kw]) = (self.channels(dy), self.window.kernel);
-        let (phases, wide) = (self.split(x), self.widen(dy, out_channels));
+        let (phases, wide) = (self.split(x), self.widen(dy));
         let wide = Matrix::new(&wide, out_channels, self.rows, Order::Rows);
         let strides = [self.images.channels * kh * kw, kh * kw];
         for ([i, j], start) in self.taps() {
