@@ -25,6 +25,11 @@
 //! columns at all: [`polyphase`] splits each image into its stride phases once and runs one
 //! product per kernel tap over them, which `gemm` reads in place (a dSprites step took about
 //! 0.85x the time).
+//! On a CPU with AVX-512, every pass whose output has a multiple of 16 channels (a forward
+//! pass's `C_out`, an input gradient's `C_in`, a weight gradient's `C_out`) runs none of these:
+//! [`direct`]'s kernel reads the zero-padded images in place as the product's left operand, with
+//! no columns and no packing, over small planes as over large ones (MNIST's 64→128 and 128→64
+//! layers, all of dSprites' but G's last; an MNIST step took 0.80-0.89x the time).
 //! The values equal Burn's to float rounding: the sums run in another order. `cargo bench -p
 //! hsic-infogan-flex-ops --bench layers` times each layer against Burn's: at batch 100 on the
 //! 2-core development VM, D's 64→128 layer took 0.52x Burn's time forward and 0.53x forward and
@@ -37,6 +42,8 @@ use burn::prelude::*;
 #[cfg(feature = "flex")]
 use burn::{module::Param, nn::PaddingConfig2d, tensor::DType};
 
+#[cfg(feature = "flex")]
+mod direct;
 #[cfg(feature = "flex")]
 mod flex;
 #[cfg(feature = "flex")]

@@ -42,10 +42,13 @@ struct Case {
 /// wider than the padding needs on one axis, a strided one that skips input pixels, and one
 /// whose planes are large enough (over 256 pixels) for the passes that run a product per image,
 /// with more images than one partial sum of the weight gradient takes (4); then two with 16+
-/// channels on both sides, whose large planes take a product per kernel tap over the input's
-/// phases: InfoGAN's 4x4/2/1, and a 4x2 kernel at stride 2 with padding 2 on one axis only that
-/// skips the input's last column.
-const CASES: [Case; 7] = [
+/// channels on both sides, InfoGAN's 4x4/2/1 and a 4x2 kernel at stride 2 with padding 2 on one
+/// axis only that skips the input's last column. Passes whose output side has a multiple of 16
+/// channels run the direct AVX-512 kernel where the CPU has it: these, and four more, over small
+/// planes (7 x 7 out), with a kernel that is not a multiple of the stride, at stride 1 with 48
+/// channels, and from one channel. The rest, and the last case's 24 channels, take a product
+/// per kernel tap over the input's phases over large planes.
+const CASES: [Case; 12] = [
     Case { input: [3, 1, 8, 8], c_out: 5, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 6, 6, 6], c_out: 4, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 3, 5, 7], c_out: 4, kernel: [3, 2], stride: [1, 1], padding: [1, 0] },
@@ -53,6 +56,11 @@ const CASES: [Case; 7] = [
     Case { input: [5, 2, 32, 34], c_out: 3, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [5, 16, 32, 32], c_out: 16, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 17, 35, 33], c_out: 16, kernel: [4, 2], stride: [2, 2], padding: [2, 0] },
+    Case { input: [3, 32, 14, 14], c_out: 32, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
+    Case { input: [2, 16, 9, 8], c_out: 16, kernel: [3, 3], stride: [2, 2], padding: [1, 1] },
+    Case { input: [2, 16, 6, 5], c_out: 48, kernel: [3, 2], stride: [1, 1], padding: [1, 0] },
+    Case { input: [2, 1, 12, 12], c_out: 32, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
+    Case { input: [2, 24, 34, 32], c_out: 24, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
 ];
 
 impl Case {

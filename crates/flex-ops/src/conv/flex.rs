@@ -13,6 +13,7 @@ use burn_flex::{Flex, FlexTensor};
 
 use rayon::prelude::*;
 
+use super::direct;
 use super::im2col::{Images, Window, col2im, from_rows, im2col, im2col_image, to_rows};
 use super::polyphase::Phases;
 use crate::product::{Matrix, Order, par_build, product, product_add_into, product_into, reorder, tensor, values};
@@ -112,6 +113,12 @@ fn transposed_side(input: [usize; 2], window: Window) -> [usize; 2] {
 impl ConvOps for Flex {
     fn im2col_conv2d(x: FlexTensor, weight: FlexTensor, window: Window) -> FlexTensor {
         let side = window.output(shape::<4>(&x)[2..].try_into().expect("NCHW"));
+        let out_channels = shape::<4>(&weight)[0];
+        if direct::applies(out_channels) {
+            let ((x, dims), weight) = (images(x), weight.to_contiguous());
+            let y = direct::conv2d(values(&x), dims, window, values(&weight), out_channels);
+            return tensor(y, [dims.batch, out_channels, side[0], side[1]]);
+        }
         if !per_image(side[0] * side[1]) {
             return Self::im2col_gather(Self::im2col_columns(x, window), weight);
         }
@@ -158,6 +165,9 @@ impl ConvOps for Flex {
     fn im2col_scatter(x: FlexTensor, weight: FlexTensor, window: Window, side: [usize; 2]) -> FlexTensor {
         let ((x, dims), weight) = (images(x), weight.to_contiguous());
         let (out, w) = (Images { channels: shape::<4>(&weight)[1], side, ..dims }, kernels(&weight));
+        if direct::applies(out.channels) {
+            return tensor(direct::adjoint(values(&x), dims, w.data, out, window), out.shape());
+        }
         let cols_len = dims.plane() * w.cols;
         let x = values(&x);
         // Small planes: `rows(X) W` over the batch. Large ones: `X_bᵀ W` per image (its planes
@@ -202,6 +212,10 @@ impl ConvOps for Flex {
         let ((a, a_dims), (x, dims)) = (images(a), images(x));
         assert_eq!(window.output(dims.side), a_dims.side, "weight gradient: `a` is not the window's output");
         let ([kh, kw], pixels) = (window.kernel, a_dims.plane());
+        if direct::applies(a_dims.channels) {
+            let dw = direct::weight_grad(values(&a), a_dims, values(&x), dims, window);
+            return tensor(dw, [a_dims.channels, dims.channels, kh, kw]);
+        }
         let taps = dims.channels * kh * kw;
         let (a, x, phases) = (values(&a), values(&x), Phases::new(dims, window, a_dims.channels));
         let starts: Vec<usize> = (0..dims.batch).step_by(IMAGES_PER_SUM).collect();
@@ -238,15 +252,15 @@ struct ConvBackward {
     transposed: bool,
 }
 
-/// What the backward step needs: where the weight takes a gradient, `X`, or for a convolution
-/// over small planes the `cols(X)` its forward product read; the weight where the input does;
-/// the input's side.
+/// What the backward step needs: where the weight takes a gradient, `X`, or (`images` false)
+/// the `cols(X)` its forward product read; the weight where the input does; the input's side.
 #[derive(Clone, Debug)]
 struct ConvState<B: Backend> {
     input: Option<FloatTensor<B>>,
     weight: Option<FloatTensor<B>>,
     window: Window,
     side: [usize; 2],
+    images: bool,
 }
 
 impl<B: Backend + ConvOps> Backward<B, 2> for ConvBackward {
@@ -255,10 +269,10 @@ impl<B: Backend + ConvOps> Backward<B, 2> for ConvBackward {
     fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [x_node, weight_node] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
-        let ConvState { input, weight, window, side } = ops.state;
+        let ConvState { input, weight, window, side, images } = ops.state;
         // A convolution's passes read dY as it is; a transposed one's both read cols(dY), built
-        // once for both, or image by image for large planes.
-        let (dx, dw) = match (self.transposed, per_image(kept_pixels(self.transposed, side, window))) {
+        // once for both, or image by image.
+        let (dx, dw) = match (self.transposed, images) {
             (false, large) => {
                 let dx = weight.map(|w| B::im2col_scatter(grad.clone(), w, window, side));
                 let dw = input.map(|kept| match large {
@@ -296,9 +310,15 @@ fn kept_pixels(transposed: bool, [height, width]: [usize; 2], window: Window) ->
     }
 }
 
+/// Whether the gradients of a layer whose weight is `[A, ..]` run image by image ([`direct`]'s
+/// passes, or per image over large planes), not over the batch's columns.
+fn by_images(transposed: bool, side: [usize; 2], window: Window, a: usize) -> bool {
+    direct::applies(a) || per_image(kept_pixels(transposed, side, window))
+}
+
 /// Either forward pass under autodiff, keeping only what the tracked gradients need: a
-/// convolution over small planes whose weight is tracked keeps the `cols(X)` its forward
-/// product read.
+/// convolution whose gradients run over the batch's columns keeps the `cols(X)` its forward
+/// product read, where its weight is tracked.
 fn tracked<B: Backend + ConvOps, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
     weight: FloatTensor<Autodiff<B, C>>,
@@ -316,16 +336,16 @@ fn tracked<B: Backend + ConvOps, C: CheckpointStrategy>(
     match (ConvBackward { transposed }).prepare::<C>(nodes).compute_bound().stateful() {
         OpsKind::Tracked(prep) => {
             let kept = x_tracked.then(|| weight.clone());
-            let large = per_image(kept_pixels(transposed, [height, width], window));
+            let images = by_images(transposed, [height, width], window, weight.shape().dims::<4>()[0]);
             let (y, input) = match (transposed, weight_tracked) {
-                (false, true) if !large => {
+                (false, true) if !images => {
                     let cols = B::im2col_columns(x, window);
                     (B::im2col_gather(cols.clone(), weight), Some(cols))
                 }
                 (_, true) => (forward(x.clone(), weight), Some(x)),
                 (_, false) => (forward(x, weight), None),
             };
-            prep.finish(ConvState { input, weight: kept, window, side: [height, width] }, y)
+            prep.finish(ConvState { input, weight: kept, window, side: [height, width], images }, y)
         }
         OpsKind::UnTracked(prep) => prep.finish(forward(x, weight)),
     }

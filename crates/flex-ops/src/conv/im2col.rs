@@ -128,25 +128,34 @@ fn add_short(dst: &mut [f32], src: &[f32]) {
 /// NCHW to one row per pixel: `rows[(b, y, x), c] = images[b, c, y, x]`.
 pub(crate) fn to_rows(images: &[f32], dims: Images) -> Vec<f32> {
     par_build(images.len(), dims.image(), |b, rows| {
-        let image = &images[b * dims.image()..][..dims.image()];
-        for (c, plane) in image.chunks(dims.plane()).enumerate() {
-            for (pixel, &value) in plane.iter().enumerate() {
-                rows[pixel * dims.channels + c] = value;
-            }
-        }
+        image_to_rows(&images[b * dims.image()..][..dims.image()], rows, dims.channels)
     })
+}
+
+/// One image's planes `[C, H, W]` as `rows[(y, x), c]`.
+pub(crate) fn image_to_rows(image: &[f32], rows: &mut [f32], channels: usize) {
+    for (c, plane) in image.chunks(image.len() / channels).enumerate() {
+        for (pixel, &value) in plane.iter().enumerate() {
+            rows[pixel * channels + c] = value;
+        }
+    }
 }
 
 /// [`to_rows`]' inverse: `images[b, c, y, x] = rows[(b, y, x), c]`.
 pub(crate) fn from_rows(rows: &[f32], dims: Images) -> Vec<f32> {
     par_build(rows.len(), dims.image(), |b, image| {
-        let rows = &rows[b * dims.image()..][..dims.image()];
-        for (c, plane) in image.chunks_mut(dims.plane()).enumerate() {
-            for (pixel, value) in plane.iter_mut().enumerate() {
-                *value = rows[pixel * dims.channels + c];
-            }
-        }
+        rows_to_image(&rows[b * dims.image()..][..dims.image()], image, dims.channels)
     })
+}
+
+/// [`image_to_rows`]' inverse.
+pub(crate) fn rows_to_image(rows: &[f32], image: &mut [f32], channels: usize) {
+    let pixels = image.len() / channels;
+    for (c, plane) in image.chunks_mut(pixels).enumerate() {
+        for (pixel, value) in plane.iter_mut().enumerate() {
+            *value = rows[pixel * channels + c];
+        }
+    }
 }
 
 #[cfg(test)]

@@ -42,11 +42,20 @@ impl LeakyReluOps for Flex {
         let (x, mut grad) = (x.to_contiguous(), owned(grad));
         let x: &[f32] = x.as_slice().expect("contiguous");
         grad.storage_mut::<f32>().par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(g, x)| {
-            for (g, &x) in g.iter_mut().zip(x) {
-                if x < 0.0 {
-                    *g *= slope;
+            // A multiply by 1 or `slope` over blocks of 16, not a branch around a store: the loop
+            // vectorises (as a branch, scalar, it was 9% of a dSprites step's samples), and
+            // `g * 1.0 == g` bit for bit.
+            let scale = |g: &mut [f32], x: &[f32]| {
+                for (g, &x) in g.iter_mut().zip(x) {
+                    *g *= if x < 0.0 { slope } else { 1.0 };
                 }
+            };
+            let (mut gs, mut xs) = (g.chunks_exact_mut(16), x.chunks_exact(16));
+            for (g, x) in (&mut gs).zip(&mut xs) {
+                let (g, x): (&mut [f32; 16], &[f32; 16]) = (g.try_into().expect("16"), x.try_into().expect("16"));
+                scale(g, x);
             }
+            scale(gs.into_remainder(), xs.remainder());
         });
         grad
     }
