@@ -46,9 +46,10 @@ struct Case {
 /// axis only that skips the input's last column. Passes whose output side has a multiple of 16
 /// channels run the direct AVX-512 kernel where the CPU has it: these, and four more, over small
 /// planes (7 x 7 out), with a kernel that is not a multiple of the stride, at stride 1 with 48
-/// channels, and from one channel. The rest, and the last case's 24 channels, take a product
-/// per kernel tap over the input's phases over large planes.
-const CASES: [Case; 12] = [
+/// channels, and from one channel. The rest, and the 24 channels of the next, take a product per
+/// kernel tap over the input's phases over large planes. The last pads wider than its kernel:
+/// its outermost outputs read padding alone.
+const CASES: [Case; 13] = [
     Case { input: [3, 1, 8, 8], c_out: 5, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 6, 6, 6], c_out: 4, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 3, 5, 7], c_out: 4, kernel: [3, 2], stride: [1, 1], padding: [1, 0] },
@@ -61,6 +62,7 @@ const CASES: [Case; 12] = [
     Case { input: [2, 16, 6, 5], c_out: 48, kernel: [3, 2], stride: [1, 1], padding: [1, 0] },
     Case { input: [2, 1, 12, 12], c_out: 32, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 24, 34, 32], c_out: 24, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
+    Case { input: [2, 16, 3, 4], c_out: 16, kernel: [1, 2], stride: [1, 1], padding: [2, 2] },
 ];
 
 impl Case {

@@ -180,7 +180,9 @@ impl Padded {
     /// One image `[C, H, W]` into its padded planes `padded`, which the caller has zeroed.
     pub fn pad(&self, image: &[f32], padded: &mut [f32]) {
         let ([height, width], [p0, p1], [hp, wp]) = (self.images.side, self.window.padding, self.side);
-        let (rows, cols) = (height.min(hp - p0), width.min(wp - p1));
+        // Rows and columns past the last window's reach are not read (none at all where the
+        // padding is wider than the kernel's reach into the image).
+        let (rows, cols) = (height.min(hp.saturating_sub(p0)), width.min(wp.saturating_sub(p1)));
         for (plane, target) in image.chunks(height * width).zip(padded.chunks_mut(hp * wp)) {
             for y in 0..rows {
                 target[(y + p0) * wp + p1..][..cols].copy_from_slice(&plane[y * width..][..cols]);
