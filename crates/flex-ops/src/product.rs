@@ -8,6 +8,7 @@
 //! copy of a large operand, from timings of all eight on the 2-core development VM.
 
 use std::mem::MaybeUninit;
+use std::ops::Range;
 
 use burn::prelude::{Shape, TensorData};
 use burn_flex::FlexTensor;
@@ -39,6 +40,18 @@ pub(crate) fn par_build(len: usize, chunk: usize, fill: impl Fn(usize, &mut [f32
     // SAFETY: the chunks cover `..len`, and each was initialised above.
     unsafe { out.set_len(len) };
     out
+}
+
+/// `Σ part(range)` over `0..count` cut into ranges of `per_part`: the parts run in parallel and
+/// are added in order, so the result does not depend on the number of threads.
+pub(crate) fn par_sum(count: usize, per_part: usize, part: impl Fn(Range<usize>) -> Vec<f32> + Sync) -> Vec<f32> {
+    let starts: Vec<usize> = (0..count).step_by(per_part).collect();
+    let parts: Vec<Vec<f32>> = starts.par_iter().map(|&start| part(start..(start + per_part).min(count))).collect();
+    let sum = parts.into_iter().reduce(|mut total, part| {
+        total.iter_mut().zip(part).for_each(|(t, p)| *t += p);
+        total
+    });
+    sum.expect("at least one part")
 }
 
 /// How a matrix's elements lie in memory.

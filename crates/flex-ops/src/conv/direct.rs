@@ -24,10 +24,8 @@ use std::arch::x86_64::{
     __m512, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
 };
 
-use rayon::prelude::*;
-
 use super::im2col::{Images, Window, image_to_rows, rows_to_image};
-use crate::product::par_build;
+use crate::product::{Order, par_build, par_sum, reorder};
 
 /// f32 lanes of an AVX-512 register.
 const LANES: usize = 16;
@@ -303,7 +301,7 @@ pub(crate) fn conv2d(x: &[f32], dims: Images, window: Window, weight: &[f32], ou
     let padded = Padded::new(dims, window);
     let (windows, taps) = (padded.windows(), padded.taps());
     let pixels: Vec<usize> = (0..windows.len()).collect();
-    let wt = transposed(weight, out_channels);
+    let wt = reorder(weight, out_channels, weight.len() / out_channels, Order::Rows);
     let image = out_channels * windows.len();
     par_build(dims.batch * image, image, |b, planes| {
         let mut xp = vec![0.0; padded.image()];
@@ -331,8 +329,7 @@ pub(crate) fn adjoint(dy: &[f32], dims: Images, weight: &[f32], out: Images, win
     })
 }
 
-/// Images per partial sum of [`weight_grad`]: the partial sums are added in order, so the result
-/// does not depend on the number of threads.
+/// Images per partial sum of [`weight_grad`] (added in order by [`par_sum`]).
 const IMAGES_PER_SUM: usize = 8;
 
 /// `Σ_b A_b cols(X_b)` as a weight `[A's channels, C, kh, kw]`, `a` (`a_dims`) over the window's
@@ -341,37 +338,21 @@ pub(crate) fn weight_grad(a: &[f32], a_dims: Images, x: &[f32], dims: Images, wi
     let padded = Padded::new(dims, window);
     let (windows, taps) = (padded.windows(), padded.taps());
     let outs: Vec<usize> = (0..taps.len()).collect();
-    let sums: Vec<Vec<f32>> = (0..dims.batch)
-        .step_by(IMAGES_PER_SUM)
-        .collect::<Vec<_>>()
-        .par_iter()
-        .map(|&start| {
-            let images = start..(start + IMAGES_PER_SUM).min(dims.batch);
-            let mut xp = vec![0.0; images.len() * padded.image()];
-            let mut rows = vec![0.0; images.len() * a_dims.image()];
-            let mut cols = Vec::with_capacity(images.len() * windows.len());
-            for (n, b) in images.enumerate() {
-                padded.pad(&x[b * dims.image()..][..dims.image()], &mut xp[n * padded.image()..][..padded.image()]);
-                let image = &a[b * a_dims.image()..][..a_dims.image()];
-                image_to_rows(image, &mut rows[n * a_dims.image()..][..a_dims.image()], a_dims.channels);
-                cols.extend(windows.iter().map(|w| n * padded.image() + w));
-            }
-            let mut sum = vec![0.0; taps.len() * a_dims.channels];
-            product_add(&xp, &taps, &outs, &cols, &rows, &mut sum);
-            sum
-        })
-        .collect();
-    let sum = sums.into_iter().reduce(|mut total, sum| {
-        total.iter_mut().zip(sum).for_each(|(t, s)| *t += s);
-        total
+    let sum = par_sum(dims.batch, IMAGES_PER_SUM, |images| {
+        let mut xp = vec![0.0; images.len() * padded.image()];
+        let mut rows = vec![0.0; images.len() * a_dims.image()];
+        let mut cols = Vec::with_capacity(images.len() * windows.len());
+        for (n, b) in images.enumerate() {
+            padded.pad(&x[b * dims.image()..][..dims.image()], &mut xp[n * padded.image()..][..padded.image()]);
+            let image = &a[b * a_dims.image()..][..a_dims.image()];
+            image_to_rows(image, &mut rows[n * a_dims.image()..][..a_dims.image()], a_dims.channels);
+            cols.extend(windows.iter().map(|w| n * padded.image() + w));
+        }
+        let mut sum = vec![0.0; taps.len() * a_dims.channels];
+        product_add(&xp, &taps, &outs, &cols, &rows, &mut sum);
+        sum
     });
-    transposed(&sum.expect("a batch of at least one image"), taps.len())
-}
-
-/// A row-major `[rows, len / rows]` matrix transposed.
-fn transposed(matrix: &[f32], rows: usize) -> Vec<f32> {
-    let cols = matrix.len() / rows;
-    (0..matrix.len()).map(|k| matrix[(k % rows) * cols + k / rows]).collect()
+    reorder(&sum, taps.len(), a_dims.channels, Order::Rows)
 }
 
 #[cfg(test)]

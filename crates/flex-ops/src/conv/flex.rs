@@ -11,12 +11,12 @@ use burn::backend::{AutodiffBackend, Backend, Dispatch, TensorMetadata, backend_
 use burn::prelude::*;
 use burn_flex::{Flex, FlexTensor};
 
-use rayon::prelude::*;
-
 use super::direct;
 use super::im2col::{Images, Window, col2im, from_rows, im2col, im2col_image, to_rows};
 use super::polyphase::Phases;
-use crate::product::{Matrix, Order, par_build, product, product_add_into, product_into, reorder, tensor, values};
+use crate::product::{
+    Matrix, Order, par_build, par_sum, product, product_add_into, product_into, reorder, tensor, values,
+};
 
 /// [`ConvOps::im2col_conv2d`] on a Burn tensor: `x` f32 on flex, `weight` `[C_out, C_in, kh, kw]`.
 pub(super) fn conv2d(x: Tensor<4>, weight: Tensor<4>, window: Window) -> Tensor<4> {
@@ -82,8 +82,8 @@ fn per_image(pixels: usize) -> bool {
     pixels >= PER_IMAGE_PIXELS
 }
 
-/// Images per partial sum of [`ConvOps::im2col_weight_grad_images`]: the partial sums are
-/// added in order, so the result does not depend on the number of threads.
+/// Images per partial sum of [`ConvOps::im2col_weight_grad_images`] (added in order by
+/// [`par_sum`]).
 const IMAGES_PER_SUM: usize = 4;
 
 /// A contiguous copy (or the tensor itself) and its dimensions as NCHW images.
@@ -218,31 +218,23 @@ impl ConvOps for Flex {
         }
         let taps = dims.channels * kh * kw;
         let (a, x, phases) = (values(&a), values(&x), Phases::new(dims, window, a_dims.channels));
-        let starts: Vec<usize> = (0..dims.batch).step_by(IMAGES_PER_SUM).collect();
-        let sums: Vec<Vec<f32>> = starts
-            .par_iter()
-            .map(|&start| {
-                let (mut sum, mut cols) = (vec![0.0; a_dims.channels * taps], Vec::new());
-                for b in start..(start + IMAGES_PER_SUM).min(dims.batch) {
-                    let (a, x) = (&a[b * a_dims.image()..][..a_dims.image()], &x[b * dims.image()..][..dims.image()]);
-                    if let Some(phases) = phases {
-                        phases.weight_grad_add(a, x, &mut sum);
-                        continue;
-                    }
-                    // The same window over images of one size pads the same entries: they stay 0.
-                    cols.resize(pixels * taps, 0.0);
-                    im2col_image(x, &mut cols, dims, window);
-                    let planes = Matrix::new(a, a_dims.channels, pixels, Order::Rows);
-                    product_add_into(planes, Matrix::new(&cols, pixels, taps, Order::Rows), &mut sum, Order::Rows);
+        let dw = par_sum(dims.batch, IMAGES_PER_SUM, |images| {
+            let (mut sum, mut cols) = (vec![0.0; a_dims.channels * taps], Vec::new());
+            for b in images {
+                let (a, x) = (&a[b * a_dims.image()..][..a_dims.image()], &x[b * dims.image()..][..dims.image()]);
+                if let Some(phases) = phases {
+                    phases.weight_grad_add(a, x, &mut sum);
+                    continue;
                 }
-                sum
-            })
-            .collect();
-        let dw = sums.into_iter().reduce(|mut total, sum| {
-            total.iter_mut().zip(sum).for_each(|(t, s)| *t += s);
-            total
+                // The same window over images of one size pads the same entries: they stay 0.
+                cols.resize(pixels * taps, 0.0);
+                im2col_image(x, &mut cols, dims, window);
+                let planes = Matrix::new(a, a_dims.channels, pixels, Order::Rows);
+                product_add_into(planes, Matrix::new(&cols, pixels, taps, Order::Rows), &mut sum, Order::Rows);
+            }
+            sum
         });
-        tensor(dw.expect("a batch of at least one image"), [a_dims.channels, dims.channels, kh, kw])
+        tensor(dw, [a_dims.channels, dims.channels, kh, kw])
     }
 }
 
