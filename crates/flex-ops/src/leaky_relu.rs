@@ -4,8 +4,9 @@
 //! Burn's autodiff has no leaky ReLU: it traces the backend's default composition (a comparison,
 //! a scaled copy, a masked select), and its backward pass sends the gradient through both branches
 //! of the select, scales one and adds them: about seven passes over each activation of D, twice
-//! per training step. On flex, a backend extension (`flex::LeakyReluOps`) runs flex's one-pass
-//! forward kernel and a one-pass backward, `dx = dy` where `x >= 0` and `dx = s dy` where `x < 0`.
+//! per training step. On flex, a backend extension (`flex::LeakyReluOps`) runs a one-pass forward
+//! (flex's formula, on all threads) and a one-pass backward, `dx = dy` where `x >= 0` and
+//! `dx = s dy` where `x < 0`.
 //! Both are the composition's values bit for bit (it adds an exact zero from the other branch).
 //! Elsewhere (ndarray, wgpu, CUDA, f64) the activation is Burn's own.
 

@@ -43,6 +43,8 @@ mod linear;
 #[cfg(feature = "flex")]
 mod product;
 mod relu_max_pool;
+#[cfg(feature = "flex")]
+mod transpose;
 
 pub use batch_norm::batch_norm;
 pub use conv::{conv_transpose2d, conv2d};
@@ -60,5 +62,17 @@ pub fn is_flex(device: &Device) -> bool {
 /// Whether `device` is flex: never in a build without the `flex` feature.
 #[cfg(not(feature = "flex"))]
 pub fn is_flex(_: &Device) -> bool {
+    false
+}
+
+/// Whether the CPU has AVX-512 (checked once, then cached by `std`): the direct convolution
+/// passes and the transposes' register tiles need it.
+#[cfg(all(feature = "flex", target_arch = "x86_64"))]
+fn avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+}
+
+#[cfg(all(feature = "flex", not(target_arch = "x86_64")))]
+fn avx512() -> bool {
     false
 }

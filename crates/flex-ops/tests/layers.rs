@@ -47,9 +47,11 @@ struct Case {
 /// channels run the direct AVX-512 kernel where the CPU has it: these, and four more, over small
 /// planes (7 x 7 out), with a kernel that is not a multiple of the stride, at stride 1 with 48
 /// channels, and from one channel. The rest, and the 24 channels of the next, take a product per
-/// kernel tap over the input's phases over large planes. The last pads wider than its kernel:
-/// its outermost outputs read padding alone.
-const CASES: [Case; 13] = [
+/// kernel tap over the input's phases over large planes. The next pads wider than its kernel:
+/// its outermost outputs read padding alone. The last is strided wider than its kernel with 16
+/// channels on both sides: its input gradient has pixels that no tap reaches (a phase without
+/// taps, whose rows the direct pass must zero).
+const CASES: [Case; 14] = [
     Case { input: [3, 1, 8, 8], c_out: 5, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 6, 6, 6], c_out: 4, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 3, 5, 7], c_out: 4, kernel: [3, 2], stride: [1, 1], padding: [1, 0] },
@@ -63,6 +65,7 @@ const CASES: [Case; 13] = [
     Case { input: [2, 1, 12, 12], c_out: 32, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 24, 34, 32], c_out: 24, kernel: [4, 4], stride: [2, 2], padding: [1, 1] },
     Case { input: [2, 16, 3, 4], c_out: 16, kernel: [1, 2], stride: [1, 1], padding: [2, 2] },
+    Case { input: [2, 16, 9, 7], c_out: 16, kernel: [2, 3], stride: [3, 2], padding: [0, 1] },
 ];
 
 impl Case {

@@ -24,14 +24,24 @@ use std::arch::x86_64::{
     __m512, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
 };
 
+use std::cell::RefCell;
+
 use super::im2col::{Images, Window, image_to_rows, rows_to_image};
 use crate::product::{Order, par_build, par_sum, reorder};
 
 /// f32 lanes of an AVX-512 register.
 const LANES: usize = 16;
 
-/// Registers that hold the block of `C` (of 32), leaving room for `B`'s vectors and a broadcast.
-const ACCUMULATORS: usize = 24;
+/// Vector registers (AVX-512 has 32).
+const REGISTERS: usize = 32;
+
+/// Rows of `C` per block of `vectors` vectors: its accumulators, `B`'s vectors and one broadcast
+/// per row all fit the registers at once. LLVM loads a step's broadcasts before its multiply-adds,
+/// and with more rows it kept accumulators on the stack: 12 rows of 2 vectors (24 + 2 + 12 = 38
+/// registers) ran with a spill and a reload every few multiply-adds.
+fn max_rows(vectors: usize) -> usize {
+    ((REGISTERS - vectors) / (vectors + 1)).min(12)
+}
 
 /// Vectors of `C`'s row per block.
 const MAX_VECTORS: usize = 4;
@@ -42,40 +52,61 @@ const SUM_BLOCK: usize = 64;
 
 /// Whether the CPU runs these passes, and a layer with `n` channels on the vector side fits them.
 pub(crate) fn applies(n: usize) -> bool {
-    n > 0 && n.is_multiple_of(LANES) && avx512()
+    n > 0 && n.is_multiple_of(LANES) && crate::avx512()
 }
 
-#[cfg(target_arch = "x86_64")]
-fn avx512() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f")
+/// Whether a product overwrites the rows of `C` it writes, or adds to them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Write {
+    Set,
+    Add,
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-fn avx512() -> bool {
-    false
+/// Where a product reads `A` and writes `C`: `A[r, t] = src[rows[r] + cols[t]]`, row `r` of the
+/// product into row `outs[r]` of `C`. Their reach is found once for all the images of a pass
+/// (over dSprites' small planes, finding it per image took 1.7% of a step).
+pub(crate) struct Indices<'a> {
+    rows: &'a [usize],
+    outs: &'a [usize],
+    cols: &'a [usize],
+    /// One past the last value of `src` read.
+    reads: usize,
+    /// One past the last row of `C` written.
+    writes: usize,
 }
 
-/// `C[outs[r], ..] += Σ_t src[rows[r] + cols[t]] B[t, ..]`, with `B` `[cols.len(), n]` and `C`
-/// rows of `n` values; `n` a multiple of 16 (checked by [`applies`]).
-pub(crate) fn product_add(src: &[f32], rows: &[usize], outs: &[usize], cols: &[usize], b: &[f32], c: &mut [f32]) {
-    assert!(applies(b.len() / cols.len().max(1)), "direct: {} values of B over {} rows", b.len(), cols.len());
+impl<'a> Indices<'a> {
+    pub fn new(rows: &'a [usize], outs: &'a [usize], cols: &'a [usize]) -> Self {
+        assert!(!cols.is_empty(), "direct: a product over no columns");
+        assert_eq!(rows.len(), outs.len(), "direct: {} rows written to {} rows", rows.len(), outs.len());
+        let reads = rows.iter().max().zip(cols.iter().max()).map_or(0, |(r, t)| r + t + 1);
+        let writes = outs.iter().max().map_or(0, |o| o + 1);
+        Self { rows, outs, cols, reads, writes }
+    }
+}
+
+/// `C[outs[r], ..] = Σ_t src[rows[r] + cols[t]] B[t, ..]` (or `+=`, by `write`), with `B`
+/// `[cols.len(), n]` and `C` rows of `n` values; `n` a multiple of 16 (checked by [`applies`]).
+/// Overwriting spares the caller zeroing `C` (and reading it back) first.
+pub(crate) fn product(src: &[f32], indices: &Indices, b: &[f32], c: &mut [f32], write: Write) {
+    let Indices { rows, outs, cols, reads, writes } = *indices;
+    assert!(applies(b.len() / cols.len()), "direct: {} values of B over {} rows", b.len(), cols.len());
     let n = b.len() / cols.len();
     assert_eq!(b.len(), cols.len() * n, "direct: B is not [{}, {n}]", cols.len());
-    assert_eq!(rows.len(), outs.len(), "direct: {} rows written to {} rows", rows.len(), outs.len());
-    let reach = rows.iter().max().zip(cols.iter().max()).map_or(0, |(r, t)| r + t + 1);
-    assert!(reach <= src.len(), "direct: A reads value {reach} of {}", src.len());
-    assert!(outs.iter().all(|&o| (o + 1) * n <= c.len()), "direct: a row of C beyond its {} values", c.len());
+    assert!(reads <= src.len(), "direct: A reads value {reads} of {}", src.len());
+    assert!(writes * n <= c.len(), "direct: C's row {writes} written, of {}", c.len() / n);
     #[cfg(target_arch = "x86_64")]
-    for (cols, b) in cols.chunks(SUM_BLOCK).zip(b.chunks(SUM_BLOCK * n)) {
+    for (block, (cols, b)) in cols.chunks(SUM_BLOCK).zip(b.chunks(SUM_BLOCK * n)).enumerate() {
+        let add = write == Write::Add || block > 0;
         for first in (0..n / LANES).step_by(MAX_VECTORS) {
             let vectors = (n / LANES - first).min(MAX_VECTORS);
             // Blocks of equal size, as few as fit the registers: a last block of one row runs at a
             // quarter of the speed.
-            let tile = rows.len().div_ceil(rows.len().div_ceil((ACCUMULATORS / vectors).min(12)));
+            let tile = rows.len().div_ceil(rows.len().div_ceil(max_rows(vectors)));
             for (rows, outs) in rows.chunks(tile).zip(outs.chunks(tile)) {
-                let block = Block { src: src.as_ptr(), rows, outs, cols, b: b[first * LANES..].as_ptr(), n };
+                let block = Block { src: src.as_ptr(), rows, outs, cols, b: b[first * LANES..].as_ptr(), n, add };
                 let c = c[first * LANES..].as_mut_ptr();
-                // SAFETY: AVX-512 is there (`applies`); every read of `src` is below `reach` and
+                // SAFETY: AVX-512 is there (`applies`); every read of `src` is below `reads` and
                 // every row of `b` and `c` holds `n` values from `first * LANES` on (checked above).
                 unsafe {
                     match vectors {
@@ -90,7 +121,8 @@ pub(crate) fn product_add(src: &[f32], rows: &[usize], outs: &[usize], cols: &[u
     }
 }
 
-/// One call of the kernel: up to 12 rows of `C`, `V` vectors of its columns.
+/// One call of the kernel: up to 12 rows of `C`, `V` vectors of its columns, added to what `C`
+/// holds or written over it.
 #[cfg(target_arch = "x86_64")]
 struct Block<'a> {
     src: *const f32,
@@ -99,6 +131,7 @@ struct Block<'a> {
     cols: &'a [usize],
     b: *const f32,
     n: usize,
+    add: bool,
 }
 
 /// `match rows { 1 => kernel::<1, V>, .. }` for the block's row count.
@@ -148,7 +181,7 @@ impl Block<'_> {
                 // SAFETY: in bounds by the caller's contract.
                 unsafe {
                     let c = c.add(out * self.n + v * LANES);
-                    _mm512_storeu_ps(c, _mm512_add_ps(_mm512_loadu_ps(c), acc));
+                    _mm512_storeu_ps(c, if self.add { _mm512_add_ps(_mm512_loadu_ps(c), acc) } else { acc });
                 }
             }
         }
@@ -175,16 +208,13 @@ impl Padded {
         self.images.channels * self.side[0] * self.side[1]
     }
 
-    /// One image `[C, H, W]` into its padded planes `padded`, which the caller has zeroed.
+    /// One image `[C, H, W]` as its padded planes: every value of `padded` written. Rows and
+    /// columns past the last window's reach are left out (all of them where the padding is
+    /// wider than the kernel's reach into the image).
     pub fn pad(&self, image: &[f32], padded: &mut [f32]) {
-        let ([height, width], [p0, p1], [hp, wp]) = (self.images.side, self.window.padding, self.side);
-        // Rows and columns past the last window's reach are not read (none at all where the
-        // padding is wider than the kernel's reach into the image).
-        let (rows, cols) = (height.min(hp.saturating_sub(p0)), width.min(wp.saturating_sub(p1)));
+        let ([height, width], [hp, wp]) = (self.images.side, self.side);
         for (plane, target) in image.chunks(height * width).zip(padded.chunks_mut(hp * wp)) {
-            for y in 0..rows {
-                target[(y + p0) * wp + p1..][..cols].copy_from_slice(&plane[y * width..][..cols]);
-            }
+            embed(plane, width, target, wp, self.window.padding);
         }
     }
 
@@ -200,6 +230,24 @@ impl Padded {
         (0..self.images.channels * kh * kw)
             .map(|t| (t / (kh * kw)) * hp * wp + (t % (kh * kw) / kw) * wp + t % kw)
             .collect()
+    }
+}
+
+/// `plane` (`width` wide) into `target` (`target_width` wide) from `(top, left)` on, with zeros
+/// around it, every value of `target` written; what does not fit is left out.
+fn embed(plane: &[f32], width: usize, target: &mut [f32], target_width: usize, [top, left]: [usize; 2]) {
+    let left = left.min(target_width);
+    let cols = width.min(target_width - left);
+    for (y, line) in target.chunks_mut(target_width).enumerate() {
+        let row = y.checked_sub(top).map(|r| r * width).filter(|&start| start < plane.len());
+        match row {
+            Some(start) => {
+                line[..left].fill(0.0);
+                line[left..left + cols].copy_from_slice(&plane[start..][..cols]);
+                line[left + cols..].fill(0.0);
+            }
+            None => line.fill(0.0),
+        }
     }
 }
 
@@ -241,13 +289,11 @@ impl Adjoint {
         channels * self.side[0] * self.side[1]
     }
 
-    /// One image's `dY` (`[C, H', W']`) into its padded planes, zeroed by the caller.
+    /// One image's `dY` (`[C, H', W']`) as its padded planes: every value of `padded` written.
     pub fn pad(&self, dy: &[f32], padded: &mut [f32]) {
-        let ([height, width], [b0, b1], [hq, wq]) = (self.out, self.before, self.side);
+        let ([height, width], [hq, wq]) = (self.out, self.side);
         for (plane, target) in dy.chunks(height * width).zip(padded.chunks_mut(hq * wq)) {
-            for y in 0..height {
-                target[(y + b0) * wq + b1..][..width].copy_from_slice(&plane[y * width..][..width]);
-            }
+            embed(plane, width, target, wq, self.before);
         }
     }
 
@@ -296,19 +342,41 @@ impl Adjoint {
     }
 }
 
+thread_local! {
+    /// Each thread's two working buffers (padded images, rows of `C`), kept across images and
+    /// passes: fresh ones per image cost a page-clearing `memset` each (about 4% of a dSprites
+    /// step's samples), and zeroing them is not needed (every pass writes all it reads).
+    static SCRATCH: RefCell<[Vec<f32>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
+}
+
+/// `work(first, second)` on this thread's buffers of `lens` values, holding whatever the last
+/// pass left there. `work` must not start another pass on this thread (none of them nests).
+fn with_scratch<R>(lens: [usize; 2], work: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    SCRATCH.with_borrow_mut(|buffers| {
+        for (buffer, &len) in buffers.iter_mut().zip(&lens) {
+            if buffer.len() < len {
+                buffer.resize(len, 0.0);
+            }
+        }
+        let [first, second] = buffers;
+        work(&mut first[..lens[0]], &mut second[..lens[1]])
+    })
+}
+
 /// The convolution of `x` (`dims`) with `weight` `[C_out, C_in, kh, kw]`: NCHW output planes.
 pub(crate) fn conv2d(x: &[f32], dims: Images, window: Window, weight: &[f32], out_channels: usize) -> Vec<f32> {
     let padded = Padded::new(dims, window);
     let (windows, taps) = (padded.windows(), padded.taps());
     let pixels: Vec<usize> = (0..windows.len()).collect();
+    let indices = Indices::new(&windows, &pixels, &taps);
     let wt = reorder(weight, out_channels, weight.len() / out_channels, Order::Rows);
     let image = out_channels * windows.len();
     par_build(dims.batch * image, image, |b, planes| {
-        let mut xp = vec![0.0; padded.image()];
-        padded.pad(&x[b * dims.image()..][..dims.image()], &mut xp);
-        let mut rows = vec![0.0; image];
-        product_add(&xp, &windows, &pixels, &taps, &wt, &mut rows);
-        rows_to_image(&rows, planes, out_channels);
+        with_scratch([padded.image(), image], |xp, rows| {
+            padded.pad(&x[b * dims.image()..][..dims.image()], xp);
+            product(xp, &indices, &wt, rows, Write::Set);
+            rows_to_image(rows, planes, out_channels);
+        })
     })
 }
 
@@ -318,14 +386,23 @@ pub(crate) fn adjoint(dy: &[f32], dims: Images, weight: &[f32], out: Images, win
     let adjoint = Adjoint::new(out, window);
     let phases = adjoint.phases(dims.channels);
     let weights: Vec<Vec<f32>> = phases.iter().map(|phase| adjoint.weights(phase, weight, dims.channels)).collect();
+    let indices: Vec<Indices> =
+        phases.iter().map(|phase| Indices::new(&phase.reads, &phase.pixels, &phase.offsets)).collect();
+    // Each pixel is in one phase; where the stride is wider than the kernel, some phases have no
+    // taps, and their pixels' rows are zeros.
+    let covered = phases.iter().map(|phase| phase.pixels.len()).sum::<usize>() == out.plane();
     par_build(out.batch * out.image(), out.image(), |b, image| {
-        let mut padded = vec![0.0; adjoint.image(dims.channels)];
-        adjoint.pad(&dy[b * dims.image()..][..dims.image()], &mut padded);
-        let mut rows = vec![0.0; out.image()];
-        for (phase, b) in phases.iter().zip(&weights) {
-            product_add(&padded, &phase.reads, &phase.pixels, &phase.offsets, b, &mut rows);
-        }
-        rows_to_image(&rows, image, out.channels);
+        with_scratch([adjoint.image(dims.channels), out.image()], |padded, rows| {
+            adjoint.pad(&dy[b * dims.image()..][..dims.image()], padded);
+            if !covered {
+                rows.fill(0.0);
+            }
+            for (indices, b) in indices.iter().zip(&weights) {
+                let write = if covered { Write::Set } else { Write::Add };
+                product(padded, indices, b, rows, write);
+            }
+            rows_to_image(rows, image, out.channels);
+        })
     })
 }
 
@@ -339,18 +416,18 @@ pub(crate) fn weight_grad(a: &[f32], a_dims: Images, x: &[f32], dims: Images, wi
     let (windows, taps) = (padded.windows(), padded.taps());
     let outs: Vec<usize> = (0..taps.len()).collect();
     let sum = par_sum(dims.batch, IMAGES_PER_SUM, |images| {
-        let mut xp = vec![0.0; images.len() * padded.image()];
-        let mut rows = vec![0.0; images.len() * a_dims.image()];
-        let mut cols = Vec::with_capacity(images.len() * windows.len());
-        for (n, b) in images.enumerate() {
-            padded.pad(&x[b * dims.image()..][..dims.image()], &mut xp[n * padded.image()..][..padded.image()]);
-            let image = &a[b * a_dims.image()..][..a_dims.image()];
-            image_to_rows(image, &mut rows[n * a_dims.image()..][..a_dims.image()], a_dims.channels);
-            cols.extend(windows.iter().map(|w| n * padded.image() + w));
-        }
-        let mut sum = vec![0.0; taps.len() * a_dims.channels];
-        product_add(&xp, &taps, &outs, &cols, &rows, &mut sum);
-        sum
+        with_scratch([images.len() * padded.image(), images.len() * a_dims.image()], |xp, rows| {
+            let mut cols = Vec::with_capacity(images.len() * windows.len());
+            for (n, b) in images.enumerate() {
+                padded.pad(&x[b * dims.image()..][..dims.image()], &mut xp[n * padded.image()..][..padded.image()]);
+                let image = &a[b * a_dims.image()..][..a_dims.image()];
+                image_to_rows(image, &mut rows[n * a_dims.image()..][..a_dims.image()], a_dims.channels);
+                cols.extend(windows.iter().map(|w| n * padded.image() + w));
+            }
+            let mut sum = vec![0.0; taps.len() * a_dims.channels];
+            product(xp, &Indices::new(&taps, &outs, &cols), rows, &mut sum, Write::Set);
+            sum
+        })
     });
     reorder(&sum, taps.len(), a_dims.channels, Order::Rows)
 }
@@ -364,32 +441,40 @@ mod tests {
     }
 
     /// Every block shape the kernel runs (1 to 4 vectors, 1 to 12 rows, a 5th vector in a block
-    /// of its own, MNIST's 128 channels), rows written out of order and added to what `C` held,
-    /// against the sum in f64.
+    /// of its own, MNIST's 128 channels), over three blocks of the sum, rows written out of order,
+    /// added to what `C` held and written over it (two rows of `C` not written), against the
+    /// sums in f64.
     #[test]
-    fn product_add_is_the_sum_in_f64() {
+    fn products_are_the_sums_in_f64() {
         if !applies(LANES) {
-            eprintln!("product_add_is_the_sum_in_f64: no AVX-512 on this CPU, the direct passes never run here");
+            eprintln!("products_are_the_sums_in_f64: no AVX-512 on this CPU, the direct passes never run here");
             return;
         }
         let src = values(500, 1);
         for (n, rows) in [16, 32, 48, 64, 80, 128].into_iter().flat_map(|n| [1, 5, 12, 13, 25].map(|r| (n, r))) {
             let row_starts: Vec<usize> = (0..rows).map(|r| (r * 37) % 200).collect();
             let outs: Vec<usize> = (0..rows).rev().collect();
-            let cols: Vec<usize> = (0..19).map(|t| (t * 13) % 290).collect();
+            let cols: Vec<usize> = (0..2 * SUM_BLOCK + 7).map(|t| (t * 13) % 290).collect();
             let b = values(cols.len() * n, 2);
-            let mut c = values(rows * n, 3);
-            let mut expected: Vec<f64> = c.iter().map(|&v| f64::from(v)).collect();
+            let held = values((rows + 2) * n, 3);
+            let mut sums = vec![0.0f64; held.len()];
             for (r, &row) in row_starts.iter().enumerate() {
                 for (t, &col) in cols.iter().enumerate() {
                     for j in 0..n {
-                        expected[outs[r] * n + j] += f64::from(src[row + col]) * f64::from(b[t * n + j]);
+                        sums[outs[r] * n + j] += f64::from(src[row + col]) * f64::from(b[t * n + j]);
                     }
                 }
             }
-            product_add(&src, &row_starts, &outs, &cols, &b, &mut c);
-            for (i, (&got, &want)) in c.iter().zip(&expected).enumerate() {
-                assert!((f64::from(got) - want).abs() < 1e-4, "n {n}, rows {rows}, value {i}: {got} against {want}");
+            let (mut added, mut set) = (held.clone(), held.clone());
+            let indices = Indices::new(&row_starts, &outs, &cols);
+            product(&src, &indices, &b, &mut added, Write::Add);
+            product(&src, &indices, &b, &mut set, Write::Set);
+            for (i, &held) in held.iter().enumerate() {
+                let held = f64::from(held);
+                let (add, over) = (held + sums[i], if i < rows * n { sums[i] } else { held });
+                let at = format!("n {n}, rows {rows}, value {i}");
+                assert!((f64::from(added[i]) - add).abs() < 1e-4, "{at}: added {} against {add}", added[i]);
+                assert!((f64::from(set[i]) - over).abs() < 1e-4, "{at}: written {} against {over}", set[i]);
             }
         }
     }

@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use crate::product::par_build;
+use crate::transpose::transpose;
 
 /// A convolution's sliding window. Output side: `(input + 2 padding - kernel) / stride + 1`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -134,11 +135,7 @@ pub(crate) fn to_rows(images: &[f32], dims: Images) -> Vec<f32> {
 
 /// One image's planes `[C, H, W]` as `rows[(y, x), c]`.
 pub(crate) fn image_to_rows(image: &[f32], rows: &mut [f32], channels: usize) {
-    for (c, plane) in image.chunks(image.len() / channels).enumerate() {
-        for (pixel, &value) in plane.iter().enumerate() {
-            rows[pixel * channels + c] = value;
-        }
-    }
+    transpose(image, channels, image.len() / channels, rows);
 }
 
 /// [`to_rows`]' inverse: `images[b, c, y, x] = rows[(b, y, x), c]`.
@@ -150,12 +147,7 @@ pub(crate) fn from_rows(rows: &[f32], dims: Images) -> Vec<f32> {
 
 /// [`image_to_rows`]' inverse.
 pub(crate) fn rows_to_image(rows: &[f32], image: &mut [f32], channels: usize) {
-    let pixels = image.len() / channels;
-    for (c, plane) in image.chunks_mut(pixels).enumerate() {
-        for (pixel, value) in plane.iter_mut().enumerate() {
-            *value = rows[pixel * channels + c];
-        }
-    }
+    transpose(rows, rows.len() / channels, channels, image);
 }
 
 #[cfg(test)]
