@@ -391,14 +391,14 @@ pub(crate) fn adjoint(dy: &[f32], dims: Images, weight: &[f32], out: Images, win
     // Each pixel is in one phase; where the stride is wider than the kernel, some phases have no
     // taps, and their pixels' rows are zeros.
     let covered = phases.iter().map(|phase| phase.pixels.len()).sum::<usize>() == out.plane();
+    let write = if covered { Write::Set } else { Write::Add };
     par_build(out.batch * out.image(), out.image(), |b, image| {
         with_scratch([adjoint.image(dims.channels), out.image()], |padded, rows| {
             adjoint.pad(&dy[b * dims.image()..][..dims.image()], padded);
-            if !covered {
+            if write == Write::Add {
                 rows.fill(0.0);
             }
             for (indices, b) in indices.iter().zip(&weights) {
-                let write = if covered { Write::Set } else { Write::Add };
                 product(padded, indices, b, rows, write);
             }
             rows_to_image(rows, image, out.channels);
