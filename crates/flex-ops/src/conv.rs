@@ -37,10 +37,11 @@
 //! Elsewhere (ndarray, wgpu, CUDA, f64), and for groups, dilation or asymmetric padding
 //! (including `Same` with a stride or an even kernel), the layers run Burn's own passes.
 
+use burn::module::Param;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::prelude::*;
 #[cfg(feature = "flex")]
-use burn::{module::Param, nn::PaddingConfig2d, tensor::DType};
+use burn::{nn::PaddingConfig2d, tensor::DType};
 
 #[cfg(feature = "flex")]
 mod direct;
@@ -54,31 +55,59 @@ mod polyphase;
 /// `layer.forward(x)`; one batch-wide product per pass for f32 on flex.
 pub fn conv2d(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
-    if let Some(padding) = symmetric_padding(layer)
-        && layer.groups == 1
-        && layer.dilation == [1, 1]
-        && x.dtype() == DType::F32
-        && crate::is_flex(&x.device())
-    {
-        let window = im2col::Window { kernel: layer.kernel_size, stride: layer.stride, padding };
-        return with_bias(flex::conv2d(x, layer.weight.val(), window), layer.bias.as_ref());
+    if let Some(window) = conv2d_window(layer, &x) {
+        return with_bias(flex::conv2d(x, layer.weight.val(), window), layer.bias.as_ref(), None);
     }
     layer.forward(x)
+}
+
+/// `leaky_relu(layer.forward(x), slope)`; on flex, the bias add and the activation run as one
+/// pass over the convolution's output, in its buffer (see [`crate::leaky_relu`]).
+pub fn conv2d_leaky_relu(layer: &Conv2d, x: Tensor<4>, slope: f64) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if let Some(window) = conv2d_window(layer, &x) {
+        return with_bias(flex::conv2d(x, layer.weight.val(), window), layer.bias.as_ref(), Some(slope));
+    }
+    crate::leaky_relu(layer.forward(x), slope)
 }
 
 /// `layer.forward(x)`; one batch-wide product per pass for f32 on flex.
 pub fn conv_transpose2d(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
-    if layer.groups == 1
-        && layer.dilation == [1, 1]
-        && layer.padding_out == [0, 0]
-        && x.dtype() == DType::F32
-        && crate::is_flex(&x.device())
-    {
-        let window = im2col::Window { kernel: layer.kernel_size, stride: layer.stride, padding: layer.padding };
-        return with_bias(flex::conv_transpose2d(x, layer.weight.val(), window), layer.bias.as_ref());
+    if let Some(window) = conv_transpose2d_window(layer, &x) {
+        return with_bias(flex::conv_transpose2d(x, layer.weight.val(), window), layer.bias.as_ref(), None);
     }
     layer.forward(x)
+}
+
+/// `leaky_relu(layer.forward(x), slope)`, as [`conv2d_leaky_relu`].
+pub fn conv_transpose2d_leaky_relu(layer: &ConvTranspose2d, x: Tensor<4>, slope: f64) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if let Some(window) = conv_transpose2d_window(layer, &x) {
+        let y = flex::conv_transpose2d(x, layer.weight.val(), window);
+        return with_bias(y, layer.bias.as_ref(), Some(slope));
+    }
+    crate::leaky_relu(layer.forward(x), slope)
+}
+
+/// The window of the convolution's passes on flex, where they apply to `x`.
+#[cfg(feature = "flex")]
+fn conv2d_window(layer: &Conv2d, x: &Tensor<4>) -> Option<im2col::Window> {
+    let padding = symmetric_padding(layer)?;
+    let applies = layer.groups == 1 && layer.dilation == [1, 1] && flex_f32(x);
+    applies.then_some(im2col::Window { kernel: layer.kernel_size, stride: layer.stride, padding })
+}
+
+/// The window of the transposed convolution's passes on flex, where they apply to `x`.
+#[cfg(feature = "flex")]
+fn conv_transpose2d_window(layer: &ConvTranspose2d, x: &Tensor<4>) -> Option<im2col::Window> {
+    let applies = layer.groups == 1 && layer.dilation == [1, 1] && layer.padding_out == [0, 0] && flex_f32(x);
+    applies.then_some(im2col::Window { kernel: layer.kernel_size, stride: layer.stride, padding: layer.padding })
+}
+
+#[cfg(feature = "flex")]
+fn flex_f32(x: &Tensor<4>) -> bool {
+    x.dtype() == DType::F32 && crate::is_flex(&x.device())
 }
 
 /// `[top, left]` where the padding is the same on opposite sides. `Same` pads `k - 1` in all at
@@ -95,11 +124,12 @@ fn symmetric_padding(layer: &Conv2d) -> Option<[usize; 2]> {
     }
 }
 
-/// `y + b` with `b` broadcast over batch and pixels.
+/// `y + b` with `b` broadcast over batch and pixels, then leaky ReLU where there is a slope: one
+/// pass ([`crate::leaky_relu`]'s), or none for neither.
 #[cfg(feature = "flex")]
-fn with_bias(y: Tensor<4>, bias: Option<&Param<Tensor<1>>>) -> Tensor<4> {
-    match bias {
-        Some(bias) => y + bias.val().reshape([1, -1, 1, 1]),
-        None => y,
+fn with_bias(y: Tensor<4>, bias: Option<&Param<Tensor<1>>>, slope: Option<f64>) -> Tensor<4> {
+    match (bias, slope) {
+        (None, None) => y,
+        (bias, slope) => crate::leaky_relu::biased(y, bias.map(Param::val), slope.unwrap_or(1.0)),
     }
 }

@@ -1,7 +1,8 @@
 //! Faster CPU passes for [Burn](https://burn.dev)'s flex backend, as drop-in functions over
 //! Burn's own modules: [`conv2d`], [`conv_transpose2d`], [`linear`], [`batch_norm`],
 //! [`leaky_relu`] and [`relu_max_pool2d`] take a layer (or a slope) and its input as
-//! `layer.forward(x)` does, and
+//! `layer.forward(x)` does, [`conv2d_leaky_relu`] and [`conv_transpose2d_leaky_relu`] are a
+//! layer followed by leaky ReLU with its bias added in the activation's pass, and
 //! [`adam::FusedAdam`] is Burn's `Adam` as an `Optimizer`.
 //!
 //! On flex (f32, with or without autodiff) each runs backend extensions of its own, forward and
@@ -47,7 +48,7 @@ mod relu_max_pool;
 mod transpose;
 
 pub use batch_norm::batch_norm;
-pub use conv::{conv_transpose2d, conv2d};
+pub use conv::{conv_transpose2d, conv_transpose2d_leaky_relu, conv2d, conv2d_leaky_relu};
 pub use leaky_relu::leaky_relu;
 pub use linear::linear;
 pub use relu_max_pool::relu_max_pool2d;

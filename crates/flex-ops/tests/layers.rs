@@ -1,13 +1,17 @@
-//! The layers' flex passes (`conv2d`, `conv_transpose2d`, `linear`, `batch_norm`) against
-//! brute-force sums in f64 and against Burn's own layers, forward and every gradient.
+//! The layers' flex passes (`conv2d`, `conv_transpose2d`, the two followed by leaky ReLU,
+//! `linear`, `batch_norm`) against brute-force sums in f64 and against Burn's own layers, forward
+//! and every gradient.
 
 use burn::module::Param;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
+use burn::tensor::activation::leaky_relu as burns_leaky_relu;
 use burn::tensor::{Distribution, TensorData};
-use hsic_infogan_flex_ops::{batch_norm, conv_transpose2d, conv2d, linear};
+use hsic_infogan_flex_ops::{
+    batch_norm, conv_transpose2d, conv_transpose2d_leaky_relu, conv2d, conv2d_leaky_relu, leaky_relu, linear,
+};
 use rand::{SeedableRng, rngs::StdRng};
 
 fn autodiff_flex() -> Device {
@@ -144,6 +148,27 @@ fn reference_transposed(case: Case, x: &[f32], w: &[f32], r: &[f32]) -> Passes {
     (y, dx, dw, db)
 }
 
+/// The leaky ReLU slope of InfoGAN's D.
+const SLOPE: f64 = 0.1;
+
+/// A layer's passes followed by leaky ReLU, from the layer's `passes(r)`: `y = leaky(t)` of its
+/// output `t`, and its gradients at `r leaky'(t)`.
+fn with_leaky_relu(passes: impl Fn(&[f32]) -> Passes, r: &[f32]) -> Passes {
+    let t = passes(r).0;
+    let slope = |t: f64| if t < 0.0 { SLOPE } else { 1.0 };
+    let r: Vec<f32> = r.iter().zip(&t).map(|(&r, &t)| (slope(t) * f64::from(r)) as f32).collect();
+    let (_, dx, dw, db) = passes(&r);
+    (t.iter().map(|&t| slope(t) * t).collect(), dx, dw, db)
+}
+
+/// Fused and composed give the same output and gradients bit for bit.
+fn assert_same_bits(what: &str, fused: &Passes, composed: &Passes) {
+    assert_eq!(fused.0, composed.0, "{what}: y");
+    assert_eq!(fused.1, composed.1, "{what}: dx");
+    assert_eq!(fused.2, composed.2, "{what}: dw");
+    assert_eq!(fused.3, composed.3, "{what}: db");
+}
+
 /// The layers' bias, `0.1 (o + 1)`, and its gradient `sum r` over batch and pixels.
 fn bias_value(o: usize) -> f64 {
     0.1 * (o + 1) as f64
@@ -220,14 +245,19 @@ fn conv2d_matches_the_sum_in_f64_and_burns_layer() {
         let w = samples(case.c_out * c_in * case.kernel[0] * case.kernel[1], seed + 10);
         let r = samples(batch * case.c_out * out_h * out_w, seed + 20);
         let expected = reference_conv(case, &x, &w, &r);
-        let run = |ours: bool| {
+        let activated = with_leaky_relu(|r| reference_conv(case, &x, &w, r), &r);
+        let run = |f: &dyn Fn(&Conv2d, Tensor<4>) -> Tensor<4>| {
             let layer = conv_layer(case, &w, &device);
             let (weight, bias) = (layer.weight.val(), layer.bias.as_ref().unwrap().val());
-            let f = |x| if ours { conv2d(&layer, x) } else { layer.forward(x) };
-            passes(f, tensor(&x, case.input, &device), &r, weight, bias)
+            passes(|x| f(&layer, x), tensor(&x, case.input, &device), &r, weight, bias)
         };
-        check("ours", case, &run(true), &expected);
-        check("Burn's", case, &run(false), &expected);
+        check("ours", case, &run(&conv2d), &expected);
+        check("Burn's", case, &run(&|layer, x| layer.forward(x)), &expected);
+        let fused = run(&|layer, x| conv2d_leaky_relu(layer, x, SLOPE));
+        check("ours with leaky ReLU", case, &fused, &activated);
+        check("Burn's with leaky ReLU", case, &run(&|layer, x| burns_leaky_relu(layer.forward(x), SLOPE)), &activated);
+        let composed = run(&|layer, x| leaky_relu(conv2d(layer, x), SLOPE));
+        assert_same_bits(&format!("{case:?} with leaky ReLU"), &fused, &composed);
     }
 }
 
@@ -269,14 +299,19 @@ fn conv_transpose2d_matches_the_sum_in_f64_and_burns_layer() {
         let w = samples(case.c_out * c_out * case.kernel[0] * case.kernel[1], seed + 10);
         let r = samples(batch * c_out * side[0] * side[1], seed + 20);
         let expected = reference_transposed(case, &x, &w, &r);
-        let run = |ours: bool| {
+        let activated = with_leaky_relu(|r| reference_transposed(case, &x, &w, r), &r);
+        let run = |f: &dyn Fn(&ConvTranspose2d, Tensor<4>) -> Tensor<4>| {
             let layer = transposed_layer(case, &w, &device);
             let (weight, bias) = (layer.weight.val(), layer.bias.as_ref().unwrap().val());
-            let f = |x| if ours { conv_transpose2d(&layer, x) } else { layer.forward(x) };
-            passes(f, tensor(&x, [batch, case.c_out, in_h, in_w], &device), &r, weight, bias)
+            passes(|x| f(&layer, x), tensor(&x, [batch, case.c_out, in_h, in_w], &device), &r, weight, bias)
         };
-        check("ours", case, &run(true), &expected);
-        check("Burn's", case, &run(false), &expected);
+        check("ours", case, &run(&conv_transpose2d), &expected);
+        check("Burn's", case, &run(&|layer, x| layer.forward(x)), &expected);
+        let fused = run(&|layer, x| conv_transpose2d_leaky_relu(layer, x, SLOPE));
+        check("ours with leaky ReLU", case, &fused, &activated);
+        check("Burn's with leaky ReLU", case, &run(&|layer, x| burns_leaky_relu(layer.forward(x), SLOPE)), &activated);
+        let composed = run(&|layer, x| leaky_relu(conv_transpose2d(layer, x), SLOPE));
+        assert_same_bits(&format!("{case:?} transposed, with leaky ReLU"), &fused, &composed);
     }
 }
 
@@ -290,20 +325,26 @@ fn frozen_conv_weights_and_inference_give_the_same_values() {
     let w = samples(case.c_out * c_in * 16, 6);
     let [out_h, out_w] = case.output();
     let r = samples(batch * case.c_out * out_h * out_w, 7);
-    let expected = reference_conv(case, &x, &w, &r);
+    let plain = reference_conv(case, &x, &w, &r);
+    let activated = with_leaky_relu(|r| reference_conv(case, &x, &w, r), &r);
+    let (fused, composed) = (|l: &Conv2d, x| conv2d_leaky_relu(l, x, SLOPE), |l: &Conv2d, x| conv2d(l, x));
+    for (what, f, expected) in
+        [("conv", &composed as &dyn Fn(&Conv2d, Tensor<4>) -> Tensor<4>, &plain), ("fused", &fused, &activated)]
+    {
+        let device = autodiff_flex();
+        let layer = conv_layer(case, &w, &device).no_grad();
+        let input = tensor(&x, case.input, &device).require_grad();
+        let y = f(&layer, input.clone());
+        let grads = (y.clone() * tensor(&r, y.dims(), &device)).sum().backward();
+        assert!(layer.weight.val().grad(&grads).is_none(), "{what}: a frozen weight takes no gradient");
+        assert!(layer.bias.as_ref().unwrap().val().grad(&grads).is_none(), "{what}: nor a frozen bias");
+        assert_close(&format!("frozen {what}: dx"), &values(input.grad(&grads).unwrap()), &expected.1);
+        assert_close(&format!("frozen {what}: y"), &values(y), &expected.0);
 
-    let device = autodiff_flex();
-    let layer = conv_layer(case, &w, &device).no_grad();
-    let input = tensor(&x, case.input, &device).require_grad();
-    let y = conv2d(&layer, input.clone());
-    let grads = (y.clone() * tensor(&r, y.dims(), &device)).sum().backward();
-    assert!(layer.weight.val().grad(&grads).is_none(), "a frozen weight takes no gradient");
-    assert_close("frozen conv: dx", &values(input.grad(&grads).unwrap()), &expected.1);
-    assert_close("frozen conv: y", &values(y), &expected.0);
-
-    let plain = Device::flex();
-    let y = conv2d(&conv_layer(case, &w, &plain), tensor(&x, case.input, &plain));
-    assert_close("conv inference: y", &values(y), &expected.0);
+        let device = Device::flex();
+        let y = f(&conv_layer(case, &w, &device), tensor(&x, case.input, &device));
+        assert_close(&format!("{what} inference: y"), &values(y), &expected.0);
+    }
 }
 
 fn linear_layer(w: &[f32], [inputs, outputs]: [usize; 2], bias: bool, device: &Device) -> Linear {

@@ -89,3 +89,17 @@ fn without_autodiff_it_is_the_forward_alone() {
     assert_eq!(values(leaky_relu(t.clone(), SLOPE)), burn);
     assert_eq!(values(t), x, "the caller's input is untouched");
 }
+
+/// A slope of 0 or below runs Burn's composition (the fused backward pass reads the sign of
+/// `x` from `y`, which only a positive slope keeps).
+#[test]
+fn slopes_of_zero_and_below_are_burns() {
+    let device = autodiff_flex();
+    let shape = [30, 40];
+    let (x, w) = (samples(1200, 6), samples(1200, 7));
+    for slope in [0.0, -0.5] {
+        let ours = run(|x| leaky_relu(x, slope), &x, &w, shape, false, &device);
+        let burn = run(|x| burn::tensor::activation::leaky_relu(x, slope), &x, &w, shape, false, &device);
+        assert_eq!(ours, burn, "slope {slope}");
+    }
+}

@@ -15,7 +15,9 @@ use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
-use hsic_infogan_flex_ops::{batch_norm, conv_transpose2d, conv2d, leaky_relu, linear};
+use hsic_infogan_flex_ops::{
+    batch_norm, conv_transpose2d, conv_transpose2d_leaky_relu, conv2d_leaky_relu, leaky_relu, linear,
+};
 
 use crate::Rng;
 use crate::discriminator::DOutput;
@@ -74,9 +76,9 @@ impl Generator {
         let x = batch_norm(&self.bn1, relu(linear(&self.fc1, latent)));
         let x = batch_norm(&self.bn2, relu(linear(&self.fc2, x)));
         let x = x.reshape([batch, 64, self.height / SCALE, self.width / SCALE]);
-        let x = batch_norm(&self.bn3, leaky_relu(conv_transpose2d(&self.up1, x), SLOPE));
-        let x = batch_norm(&self.bn4, leaky_relu(conv_transpose2d(&self.up2, x), SLOPE));
-        let x = batch_norm(&self.bn5, leaky_relu(conv_transpose2d(&self.up3, x), SLOPE));
+        let x = batch_norm(&self.bn3, conv_transpose2d_leaky_relu(&self.up1, x, SLOPE));
+        let x = batch_norm(&self.bn4, conv_transpose2d_leaky_relu(&self.up2, x, SLOPE));
+        let x = batch_norm(&self.bn5, conv_transpose2d_leaky_relu(&self.up3, x, SLOPE));
         sigmoid(conv_transpose2d(&self.up4, x))
     }
 }
@@ -122,10 +124,10 @@ impl Discriminator {
 
     pub(crate) fn forward(&self, images: Tensor<4>) -> DOutput {
         let batch = images.dims()[0];
-        let x = leaky_relu(conv2d(&self.conv1, images), SLOPE);
-        let x = leaky_relu(conv2d(&self.conv2, x), SLOPE);
-        let x = leaky_relu(conv2d(&self.conv3, x), SLOPE);
-        let x = leaky_relu(conv2d(&self.conv4, x), SLOPE);
+        let x = conv2d_leaky_relu(&self.conv1, images, SLOPE);
+        let x = conv2d_leaky_relu(&self.conv2, x, SLOPE);
+        let x = conv2d_leaky_relu(&self.conv3, x, SLOPE);
+        let x = conv2d_leaky_relu(&self.conv4, x, SLOPE);
         let trunk = leaky_relu(linear(&self.fc1, x.reshape([batch as i32, -1])), SLOPE);
         let q = self.q.as_ref().map(|q| linear(&q.fc2, leaky_relu(linear(&q.fc1, trunk.clone()), SLOPE)));
         DOutput { logits: linear(&self.fc2, trunk.clone()).reshape([batch]), q, features: trunk }

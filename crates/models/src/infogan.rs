@@ -12,7 +12,7 @@ use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
-use hsic_infogan_flex_ops::{batch_norm, conv_transpose2d, conv2d, leaky_relu, linear};
+use hsic_infogan_flex_ops::{batch_norm, conv_transpose2d, conv2d, conv2d_leaky_relu, leaky_relu, linear};
 
 use crate::Rng;
 use crate::discriminator::DOutput;
@@ -109,7 +109,7 @@ impl Discriminator {
 
     pub(crate) fn forward(&self, images: Tensor<4>) -> DOutput {
         let batch = images.dims()[0];
-        let x = leaky_relu(conv2d(&self.conv1, images), SLOPE);
+        let x = conv2d_leaky_relu(&self.conv1, images, SLOPE);
         let x = leaky_relu(batch_norm(&self.bn2, conv2d(&self.conv2, x)), SLOPE);
         let trunk = leaky_relu(batch_norm(&self.bn3, linear(&self.fc1, x.reshape([batch as i32, -1]))), SLOPE);
         let q = self
