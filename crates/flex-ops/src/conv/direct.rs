@@ -208,14 +208,12 @@ impl Padded {
         self.images.channels * self.side[0] * self.side[1]
     }
 
-    /// One image `[C, H, W]` as its padded planes: every value of `padded` written. Rows and
-    /// columns past the last window's reach are left out (all of them where the padding is
-    /// wider than the kernel's reach into the image).
-    pub fn pad(&self, image: &[f32], padded: &mut [f32]) {
-        let ([height, width], [hp, wp]) = (self.images.side, self.side);
-        for (plane, target) in image.chunks(height * width).zip(padded.chunks_mut(hp * wp)) {
-            embed(plane, width, target, wp, self.window.padding);
-        }
+    /// Where `images` images `[C, H, W]` lie in their padded planes, one after another: each
+    /// image at `(padding, padding)`; rows and columns past the last window's reach are left
+    /// out (all of them where the padding is wider than the kernel's reach into the image).
+    pub fn frame(&self, images: usize) -> Frame {
+        let planes = images * self.images.channels;
+        Frame { planes, plane: self.images.side, side: self.side, at: self.window.padding }
     }
 
     /// Where output pixel `(y, x)`'s window starts in an image's padded planes, row-major.
@@ -233,21 +231,48 @@ impl Padded {
     }
 }
 
-/// `plane` (`width` wide) into `target` (`target_width` wide) from `(top, left)` on, with zeros
-/// around it, every value of `target` written; what does not fit is left out.
-fn embed(plane: &[f32], width: usize, target: &mut [f32], target_width: usize, [top, left]: [usize; 2]) {
-    let left = left.min(target_width);
-    let cols = width.min(target_width - left);
-    for (y, line) in target.chunks_mut(target_width).enumerate() {
-        let row = y.checked_sub(top).map(|r| r * width).filter(|&start| start < plane.len());
-        match row {
-            Some(start) => {
-                line[..left].fill(0.0);
-                line[left..left + cols].copy_from_slice(&plane[start..][..cols]);
-                line[left + cols..].fill(0.0);
+/// Planes `[H, W]` inside larger ones `[Hp, Wp]` (`side`), from `at = (top, left)` on, what does
+/// not fit left out: the layout of the padded images that the kernel reads. The zeros around
+/// the planes are the same for every image of a pass: [`with_scratch`] writes them once per
+/// thread and frame, and [`Frame::embed`] then writes only the planes, with no call to `memcpy`
+/// or `memset` per row (those calls took 9% of a dSprites step's samples, on rows of 4 to 32
+/// values).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Frame {
+    /// How many planes the buffer holds, one after another.
+    planes: usize,
+    plane: [usize; 2],
+    side: [usize; 2],
+    at: [usize; 2],
+}
+
+impl Frame {
+    /// Values of the buffer's planes.
+    fn len(&self) -> usize {
+        self.planes * self.side[0] * self.side[1]
+    }
+
+    /// `image`'s planes into the first of `padded`'s; the rest of `padded` is not written.
+    fn embed(&self, image: &[f32], padded: &mut [f32]) {
+        let ([height, width], [hp, wp], [top, left]) = (self.plane, self.side, self.at);
+        let [rows, cols] = [height.min(hp.saturating_sub(top)), width.min(wp.saturating_sub(left))];
+        for (plane, target) in image.chunks(height * width).zip(padded.chunks_mut(hp * wp)) {
+            for r in 0..rows {
+                copy(&plane[r * width..][..cols], &mut target[(top + r) * wp + left..][..cols]);
             }
-            None => line.fill(0.0),
         }
+    }
+}
+
+/// `dst = src`, 16 values at a time where it can: fixed-size copies inline, where a
+/// `copy_from_slice` of a row calls `memcpy`.
+fn copy(src: &[f32], dst: &mut [f32]) {
+    let ((src16, src_rest), (dst16, dst_rest)) = (src.as_chunks::<16>(), dst.as_chunks_mut::<16>());
+    for (d, s) in dst16.iter_mut().zip(src16) {
+        *d = *s;
+    }
+    for (d, s) in dst_rest.iter_mut().zip(src_rest) {
+        *d = *s;
     }
 }
 
@@ -284,17 +309,9 @@ impl Adjoint {
         Self { images, window, out, before, side }
     }
 
-    /// Values of one image's padded `dY` of `channels` planes.
-    pub fn image(&self, channels: usize) -> usize {
-        channels * self.side[0] * self.side[1]
-    }
-
-    /// One image's `dY` (`[C, H', W']`) as its padded planes: every value of `padded` written.
-    pub fn pad(&self, dy: &[f32], padded: &mut [f32]) {
-        let ([height, width], [hq, wq]) = (self.out, self.side);
-        for (plane, target) in dy.chunks(height * width).zip(padded.chunks_mut(hq * wq)) {
-            embed(plane, width, target, wq, self.before);
-        }
+    /// Where one image's `dY` of `channels` planes `[H', W']` lies in its padded planes.
+    pub fn frame(&self, channels: usize) -> Frame {
+        Frame { planes: channels, plane: self.out, side: self.side, at: self.before }
     }
 
     /// The `s0 s1` phases that have taps, for `dY` of `out_channels` planes.
@@ -344,22 +361,29 @@ impl Adjoint {
 
 thread_local! {
     /// Each thread's two working buffers (padded images, rows of `C`), kept across images and
-    /// passes: fresh ones per image cost a page-clearing `memset` each (about 4% of a dSprites
-    /// step's samples), and zeroing them is not needed (every pass writes all it reads).
-    static SCRATCH: RefCell<[Vec<f32>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
+    /// passes, and the frame whose zeros the first holds: fresh buffers per image cost a
+    /// page-clearing `memset` each (about 4% of a dSprites step's samples).
+    static SCRATCH: RefCell<(Option<Frame>, [Vec<f32>; 2])> = const { RefCell::new((None, [Vec::new(), Vec::new()])) };
 }
 
-/// `work(first, second)` on this thread's buffers of `lens` values, holding whatever the last
-/// pass left there. `work` must not start another pass on this thread (none of them nests).
-fn with_scratch<R>(lens: [usize; 2], work: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
-    SCRATCH.with_borrow_mut(|buffers| {
-        for (buffer, &len) in buffers.iter_mut().zip(&lens) {
-            if buffer.len() < len {
-                buffer.resize(len, 0.0);
-            }
+/// `work(padded, rows)` on this thread's buffers: `padded` of `frame`'s length, zero outside its
+/// planes (whatever the last image left inside them), and `rows` of `rows_len` values, holding
+/// whatever the last pass left there. `work` must write nothing in `padded` but its planes, and
+/// must not start another pass on this thread (none of them nests).
+fn with_scratch<R>(frame: Frame, rows_len: usize, work: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    SCRATCH.with_borrow_mut(|(zeros, [padded, rows])| {
+        if padded.len() < frame.len() {
+            padded.resize(frame.len(), 0.0);
         }
-        let [first, second] = buffers;
-        work(&mut first[..lens[0]], &mut second[..lens[1]])
+        if rows.len() < rows_len {
+            rows.resize(rows_len, 0.0);
+        }
+        let padded = &mut padded[..frame.len()];
+        if *zeros != Some(frame) {
+            padded.fill(0.0);
+            *zeros = Some(frame);
+        }
+        work(padded, &mut rows[..rows_len])
     })
 }
 
@@ -372,8 +396,8 @@ pub(crate) fn conv2d(x: &[f32], dims: Images, window: Window, weight: &[f32], ou
     let wt = reorder(weight, out_channels, weight.len() / out_channels, Order::Rows);
     let image = out_channels * windows.len();
     par_build(dims.batch * image, image, |b, planes| {
-        with_scratch([padded.image(), image], |xp, rows| {
-            padded.pad(&x[b * dims.image()..][..dims.image()], xp);
+        with_scratch(padded.frame(1), image, |xp, rows| {
+            padded.frame(1).embed(&x[b * dims.image()..][..dims.image()], xp);
             product(xp, &indices, &wt, rows, Write::Set);
             rows_to_image(rows, planes, out_channels);
         })
@@ -393,8 +417,8 @@ pub(crate) fn adjoint(dy: &[f32], dims: Images, weight: &[f32], out: Images, win
     let covered = phases.iter().map(|phase| phase.pixels.len()).sum::<usize>() == out.plane();
     let write = if covered { Write::Set } else { Write::Add };
     par_build(out.batch * out.image(), out.image(), |b, image| {
-        with_scratch([adjoint.image(dims.channels), out.image()], |padded, rows| {
-            adjoint.pad(&dy[b * dims.image()..][..dims.image()], padded);
+        with_scratch(adjoint.frame(dims.channels), out.image(), |padded, rows| {
+            adjoint.frame(dims.channels).embed(&dy[b * dims.image()..][..dims.image()], padded);
             if write == Write::Add {
                 rows.fill(0.0);
             }
@@ -416,10 +440,11 @@ pub(crate) fn weight_grad(a: &[f32], a_dims: Images, x: &[f32], dims: Images, wi
     let (windows, taps) = (padded.windows(), padded.taps());
     let outs: Vec<usize> = (0..taps.len()).collect();
     let sum = par_sum(dims.batch, IMAGES_PER_SUM, |images| {
-        with_scratch([images.len() * padded.image(), images.len() * a_dims.image()], |xp, rows| {
+        let frame = padded.frame(images.len());
+        with_scratch(frame, images.len() * a_dims.image(), |xp, rows| {
             let mut cols = Vec::with_capacity(images.len() * windows.len());
             for (n, b) in images.enumerate() {
-                padded.pad(&x[b * dims.image()..][..dims.image()], &mut xp[n * padded.image()..][..padded.image()]);
+                frame.embed(&x[b * dims.image()..][..dims.image()], &mut xp[n * padded.image()..]);
                 let image = &a[b * a_dims.image()..][..a_dims.image()];
                 image_to_rows(image, &mut rows[n * a_dims.image()..][..a_dims.image()], a_dims.channels);
                 cols.extend(windows.iter().map(|w| n * padded.image() + w));
