@@ -14,6 +14,8 @@ use burn::prelude::{Shape, TensorData};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
+use crate::transpose::{self, TILE};
+
 /// A contiguous f32 tensor's values.
 pub(crate) fn values(tensor: &FlexTensor) -> &[f32] {
     tensor.as_slice().expect("a contiguous f32 tensor")
@@ -212,18 +214,16 @@ unsafe fn gemm_into(
     }
 }
 
-/// A matrix's values in the other order (`values` is `rows x cols` in `from`).
+/// A matrix's values in the other order (`values` is `rows x cols` in `from`): its transpose,
+/// a band of [`TILE`] rows per task by [`transpose::band`]'s register tiles (one strided read
+/// per value, as this was, took 1.2% of an MNIST step's samples on D's `dX`, 100 x 6272).
 pub(crate) fn reorder(values: &[f32], rows: usize, cols: usize, from: Order) -> Vec<f32> {
     let (outer, inner) = match from {
         Order::Rows => (rows, cols),
         Order::Columns => (cols, rows),
     };
     debug_assert_eq!(outer * inner, values.len());
-    par_build(values.len(), outer, |i, line| {
-        for (o, v) in line.iter_mut().enumerate() {
-            *v = values[o * inner + i];
-        }
-    })
+    par_build(values.len(), TILE * outer, |n, band| transpose::band(values, outer, inner, n * TILE, band))
 }
 
 #[cfg(test)]
@@ -310,5 +310,20 @@ mod tests {
         let a = Matrix::new(&values, 2, 3, Order::Rows).t();
         assert_eq!((a.rows, a.cols, a.strides), (3, 2, [1, 3]));
         assert_eq!(reorder(&values, 2, 3, Order::Rows), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    }
+
+    /// Both orders, over whole tiles, edges and fewer values than a tile, against the
+    /// definition.
+    #[test]
+    fn reorder_gives_the_other_order() {
+        for (rows, cols) in [(100, 6272), (33, 17), (16, 48), (5, 3)] {
+            let values: Vec<f32> = (0..rows * cols).map(|v| v as f32).collect();
+            let by_columns = reorder(&values, rows, cols, Order::Rows);
+            let by_rows = reorder(&values, rows, cols, Order::Columns);
+            for (i, j) in (0..rows).flat_map(|i| (0..cols).map(move |j| (i, j))) {
+                assert_eq!(by_columns[j * rows + i], values[i * cols + j], "{rows} x {cols} by rows: ({i}, {j})");
+                assert_eq!(by_rows[i * cols + j], values[j * rows + i], "{rows} x {cols} by columns: ({i}, {j})");
+            }
+        }
     }
 }

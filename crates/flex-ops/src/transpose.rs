@@ -1,5 +1,6 @@
 //! `dst[j, i] = src[i, j]`: the layout change between NCHW planes and one row per pixel around
-//! the direct passes ([`crate::conv`]).
+//! the direct passes ([`crate::conv`]), and every matrix put in its other order
+//! ([`crate::product::reorder`], on all threads).
 //!
 //! One value at a time, each store lands in another cache line (a row of the destination per
 //! value): the three transposes around each dSprites layer's direct pass took 16% of a step's
@@ -14,23 +15,32 @@ use std::arch::x86_64::{
 };
 
 /// Side of a tile (an AVX-512 register's f32 lanes).
-const TILE: usize = 16;
+pub(crate) const TILE: usize = 16;
 
 /// `dst[j rows + i] = src[i cols + j]`: `src` is `rows x cols` row-major, `dst` its transpose.
 pub(crate) fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
     assert_eq!(src.len(), rows * cols, "transpose: {} values for {rows} x {cols}", src.len());
     assert_eq!(dst.len(), src.len(), "transpose: {} values written from {}", dst.len(), src.len());
+    for (n, rows_out) in dst.chunks_mut(TILE * rows).enumerate() {
+        band(src, rows, cols, n * TILE, rows_out);
+    }
+}
+
+/// Rows `j0..` of the transpose of `src` (`rows x cols`, row-major), as many as `band` holds
+/// (at most [`TILE`]): `band[(j - j0) rows + i] = src[i cols + j]`. Bands are independent, so
+/// that threads can take one each ([`crate::product::reorder`]).
+pub(crate) fn band(src: &[f32], rows: usize, cols: usize, j0: usize, band: &mut [f32]) {
+    let width = band.len() / rows;
+    assert!(width <= TILE && j0 + width <= cols, "transpose: rows {j0}..{} of {cols}", j0 + width);
     for i0 in (0..rows).step_by(TILE) {
-        for j0 in (0..cols).step_by(TILE) {
-            let (height, width) = ((rows - i0).min(TILE), (cols - j0).min(TILE));
-            let whole = height == TILE && width == TILE;
-            if whole && in_registers(&src[i0 * cols + j0..], cols, &mut dst[j0 * rows + i0..], rows) {
-                continue;
-            }
-            for i in i0..i0 + height {
-                for j in j0..j0 + width {
-                    dst[j * rows + i] = src[i * cols + j];
-                }
+        let height = (rows - i0).min(TILE);
+        let whole = height == TILE && width == TILE;
+        if whole && in_registers(&src[i0 * cols + j0..], cols, &mut band[i0..], rows) {
+            continue;
+        }
+        for i in i0..i0 + height {
+            for j in 0..width {
+                band[j * rows + i] = src[i * cols + j0 + j];
             }
         }
     }
