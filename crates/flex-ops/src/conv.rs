@@ -37,11 +37,10 @@
 //! Elsewhere (ndarray, wgpu, CUDA, f64), and for groups, dilation or asymmetric padding
 //! (including `Same` with a stride or an even kernel), the layers run Burn's own passes.
 
-use burn::module::Param;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::prelude::*;
 #[cfg(feature = "flex")]
-use burn::{nn::PaddingConfig2d, tensor::DType};
+use burn::{module::Param, nn::PaddingConfig2d, tensor::DType};
 
 #[cfg(feature = "flex")]
 mod direct;

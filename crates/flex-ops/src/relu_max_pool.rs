@@ -15,12 +15,11 @@
 //! Elsewhere (ndarray, wgpu, CUDA, f64), and for overlapping windows, padding, dilation or
 //! `ceil_mode`, it is Burn's two ops.
 
-use burn::nn::PaddingConfig2d;
 use burn::nn::pool::MaxPool2d;
 use burn::prelude::*;
-#[cfg(feature = "flex")]
-use burn::tensor::DType;
 use burn::tensor::activation::relu;
+#[cfg(feature = "flex")]
+use burn::{nn::PaddingConfig2d, tensor::DType};
 
 #[cfg(feature = "flex")]
 mod flex;
