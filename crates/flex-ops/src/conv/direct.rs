@@ -393,11 +393,12 @@ pub(crate) fn conv2d(x: &[f32], dims: Images, window: Window, weight: &[f32], ou
     let (windows, taps) = (padded.windows(), padded.taps());
     let pixels: Vec<usize> = (0..windows.len()).collect();
     let indices = Indices::new(&windows, &pixels, &taps);
+    let frame = padded.frame(1);
     let wt = reorder(weight, out_channels, weight.len() / out_channels, Order::Rows);
     let image = out_channels * windows.len();
     par_build(dims.batch * image, image, |b, planes| {
-        with_scratch(padded.frame(1), image, |xp, rows| {
-            padded.frame(1).embed(&x[b * dims.image()..][..dims.image()], xp);
+        with_scratch(frame, image, |xp, rows| {
+            frame.embed(&x[b * dims.image()..][..dims.image()], xp);
             product(xp, &indices, &wt, rows, Write::Set);
             rows_to_image(rows, planes, out_channels);
         })
@@ -416,9 +417,10 @@ pub(crate) fn adjoint(dy: &[f32], dims: Images, weight: &[f32], out: Images, win
     // taps, and their pixels' rows are zeros.
     let covered = phases.iter().map(|phase| phase.pixels.len()).sum::<usize>() == out.plane();
     let write = if covered { Write::Set } else { Write::Add };
+    let frame = adjoint.frame(dims.channels);
     par_build(out.batch * out.image(), out.image(), |b, image| {
-        with_scratch(adjoint.frame(dims.channels), out.image(), |padded, rows| {
-            adjoint.frame(dims.channels).embed(&dy[b * dims.image()..][..dims.image()], padded);
+        with_scratch(frame, out.image(), |padded, rows| {
+            frame.embed(&dy[b * dims.image()..][..dims.image()], padded);
             if write == Write::Add {
                 rows.fill(0.0);
             }
