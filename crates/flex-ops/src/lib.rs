@@ -1,6 +1,6 @@
 //! Faster CPU passes for [Burn](https://burn.dev)'s flex backend, as drop-in functions over
 //! Burn's own modules: [`conv2d`], [`conv_transpose2d`], [`linear`], [`batch_norm`],
-//! [`leaky_relu`] and [`relu_max_pool2d`] take a layer (or a slope) and its input as
+//! [`leaky_relu`], [`relu`] and [`relu_max_pool2d`] take a layer (or a slope) and its input as
 //! `layer.forward(x)` does, [`conv2d_leaky_relu`] and [`conv_transpose2d_leaky_relu`] are a
 //! layer followed by leaky ReLU with its bias added in the activation's pass, and
 //! [`adam::FusedAdam`] is Burn's `Adam` as an `Optimizer`.
@@ -10,7 +10,7 @@
 //! CUDA, f64, and the layer settings a pass does not cover) it is Burn's own layer or optimiser,
 //! so a model calls the same function on every backend. The values are Burn's to float rounding
 //! (the sums run in another order) for the products and batch norm, and bit for bit for leaky
-//! ReLU, ReLU with max-pooling, and Adam. What each pass saves, and its timing against Burn's at
+//! ReLU, ReLU (alone and with max-pooling), and Adam. What each pass saves, and its timing against Burn's at
 //! batch 100, is in its module's documentation and in the crate's README (`cargo bench -p
 //! hsic-infogan-flex-ops --bench layers`); D and G there are InfoGAN's MNIST discriminator and
 //! generator (Chen et al. 2016), whose layers the bench times.
@@ -49,7 +49,7 @@ mod transpose;
 
 pub use batch_norm::batch_norm;
 pub use conv::{conv_transpose2d, conv_transpose2d_leaky_relu, conv2d, conv2d_leaky_relu};
-pub use leaky_relu::leaky_relu;
+pub use leaky_relu::{leaky_relu, relu};
 pub use linear::linear;
 pub use relu_max_pool::relu_max_pool2d;
 

@@ -44,16 +44,25 @@ pub(crate) fn par_build(len: usize, chunk: usize, fill: impl Fn(usize, &mut [f32
     out
 }
 
+/// Values per task of [`par_sum`]'s additions.
+const SUM_CHUNK: usize = 1 << 12;
+
 /// `Σ part(range)` over `0..count` cut into ranges of `per_part`: the parts run in parallel and
-/// are added in order, so the result does not depend on the number of threads.
+/// are added in order, so the result does not depend on the number of threads. The additions
+/// run in parallel too, by chunks of the sum (on the calling thread alone, while the others
+/// waited, they took 2% of an MNIST step).
 pub(crate) fn par_sum(count: usize, per_part: usize, part: impl Fn(Range<usize>) -> Vec<f32> + Sync) -> Vec<f32> {
     let starts: Vec<usize> = (0..count).step_by(per_part).collect();
     let parts: Vec<Vec<f32>> = starts.par_iter().map(|&start| part(start..(start + per_part).min(count))).collect();
-    let sum = parts.into_iter().reduce(|mut total, part| {
-        total.iter_mut().zip(part).for_each(|(t, p)| *t += p);
-        total
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().expect("at least one part");
+    let rest: Vec<Vec<f32>> = parts.collect();
+    total.par_chunks_mut(SUM_CHUNK).enumerate().for_each(|(i, total)| {
+        for part in &rest {
+            total.iter_mut().zip(&part[i * SUM_CHUNK..]).for_each(|(t, p)| *t += p);
+        }
     });
-    sum.expect("at least one part")
+    total
 }
 
 /// How a matrix's elements lie in memory.
@@ -290,6 +299,22 @@ mod tests {
         }
         product_into_view(a, b, &mut dst[3..], [6, 2], Write::Add);
         assert_eq!(at.map(|i| dst[i]), expected.map(|v| 2.0 * v));
+    }
+
+    /// The parts are added in order, bit for bit the sequential sum, over several chunks of the
+    /// sum and a last part that is short.
+    #[test]
+    fn par_sum_adds_the_parts_in_order() {
+        let len = 2 * SUM_CHUNK + 5;
+        let part = |range: Range<usize>| -> Vec<f32> {
+            (0..len).map(|j| range.clone().map(|i| ((i * 31 + j * 7) % 19) as f32 / 7.0 - 1.3).sum()).collect()
+        };
+        let mut expected = part(0..3);
+        for start in [3, 6, 9] {
+            expected.iter_mut().zip(part(start..(start + 3).min(10))).for_each(|(e, p)| *e += p);
+        }
+        assert_eq!(par_sum(10, 3, part), expected);
+        assert_eq!(par_sum(2, 3, part), part(0..2), "one part");
     }
 
     /// Each chunk, the last one short, is handed over zeroed with its index.

@@ -1,8 +1,8 @@
-//! The flex leaky ReLU against Burn's composition (bit for bit) and against the formula in f64.
+//! The flex leaky ReLU and ReLU against Burn's (bit for bit) and against the formula in f64.
 
 use burn::prelude::*;
 use burn::tensor::{Distribution, TensorData};
-use hsic_infogan_flex_ops::{is_flex, leaky_relu};
+use hsic_infogan_flex_ops::{is_flex, leaky_relu, relu};
 use rand::{SeedableRng, rngs::StdRng};
 
 const SLOPE: f64 = 0.1;
@@ -102,4 +102,47 @@ fn slopes_of_zero_and_below_are_burns() {
         let burn = run(|x| burn::tensor::activation::leaky_relu(x, slope), &x, &w, shape, false, &device);
         assert_eq!(ours, burn, "slope {slope}");
     }
+}
+
+fn bits(values: &[f32]) -> Vec<u32> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+/// ReLU's passes are Burn's `relu` bit for bit, `+0` below zero and NaN passed through (with its
+/// gradient) included, over several parallel chunks and from a strided input.
+#[test]
+fn relu_is_burns_bit_for_bit() {
+    let device = autodiff_flex();
+    let shape = [300, 700];
+    let mut x = samples(shape[0] * shape[1], 8);
+    for i in (5..x.len()).step_by(1009) {
+        x[i] = f32::NAN;
+    }
+    let mut w = samples(shape[0] * shape[1], 9);
+    w[7] = f32::INFINITY;
+    x[7] = -1.0;
+    for transposed in [false, true] {
+        let (y, dx) = run(relu, &x, &w, shape, transposed, &device);
+        let (burn_y, burn_dx) = run(burn::tensor::activation::relu, &x, &w, shape, transposed, &device);
+        assert_eq!(bits(&y), bits(&burn_y), "y, transposed input: {transposed}");
+        assert_eq!(bits(&dx), bits(&burn_dx), "dx, transposed input: {transposed}");
+    }
+    let (y, dx) = run(relu, &x, &w, shape, false, &device);
+    assert_eq!(dx[7], 0.0, "an infinite gradient below zero is masked, not multiplied by 0");
+    for i in 0..x.len() {
+        let (xi, wi) = (f64::from(x[i]), f64::from(w[i]));
+        let (y_ref, dx_ref) = if xi.is_nan() || xi > 0.0 { (xi, wi) } else { (0.0, 0.0) };
+        let same = |a: f32, b: f64| (a.is_nan() && b.is_nan()) || f64::from(a) == b;
+        assert!(same(y[i], y_ref) && (y[i].is_nan() || y[i].is_sign_positive()), "y[{i}] {} for x {xi}", y[i]);
+        assert!(same(dx[i], dx_ref), "dx[{i}] {} for x {xi}, w {wi}", dx[i]);
+    }
+}
+
+#[test]
+fn relu_without_autodiff_is_the_forward_alone() {
+    let device = Device::flex();
+    let x = samples(1000, 10);
+    let t = Tensor::<1>::from_data(TensorData::new(x.clone(), [1000]), &device);
+    assert_eq!(bits(&values(relu(t.clone()))), bits(&values(burn::tensor::activation::relu(t.clone()))));
+    assert_eq!(values(t), x, "the caller's input is untouched");
 }

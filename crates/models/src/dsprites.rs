@@ -14,9 +14,9 @@
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
-use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::activation::sigmoid;
 use hsic_infogan_flex_ops::{
-    batch_norm, conv_transpose2d, conv_transpose2d_leaky_relu, conv2d_leaky_relu, leaky_relu, linear,
+    batch_norm, conv_transpose2d, conv_transpose2d_leaky_relu, conv2d_leaky_relu, leaky_relu, linear, relu,
 };
 
 use crate::Rng;

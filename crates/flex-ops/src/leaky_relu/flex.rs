@@ -17,7 +17,8 @@ use crate::product::{par_build, tensor, values};
 /// Elements per parallel task.
 const CHUNK: usize = 1 << 16;
 
-/// Leaky ReLU of `x + bias` through [`LeakyReluOps`] (flex only, `slope > 0`); `x` is f32.
+/// Leaky ReLU of `x + bias` through [`LeakyReluOps`] (flex only, `slope > 0`, or 0 for ReLU);
+/// `x` is f32.
 pub(super) fn leaky_relu<const D: usize>(x: Tensor<D>, bias: Option<Tensor<1>>, slope: f32) -> Tensor<D> {
     Tensor::from_dispatch(match bias {
         None => Dispatch::leaky_relu_forward(x.into_dispatch(), slope),
@@ -27,7 +28,8 @@ pub(super) fn leaky_relu<const D: usize>(x: Tensor<D>, bias: Option<Tensor<1>>, 
 
 #[backend_extension(Flex, Autodiff)]
 pub trait LeakyReluOps: Backend {
-    /// `y = x` where `x >= 0`, `slope x` elsewhere.
+    /// `y = x` where `x >= 0`, `slope x` elsewhere; with `slope` 0, ReLU as Burn's `relu`
+    /// computes it: `y = x` where `x > 0` or `x` is NaN, `+0` elsewhere.
     fn leaky_relu_forward(x: FloatTensor<Self>, slope: f32) -> FloatTensor<Self>;
 
     /// [`LeakyReluOps::leaky_relu_forward`] of `t = x + bias[c]` over channel `c` of `x`
@@ -35,7 +37,8 @@ pub trait LeakyReluOps: Backend {
     fn biased_leaky_relu_forward(x: FloatTensor<Self>, bias: FloatTensor<Self>, slope: f32) -> FloatTensor<Self>;
 
     /// `dt = grad` where `y >= 0`, `slope * grad` elsewhere, from the forward pass's output `y`
-    /// (`slope > 0`: `y` has `t`'s sign).
+    /// (`slope > 0`: `y` has `t`'s sign); with `slope` 0, ReLU's as Burn's `relu_backward`:
+    /// `grad` where `y > 0` or `y` is NaN, `+0` elsewhere (`y > 0` exactly where `t > 0`).
     fn leaky_relu_backward(y: FloatTensor<Self>, grad: FloatTensor<Self>, slope: f32) -> FloatTensor<Self>;
 }
 
@@ -89,8 +92,16 @@ fn writable(x: FlexTensor) -> FlexTensor {
 }
 
 /// `y = t * (1 or slope)` for `t = y + bias`, in place (flex's formula: `t * 1.0 == t` bit for bit,
-/// so that `t >= 0` passes through unchanged).
+/// so that `t >= 0` passes through unchanged); slope 0 is flex's ReLU, whose `+0` below zero
+/// `t * 0.0` would make `-0`.
 fn activate(y: &mut [f32], bias: f32, slope: f32) {
+    if slope == 0.0 {
+        for y in y {
+            let t = *y + bias;
+            *y = if t.is_nan() || t > 0.0 { t } else { 0.0 };
+        }
+        return;
+    }
     for y in y {
         let t = *y + bias;
         *y = t * if t >= 0.0 { 1.0 } else { slope };
@@ -101,7 +112,14 @@ fn activate(y: &mut [f32], bias: f32, slope: f32) {
 /// the loop vectorises (`g * 1.0 == g` bit for bit). A function of its own: its slices are
 /// then known not to overlap (as a closure over the rayon chunks', the loop stayed scalar, 9% of
 /// a dSprites step's samples).
+/// Slope 0 is ReLU's mask, a select (`g * 0.0` would keep a NaN or infinite `g`).
 fn scale(g: &mut [f32], y: &[f32], slope: f32) {
+    if slope == 0.0 {
+        for (g, &y) in g.iter_mut().zip(y) {
+            *g = if y.is_nan() || y > 0.0 { *g } else { 0.0 };
+        }
+        return;
+    }
     for (g, &y) in g.iter_mut().zip(y) {
         *g *= if y < 0.0 { slope } else { 1.0 };
     }
