@@ -19,7 +19,9 @@ values read back to the host. The networks:
   HSIC-InfoGAN as one CKA term of weight 0.02 per code on pixels (`train --dataset shapes`).
 
 Prints the median seconds per iteration after 10 warm-up iterations, as `median_seconds S
-samples N`.
+samples N`. With `--serve`, prints `ready` after the warm-up instead, then runs one iteration
+per line read from stdin and prints its seconds, until stdin closes: the bench then times flex's
+and PyTorch's steps in pairs, a moment apart, so that a noisy machine slows both alike.
 """
 
 import argparse
@@ -160,6 +162,7 @@ def main():
     parser.add_argument("--networks", choices=["infogan", "dsprites"], default="infogan")
     parser.add_argument("--batch", type=int, help="default: 100 (infogan), 64 (dsprites)")
     parser.add_argument("--image-size", type=int, default=64, help="dsprites: the images' side (a multiple of 16)")
+    parser.add_argument("--serve", action="store_true", help="one timed iteration per line of stdin")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -211,13 +214,21 @@ def main():
         optim_g.step()
         return d_loss.item(), g_adv.item(), reg.item() if reg is not None else 0.0
 
-    for _ in range(10):
-        step()
-    samples, start = [], time.perf_counter()
-    while len(samples) < args.min_samples or (time.perf_counter() - start < args.seconds and len(samples) < 100):
+    def timed():
         t = time.perf_counter()
         step()
-        samples.append(time.perf_counter() - t)
+        return time.perf_counter() - t
+
+    for _ in range(10):
+        step()
+    if args.serve:
+        print("ready", flush=True)
+        for _ in sys.stdin:
+            print(f"{timed():.6f}", flush=True)
+        return
+    samples, start = [], time.perf_counter()
+    while len(samples) < args.min_samples or (time.perf_counter() - start < args.seconds and len(samples) < 100):
+        samples.append(timed())
     print(f"median_seconds {statistics.median(samples):.6f} samples {len(samples)}")
 
 

@@ -13,9 +13,9 @@
 //! ```
 //!
 //! `--against-pytorch PYTHON` times flex and `benches/pytorch_train_step.py` (the same iteration
-//! in PyTorch, run by PYTHON with as many threads as flex uses) alternately, five rounds of 8 s
-//! per model after 10 warm-up iterations each, and prints the median of each one's round medians
-//! and the median and range of the rounds' ratios.
+//! in PyTorch, run by PYTHON with as many threads as flex uses, in a process of its own) step by
+//! step in pairs, for 40 s per model (4 s with `--quick`) after 10 warm-up iterations each, and
+//! prints the median of each one's steps and the median and middle half of the pairs' ratios.
 //!
 //! Each cell is the median of timed [`Trainer::step`] calls after one warm-up step (which also
 //! absorbs autotuning and kernel compilation). A step reads its losses back to the host, so
@@ -24,8 +24,9 @@
 
 mod common;
 
-use std::process::Command;
-use std::time::Duration;
+use std::io::{BufRead, BufReader, Lines, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use hsic_infogan::data::{DatasetSpec, ImageSet};
 use hsic_infogan::device::{parse_device, probe};
@@ -99,10 +100,7 @@ fn main() {
     let options = common::options(&["--against-pytorch", "--batch", "--networks", "--image-size"]);
     let setup = Setup::from(&options);
     if let Some(python) = options.values.get("--against-pytorch") {
-        return match options.quick {
-            true => against_pytorch(python, &setup, 2, 2.0),
-            false => against_pytorch(python, &setup, 5, 8.0),
-        };
+        return against_pytorch(python, &setup, Duration::from_secs(if options.quick { 4 } else { 40 }));
     }
     // ndarray and wgpu on a software Vulkan driver take seconds per step: 3 samples there.
     let budget = |backend: &str| match (options.quick, backend) {
@@ -149,29 +147,59 @@ fn as_in_pytorch(setup: &Setup, model: ModelKind) -> Option<Regularizer> {
         .then(|| Regularizer::Hsic { terms: vec![HsicTerm::new()] })
 }
 
-/// Median seconds per iteration of PyTorch's step for `model` (its script's last line).
-fn pytorch_seconds(python: &str, setup: &Setup, model: ModelKind, threads: usize, budget: f64) -> f64 {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pytorch_train_step.py");
-    let (batch, side) = (setup.batch.to_string(), setup.side.to_string());
-    let (threads, budget) = (threads.to_string(), budget.to_string());
-    let mut args = vec![script, "--model", model.name(), "--networks", setup.networks(), "--batch", &batch];
-    if setup.dataset == DatasetSpec::Shapes {
-        args.extend(["--image-size", &side]);
-    }
-    let output = Command::new(python)
-        .args(args)
-        .args(["--threads", &threads, "--seconds", &budget])
-        .output()
-        .unwrap_or_else(|e| panic!("{python}: {e}"));
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{script}: {}{}", text, String::from_utf8_lossy(&output.stderr));
-    text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{script} printed `{text}`"))
+/// Pairs of steps per model at least, and at most.
+const PAIRS: [usize; 2] = [5, 1000];
+
+/// PyTorch's step for one model in a process of its own (`benches/pytorch_train_step.py
+/// --serve`), warmed up and running one timed iteration per request.
+struct PyTorch {
+    child: Child,
+    requests: ChildStdin,
+    replies: Lines<BufReader<ChildStdout>>,
 }
 
-/// Flex and PyTorch alternately, `rounds` times per model, each for `budget` seconds: the
-/// medians of their per-round medians in seconds per iteration, and the median and range of the
-/// per-round ratios (a round that a noisy machine slowed moves neither median).
-fn against_pytorch(python: &str, setup: &Setup, rounds: usize, budget: f64) {
+impl PyTorch {
+    fn start(python: &str, setup: &Setup, model: ModelKind, threads: usize) -> Self {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pytorch_train_step.py");
+        let (batch, side, threads) = (setup.batch.to_string(), setup.side.to_string(), threads.to_string());
+        let mut args = vec![script, "--model", model.name(), "--networks", setup.networks(), "--batch", &batch];
+        if setup.dataset == DatasetSpec::Shapes {
+            args.extend(["--image-size", &side]);
+        }
+        let mut child = Command::new(python)
+            .args(args)
+            .args(["--threads", &threads, "--serve"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{python}: {e}"));
+        let requests = child.stdin.take().expect("piped stdin");
+        let mut replies = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        match replies.next() {
+            Some(Ok(line)) if line == "ready" => Self { child, requests, replies },
+            other => panic!("{script} --serve: expected `ready`, got {other:?}"),
+        }
+    }
+
+    /// Seconds of one iteration.
+    fn step(&mut self) -> f64 {
+        writeln!(self.requests, "step").expect("pytorch_train_step.py: stdin");
+        let reply = self.replies.next().expect("pytorch_train_step.py: ended early").expect("its stdout");
+        reply.parse().unwrap_or_else(|_| panic!("pytorch_train_step.py printed `{reply}`"))
+    }
+
+    fn finish(self) {
+        drop(self.requests);
+        let mut child = self.child;
+        assert!(child.wait().is_ok_and(|status| status.success()), "pytorch_train_step.py failed");
+    }
+}
+
+/// Flex's and PyTorch's steps in pairs, a moment apart, for `budget` per model after 10 warm-up
+/// iterations of each: the median seconds of each, and the median and middle half (quartiles)
+/// of the pairs' ratios. A noisy machine slows both steps of a pair alike, where rounds of
+/// seconds apart differed by up to 2x on the 2-core VM.
+fn against_pytorch(python: &str, setup: &Setup, budget: Duration) {
     let found = Command::new(python).args(["-c", "import torch"]).output();
     if !found.is_ok_and(|o| o.status.success()) {
         println!("SKIPPED: {python} cannot import torch (pip install torch numpy)");
@@ -179,37 +207,45 @@ fn against_pytorch(python: &str, setup: &Setup, rounds: usize, budget: f64) {
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "flex against PyTorch (CPU, {threads} threads), {} networks, {} x {} images, batch {}, {rounds} alternating rounds of {budget} s each",
+        "flex against PyTorch (CPU, {threads} threads), {} networks, {} x {} images, batch {}, steps in pairs for {} s per model",
         setup.networks(),
         setup.side,
         setup.side,
-        setup.batch
+        setup.batch,
+        budget.as_secs_f64()
     );
-    println!("{:<8} {:>9} {:>9} {:>13} {:>15}", "model", "flex", "pytorch", "flex/pytorch", "rounds' ratios");
+    println!(
+        "{:<8} {:>9} {:>9} {:>13} {:>12} {:>6}",
+        "model", "flex", "pytorch", "flex/pytorch", "middle half", "pairs"
+    );
     for model in MODELS {
+        let mut pytorch = PyTorch::start(python, setup, model, threads);
         let config = setup.config(model, as_in_pytorch(setup, model), "flex");
         let mut trainer = Trainer::new(config, setup.data()).expect("bench configuration");
-        for _ in 0..9 {
+        for _ in 0..10 {
             trainer.step().expect("finite losses");
         }
         let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..rounds {
-            let (median, _) = common::time(Duration::from_secs_f64(budget), 3, || {
-                trainer.step().expect("finite losses");
-            });
-            ours.push(median.as_secs_f64());
-            theirs.push(pytorch_seconds(python, setup, model, threads, budget));
+        let start = Instant::now();
+        while ratios.len() < PAIRS[0] || (start.elapsed() < budget && ratios.len() < PAIRS[1]) {
+            let step = Instant::now();
+            trainer.step().expect("finite losses");
+            ours.push(step.elapsed().as_secs_f64());
+            theirs.push(pytorch.step());
             ratios.push(ours[ours.len() - 1] / theirs[theirs.len() - 1]);
         }
+        pytorch.finish();
+        let pairs = ratios.len();
         ratios.sort_by(f64::total_cmp);
-        let range = format!("{:.2}-{:.2}", ratios[0], ratios[rounds - 1]);
+        let middle = format!("{:.2}-{:.2}", ratios[pairs / 4], ratios[(3 * pairs) / 4]);
         println!(
-            "{:<8} {:>9.3} {:>9.3} {:>12.2}x {:>15}",
+            "{:<8} {:>9.3} {:>9.3} {:>12.2}x {:>12} {:>6}",
             model.name(),
             median(ours),
             median(theirs),
             median(ratios),
-            range
+            middle,
+            pairs
         );
     }
 }
