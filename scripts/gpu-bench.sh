@@ -20,7 +20,8 @@
 # (default 1; 0 skips the classifier and the evaluations), CLASSIFIER (a trained classifier's
 # folder, e.g. one `hsic-infogan classifier train` cached here, instead of training one), QUICK=1
 # (a check that every command runs, e.g. on lavapipe: ITERS 3, the bench's --quick and tiny
-# evaluations; its times mean nothing).
+# evaluations; its times mean nothing; the classifier's training is not shrunk, so on lavapipe
+# give CLASSIFIER).
 # Writes OUT/train_step_<networks>.txt (the bench's tables), OUT/<dataset>_<model>.txt and
 # OUT/eval_<dataset>.txt (each command's output and peak memory where /usr/bin/time exists), and
 # OUT/summary.md (seconds per iteration, wall time and peak memory per command).
