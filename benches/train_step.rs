@@ -230,9 +230,10 @@ fn against_pytorch(python: &str, setup: &Setup, budget: Duration) {
         while ratios.len() < PAIRS[0] || (start.elapsed() < budget && ratios.len() < PAIRS[1]) {
             let step = Instant::now();
             trainer.step().expect("finite losses");
-            ours.push(step.elapsed().as_secs_f64());
-            theirs.push(pytorch.step());
-            ratios.push(ours[ours.len() - 1] / theirs[theirs.len() - 1]);
+            let (flex, torch) = (step.elapsed().as_secs_f64(), pytorch.step());
+            ours.push(flex);
+            theirs.push(torch);
+            ratios.push(flex / torch);
         }
         pytorch.finish();
         let pairs = ratios.len();

@@ -14,7 +14,6 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
-
 use hsic_infogan_data::{ImageSet, unit_tensor};
 use hsic_infogan_flex_ops::{conv2d, linear, relu, relu_max_pool2d};
 use hsic_infogan_models::{Rng, stream};

@@ -112,6 +112,7 @@ fn activate(y: &mut [f32], bias: f32, slope: f32) {
 /// the loop vectorises (`g * 1.0 == g` bit for bit). A function of its own: its slices are
 /// then known not to overlap (as a closure over the rayon chunks', the loop stayed scalar, 9% of
 /// a dSprites step's samples).
+///
 /// Slope 0 is ReLU's mask, a select (`g * 0.0` would keep a NaN or infinite `g`).
 fn scale(g: &mut [f32], y: &[f32], slope: f32) {
     if slope == 0.0 {
